@@ -1,0 +1,29 @@
+/**
+ * Two projects: `unit` (specs beside the code) and `e2e` (the real AppModule against
+ * real PostgreSQL + Redis, fakes on 127.0.0.1). NestJS 12 ships ESM only; @swc/jest
+ * turns its files into CommonJS (see ../shared/DESIGN.md §1 toolchain facts).
+ */
+const common = {
+  moduleFileExtensions: ['js', 'json', 'ts'],
+  rootDir: '.',
+  testEnvironment: 'node',
+  transform: {
+    '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }],
+    '^.+\\.m?js$': ['@swc/jest', { jsc: { target: 'es2023' }, module: { type: 'commonjs' } }],
+  },
+  transformIgnorePatterns: ['/node_modules/(?!(@nestjs)/)'],
+};
+
+module.exports = {
+  projects: [
+    { ...common, displayName: 'unit', testMatch: ['<rootDir>/src/**/*.spec.ts'] },
+    {
+      ...common,
+      displayName: 'e2e',
+      testMatch: ['<rootDir>/test/e2e/**/*.e2e-spec.ts'],
+      globalSetup: '<rootDir>/test/utils/global-setup.ts',
+      globalTeardown: '<rootDir>/test/utils/global-teardown.ts',
+      testTimeout: 30000,
+    },
+  ],
+};

@@ -1,0 +1,55 @@
+import { INestApplication, ValidationPipe } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { Logger } from 'nestjs-pino';
+import { AppModule } from './app.module';
+import { AppConfig } from './config/app-config';
+import { ProblemDetailsFilter } from './common/errors/problem-details.filter';
+import { validationExceptionFactory } from './common/errors/validation-exception.factory';
+
+/**
+ * Builds the HTTP application exactly as production runs it (main.ts) and as the e2e tests
+ * boot it: global validation, problem+json errors, Swagger at /api/docs, graceful shutdown.
+ */
+export async function createApp(role?: AppConfig['role']): Promise<NestExpressApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(role), {
+    bufferLogs: true,
+    abortOnError: false,
+  });
+  app.useLogger(app.get(Logger));
+  app.set('trust proxy', 'loopback');
+  app.disable('x-powered-by');
+  app.useBodyParser('json', { limit: '1mb' });
+  app.useGlobalPipes(
+    new ValidationPipe({
+      whitelist: true,
+      forbidNonWhitelisted: true,
+      transform: true,
+      exceptionFactory: validationExceptionFactory,
+    }),
+  );
+  app.useGlobalFilters(new ProblemDetailsFilter());
+  app.enableShutdownHooks();
+  if (app.get(AppConfig).swaggerEnabled) setupSwagger(app);
+  return app;
+}
+
+export function setupSwagger(app: INestApplication): void {
+  const config = new DocumentBuilder()
+    .setTitle('Switchboard')
+    .setDescription(
+      'One REST API for Telegram (and next: WhatsApp Cloud, Messenger, Instagram, Slack, Discord). ' +
+        'Authenticate with `Authorization: Bearer <jwt>` from POST /api/auth/login, or `x-api-key`. ' +
+        'Errors are application/problem+json `{type, title, status, detail, code, errors?, requestId}`. ' +
+        'Events are POSTed to your webhook URL as `{id, event, instanceId, provider, sequence, data, timestamp}`, ' +
+        'signed with `X-Webhook-Signature` (hex HMAC-SHA256 of the body) and Standard Webhooks `webhook-id`/`webhook-timestamp`/`webhook-signature`; ' +
+        'delivery is at least once and may be out of order under retries; `webhook-id` is the dedupe key.',
+    )
+    .setVersion('0.1.0')
+    .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }, 'bearer')
+    .addApiKey({ type: 'apiKey', in: 'header', name: 'x-api-key' }, 'api-key')
+    .build();
+  const document = SwaggerModule.createDocument(app, config);
+  SwaggerModule.setup('api/docs', app, document, { jsonDocumentUrl: 'api/docs-json' });
+}

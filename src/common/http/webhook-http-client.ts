@@ -1,0 +1,157 @@
+import { Injectable, OnModuleDestroy } from '@nestjs/common';
+import { lookup as dnsLookup, LookupAddress } from 'node:dns';
+import { isIP } from 'node:net';
+import { Agent, errors, request } from 'undici';
+import { AppConfig } from '../../config/app-config';
+import { AddressPolicy } from './address-policy';
+
+/** Outcome of one outbound attempt. durationMs: ms; snippet: first ≤ 4 KiB of the response body. */
+export interface HttpAttemptResult {
+  ok: boolean;
+  statusCode: number | null;
+  headers: Record<string, string | string[] | undefined>;
+  durationMs: number;
+  /** Error class when not ok: `blocked_address`, `invalid_url`, `timeout`, `connect_error`, `redirect`, `http_<code>`. */
+  error: string | null;
+  errorDetail: string | null;
+  snippet: string | null;
+}
+
+const SNIPPET_BYTES = 4096;
+
+export class BlockedAddressError extends Error {
+  readonly code = 'EBLOCKEDADDRESS';
+}
+
+/**
+ * SSRF-safe POST for client webhooks (WEBHOOKS.md § SSRF and transport): http/https only; the
+ * address actually dialled is checked after DNS (a hostname with any blocked address is refused);
+ * redirects are never followed (a 3xx is a failure); connect / headers / total timeouts; at most
+ * 4 KiB of the response is read.
+ */
+@Injectable()
+export class WebhookHttpClient implements OnModuleDestroy {
+  private readonly policy: AddressPolicy;
+  private readonly agent: Agent;
+
+  constructor(private readonly config: AppConfig) {
+    this.policy = new AddressPolicy(config.webhooks.allowedNetworks);
+    const policy = this.policy;
+    this.agent = new Agent({
+      connectTimeout: Math.min(5000, config.webhooks.timeoutMs),
+      headersTimeout: config.webhooks.timeoutMs,
+      bodyTimeout: config.webhooks.timeoutMs,
+      keepAliveTimeout: 10_000,
+      connections: 64,
+      connect: {
+        lookup: (hostname: string, options: object, callback: (...args: any[]) => void) => {
+          dnsLookup(hostname, { ...options, all: true }, (err, addresses: LookupAddress[]) => {
+            if (err) return callback(err);
+            const bad = addresses.find((a) => !policy.isAllowed(a.address));
+            if (bad)
+              return callback(
+                new BlockedAddressError(`${hostname} resolves to a blocked address (${bad.address})`),
+              );
+            const wantAll = (options as { all?: boolean }).all;
+            if (wantAll) return callback(null, addresses);
+            return callback(null, addresses[0].address, addresses[0].family);
+          });
+        },
+      } as never,
+    });
+  }
+
+  async post(url: string, body: string, headers: Record<string, string>): Promise<HttpAttemptResult> {
+    const started = performance.now();
+    const done = (r: Partial<HttpAttemptResult>): HttpAttemptResult => ({
+      ok: false,
+      statusCode: null,
+      headers: {},
+      error: null,
+      errorDetail: null,
+      snippet: null,
+      ...r,
+      durationMs: Math.round(performance.now() - started),
+    });
+    let target: URL;
+    try {
+      target = new URL(url);
+    } catch {
+      return done({ error: 'invalid_url', errorDetail: 'not a valid URL' });
+    }
+    if (target.protocol !== 'http:' && target.protocol !== 'https:') {
+      return done({ error: 'invalid_url', errorDetail: `protocol ${target.protocol} is not allowed` });
+    }
+    const literal = target.hostname.replace(/^\[|\]$/g, '');
+    if (isIP(literal) && !this.policy.isAllowed(literal)) {
+      return done({ error: 'blocked_address', errorDetail: `${literal} is a blocked address` });
+    }
+    try {
+      const res = await request(target, {
+        method: 'POST',
+        body,
+        headers,
+        dispatcher: this.agent,
+        signal: AbortSignal.timeout(this.config.webhooks.timeoutMs),
+      });
+      const snippet = await readSnippet(res.body);
+      const status = res.statusCode;
+      const ok = status >= 200 && status < 300;
+      return done({
+        ok,
+        statusCode: status,
+        headers: res.headers,
+        snippet,
+        error: ok ? null : status >= 300 && status < 400 ? 'redirect' : `http_${status}`,
+        errorDetail: ok
+          ? null
+          : status >= 300 && status < 400
+            ? `redirect to ${res.headers.location ?? '?'} not followed`
+            : null,
+      });
+    } catch (err) {
+      return done(classifyError(err));
+    }
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.agent.close();
+  }
+}
+
+async function readSnippet(body: AsyncIterable<Buffer> & { destroy(): void }): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  try {
+    for await (const chunk of body) {
+      chunks.push(chunk);
+      size += chunk.length;
+      if (size >= SNIPPET_BYTES) break;
+    }
+  } finally {
+    body.destroy();
+  }
+  return Buffer.concat(chunks).subarray(0, SNIPPET_BYTES).toString('utf8');
+}
+
+function classifyError(err: unknown): Partial<HttpAttemptResult> {
+  const e = err as Error & { code?: string; cause?: Error & { code?: string } };
+  const cause = e.cause ?? e;
+  if (
+    e instanceof BlockedAddressError ||
+    cause instanceof BlockedAddressError ||
+    cause.code === 'EBLOCKEDADDRESS'
+  ) {
+    return { error: 'blocked_address', errorDetail: cause.message };
+  }
+  if (
+    e.name === 'TimeoutError' ||
+    e.name === 'AbortError' ||
+    e instanceof errors.HeadersTimeoutError ||
+    e instanceof errors.BodyTimeoutError ||
+    e instanceof errors.ConnectTimeoutError
+  ) {
+    return { error: 'timeout', errorDetail: e.message };
+  }
+  return { error: 'connect_error', errorDetail: `${cause.code ?? e.name}: ${cause.message}` };
+}

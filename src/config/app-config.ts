@@ -1,0 +1,96 @@
+import { EnvSchema } from './env.schema';
+
+/**
+ * The typed configuration every module reads (injected as AppConfig). Built once from the
+ * validated environment; nothing else reads process.env.
+ */
+export class AppConfig {
+  readonly nodeEnv: EnvSchema['NODE_ENV'];
+  readonly port: number;
+  readonly host: string;
+  readonly role: EnvSchema['APP_ROLE'];
+  readonly logLevel: string;
+  readonly database: {
+    url?: string;
+    host?: string;
+    port?: number;
+    name?: string;
+    user?: string;
+    password?: string;
+    ssl: boolean;
+    migrationsRun: boolean;
+  };
+  readonly redis: { url: string; prefix: string };
+  readonly jwt: { secret: string; expiresIn: string };
+  readonly admin: { email: string; password: string; firstName: string; lastName: string };
+  /** base64 32-byte keys: the current one first, then previous ones still accepted for decryption. */
+  readonly encryptionKeys: string[];
+  readonly publicBaseUrl?: string;
+  readonly telegram: { apiRoot: string; pollTimeoutSeconds: number };
+  /** Outbound client webhooks; all durations in ms (WEBHOOKS.md). */
+  readonly webhooks: {
+    timeoutMs: number;
+    maxRetryDelayMs: number;
+    concurrency: number;
+    sweepIntervalMs: number;
+    /** CIDRs exempt from the SSRF block list (WEBHOOK_ALLOWED_NETWORKS). */
+    allowedNetworks: string[];
+  };
+  readonly swaggerEnabled: boolean;
+
+  constructor(env: EnvSchema) {
+    this.nodeEnv = env.NODE_ENV;
+    this.port = env.PORT;
+    this.host = env.HOST;
+    this.role = env.APP_ROLE;
+    this.logLevel = env.LOG_LEVEL;
+    this.database = {
+      url: env.DATABASE_URL,
+      host: env.DATABASE_HOST,
+      port: env.DATABASE_PORT,
+      name: env.DATABASE_NAME,
+      user: env.DATABASE_USER,
+      password: env.DATABASE_PASSWORD,
+      ssl: env.DATABASE_SSL,
+      migrationsRun: env.DB_MIGRATIONS_RUN,
+    };
+    this.redis = { url: env.REDIS_URL, prefix: env.REDIS_PREFIX };
+    this.jwt = { secret: env.JWT_SECRET, expiresIn: env.JWT_EXPIRATION };
+    this.admin = {
+      email: env.ADMIN_EMAIL.toLowerCase(),
+      password: env.ADMIN_PASSWORD,
+      firstName: env.ADMIN_FIRST_NAME,
+      lastName: env.ADMIN_LAST_NAME,
+    };
+    this.encryptionKeys = [
+      env.ENCRYPTION_KEY,
+      ...(env.ENCRYPTION_PREVIOUS_KEYS ?? '')
+        .split(',')
+        .map((k) => k.trim())
+        .filter(Boolean),
+    ];
+    this.publicBaseUrl = env.PUBLIC_BASE_URL?.replace(/\/+$/, '');
+    this.telegram = {
+      apiRoot: env.TELEGRAM_API_ROOT.replace(/\/+$/, ''),
+      pollTimeoutSeconds: env.TELEGRAM_POLL_TIMEOUT_SECONDS,
+    };
+    this.webhooks = {
+      timeoutMs: env.WEBHOOK_TIMEOUT_MS,
+      maxRetryDelayMs: env.WEBHOOK_MAX_RETRY_DELAY_MS,
+      concurrency: env.WEBHOOK_CONCURRENCY,
+      sweepIntervalMs: env.WEBHOOK_SWEEP_INTERVAL_MS,
+      allowedNetworks: env.WEBHOOK_ALLOWED_NETWORKS.split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    };
+    this.swaggerEnabled = env.SWAGGER_ENABLED;
+  }
+
+  get runsApi(): boolean {
+    return this.role !== 'worker';
+  }
+
+  get runsWorkers(): boolean {
+    return this.role !== 'api';
+  }
+}

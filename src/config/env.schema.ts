@@ -1,0 +1,201 @@
+import { plainToInstance, Transform } from 'class-transformer';
+import {
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  IsUrl,
+  Max,
+  Min,
+  MinLength,
+  validateSync,
+} from 'class-validator';
+
+const toBool = ({ value }: { value: unknown }) =>
+  typeof value === 'string' ? ['1', 'true', 'yes', 'on'].includes(value.toLowerCase()) : value;
+const toInt = ({ value }: { value: unknown }) =>
+  typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
+const emptyToUndefined = ({ value }: { value: unknown }) =>
+  typeof value === 'string' && value.trim() === '' ? undefined : value;
+
+/** Values shipped in .env.example; refused when NODE_ENV=production. */
+export const DEV_DEFAULT_SECRETS = {
+  JWT_SECRET: 'dev-only-jwt-secret-change-me-0123456789abcdef',
+  ENCRYPTION_KEY: 'ZGV2LW9ubHktZW5jcnlwdGlvbi1rZXktMzItYnl0ZXM=',
+  ADMIN_PASSWORD: 'admin123',
+};
+
+/**
+ * Every environment variable the gateway reads, validated once at boot (STYLE.md §5).
+ * Durations carry their unit in the name (_MS, _SECONDS). See .env.example for comments.
+ */
+export class EnvSchema {
+  @IsIn(['development', 'production', 'test'])
+  NODE_ENV: 'development' | 'production' | 'test' = 'development';
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(65535)
+  PORT = 3000;
+
+  @IsString()
+  HOST = '0.0.0.0';
+
+  @IsIn(['api', 'worker', 'all'])
+  APP_ROLE: 'api' | 'worker' | 'all' = 'all';
+
+  @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+  LOG_LEVEL = 'info';
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  DATABASE_URL?: string;
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  DATABASE_HOST?: string;
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(65535)
+  DATABASE_PORT?: number;
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  DATABASE_NAME?: string;
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  DATABASE_USER?: string;
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  DATABASE_PASSWORD?: string;
+
+  @Transform(toBool)
+  @IsBoolean()
+  DATABASE_SSL = false;
+
+  @Transform(toBool)
+  @IsBoolean()
+  DB_MIGRATIONS_RUN = true;
+
+  @IsString()
+  REDIS_URL = 'redis://127.0.0.1:6379';
+
+  @IsString()
+  @MinLength(1)
+  REDIS_PREFIX = 'switchboard';
+
+  @IsString()
+  @MinLength(32, { message: 'JWT_SECRET must be at least 32 characters' })
+  JWT_SECRET!: string;
+
+  @IsString()
+  JWT_EXPIRATION = '24h';
+
+  @IsString()
+  ADMIN_EMAIL = 'admin@example.com';
+
+  @IsString()
+  @MinLength(8, { message: 'ADMIN_PASSWORD must be at least 8 characters' })
+  ADMIN_PASSWORD = DEV_DEFAULT_SECRETS.ADMIN_PASSWORD;
+
+  @IsString()
+  ADMIN_FIRST_NAME = 'Admin';
+
+  @IsString()
+  ADMIN_LAST_NAME = 'User';
+
+  @IsString()
+  ENCRYPTION_KEY!: string;
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  ENCRYPTION_PREVIOUS_KEYS?: string;
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsUrl({ require_tld: false, protocols: ['http', 'https'], require_protocol: true })
+  PUBLIC_BASE_URL?: string;
+
+  @IsUrl({ require_tld: false, protocols: ['http', 'https'], require_protocol: true })
+  TELEGRAM_API_ROOT = 'https://api.telegram.org';
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(50)
+  TELEGRAM_POLL_TIMEOUT_SECONDS = 25;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  @Max(120_000)
+  WEBHOOK_TIMEOUT_MS = 10_000;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1000)
+  WEBHOOK_MAX_RETRY_DELAY_MS = 3_600_000;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  WEBHOOK_CONCURRENCY = 50;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  WEBHOOK_SWEEP_INTERVAL_MS = 30_000;
+
+  /** Comma-separated CIDRs outbound client webhooks may reach despite the SSRF block list. */
+  @IsString()
+  WEBHOOK_ALLOWED_NETWORKS = '';
+
+  @Transform(toBool)
+  @IsBoolean()
+  SWAGGER_ENABLED = true;
+}
+
+/**
+ * Validates `process.env` into an EnvSchema. Throws one Error whose message names every bad
+ * variable and why, so a misconfigured process stops before it listens.
+ */
+export function validateEnv(raw: Record<string, unknown>): EnvSchema {
+  const env = plainToInstance(EnvSchema, raw, { exposeDefaultValues: true });
+  const errors = validateSync(env, { whitelist: false, forbidUnknownValues: false });
+  const problems = errors.map(
+    (e) => `${e.property}: ${Object.values(e.constraints ?? { invalid: 'is invalid' }).join('; ')}`,
+  );
+  if (!env.DATABASE_URL && !env.DATABASE_HOST) {
+    problems.push('DATABASE_URL: set DATABASE_URL, or DATABASE_HOST (+ DATABASE_PORT/NAME/USER/PASSWORD)');
+  }
+  const key = env.ENCRYPTION_KEY ? Buffer.from(env.ENCRYPTION_KEY, 'base64') : Buffer.alloc(0);
+  if (env.ENCRYPTION_KEY && key.length !== 32) {
+    problems.push('ENCRYPTION_KEY: must be 32 bytes encoded as base64 (openssl rand -base64 32)');
+  }
+  if (env.NODE_ENV === 'production') {
+    for (const [name, value] of Object.entries(DEV_DEFAULT_SECRETS)) {
+      if ((env as unknown as Record<string, unknown>)[name] === value) {
+        problems.push(`${name}: the development default is refused when NODE_ENV=production`);
+      }
+    }
+  }
+  if (problems.length > 0) {
+    throw new Error(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+  }
+  return env;
+}

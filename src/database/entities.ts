@@ -1,0 +1,31 @@
+import { ApiKeyEntity } from '../modules/auth/api-key.entity';
+import { UserEntity } from '../modules/auth/user.entity';
+import { ContactEntity } from '../modules/contacts/contact.entity';
+import { ActivityLogEntity } from '../modules/instances/activity-log.entity';
+import { InstanceEntity } from '../modules/instances/instance.entity';
+import { ChatEntity } from '../modules/messages/chat.entity';
+import { MessageEntity } from '../modules/messages/message.entity';
+import { InboundEventEntity } from '../modules/providers/inbound-event.entity';
+import { TelegramInstanceEntity } from '../modules/providers/telegram/telegram-instance.entity';
+import { EventEntity } from '../modules/webhooks/event.entity';
+import { WebhookDeliveryAttemptEntity } from '../modules/webhooks/webhook-delivery-attempt.entity';
+import { WebhookDeliveryEntity } from '../modules/webhooks/webhook-delivery.entity';
+import { InitialSchema1763700000000 } from '../../migrations/1763700000000-InitialSchema';
+
+/** Listed explicitly (no globs) so the same list works from ts-jest and from dist/. */
+export const ENTITIES = [
+  UserEntity,
+  ApiKeyEntity,
+  InstanceEntity,
+  ActivityLogEntity,
+  TelegramInstanceEntity,
+  ContactEntity,
+  ChatEntity,
+  MessageEntity,
+  InboundEventEntity,
+  EventEntity,
+  WebhookDeliveryEntity,
+  WebhookDeliveryAttemptEntity,
+];
+
+export const MIGRATIONS = [InitialSchema1763700000000];

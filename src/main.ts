@@ -1,0 +1,15 @@
+import 'reflect-metadata';
+import { AppConfig } from './config/app-config';
+import { createApp } from './bootstrap';
+
+/** HTTP process (APP_ROLE=api) or the all-in-one gateway (APP_ROLE=all, the default). */
+async function main(): Promise<void> {
+  const app = await createApp();
+  const config = app.get(AppConfig);
+  await app.listen(config.port, config.host);
+}
+
+main().catch((err) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
+});

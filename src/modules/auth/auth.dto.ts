@@ -1,0 +1,76 @@
+import { ApiProperty, ApiPropertyOptional, PartialType } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import {
+  IsBoolean,
+  IsDate,
+  IsEmail,
+  IsIn,
+  IsOptional,
+  IsString,
+  MaxLength,
+  MinLength,
+} from 'class-validator';
+
+export class LoginDto {
+  /** @example user@example.com */
+  @IsEmail() email: string;
+  /** @example strongpassword */
+  @IsString() @MinLength(1) password: string;
+}
+
+export class CreateApiKeyDto {
+  /** A label to recognise the key by. @example crm-production */
+  @IsString() @MinLength(1) @MaxLength(100) name: string;
+  /** Optional expiry (ISO 8601). */
+  @IsOptional() @Type(() => Date) @IsDate() expiresAt?: Date;
+}
+
+export class CreateUserDto {
+  @IsEmail() email: string;
+  /** At least 8 characters. */
+  @IsString() @MinLength(8) @MaxLength(200) password: string;
+  @IsOptional() @IsString() @MaxLength(100) firstName?: string;
+  @IsOptional() @IsString() @MaxLength(100) lastName?: string;
+  @ApiPropertyOptional({ enum: ['admin', 'user'], default: 'user' })
+  @IsOptional()
+  @IsIn(['admin', 'user'])
+  role?: 'admin' | 'user';
+}
+
+export class UpdateUserDto extends PartialType(CreateUserDto) {
+  @IsOptional() @IsBoolean() isActive?: boolean;
+}
+
+export class UserResponseDto {
+  id: string;
+  email: string;
+  firstName: string | null;
+  lastName: string | null;
+  @ApiProperty({ enum: ['admin', 'user'] }) role: string;
+  isActive: boolean;
+  lastLoginAt: Date | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export class LoginResponseDto {
+  /** JWT for `Authorization: Bearer`; lifetime JWT_EXPIRATION. */
+  token: string;
+  user: UserResponseDto;
+}
+
+export class ApiKeyResponseDto {
+  id: string;
+  name: string;
+  /** First characters of the key, to recognise it. */
+  prefix: string;
+  lastUsedAt: Date | null;
+  expiresAt: Date | null;
+  revokedAt: Date | null;
+  createdAt: Date;
+}
+
+export class CreatedApiKeyResponseDto extends ApiKeyResponseDto {
+  /** The key itself: shown only in this response, store it now. */
+  key: string;
+}

@@ -1,0 +1,13 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { InstancesModule } from '../instances/instances.module';
+import { ContactEntity } from './contact.entity';
+import { ContactsController } from './contacts.controller';
+import { ContactsService } from './contacts.service';
+
+@Module({
+  imports: [TypeOrmModule.forFeature([ContactEntity]), InstancesModule],
+  controllers: [ContactsController],
+  providers: [ContactsService],
+})
+export class ContactsModule {}

@@ -1,0 +1,22 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { InstancesModule } from '../instances/instances.module';
+import { MessagesModule } from '../messages/messages.module';
+import { ProvidersModule } from '../providers/providers.module';
+import { TelegramPollerService } from './telegram-poller.service';
+import { TelegramWebhookController } from './telegram-webhook.controller';
+
+/**
+ * Provider → gateway: public provider webhooks (API role) and long-polling loops (worker role),
+ * all ending in ConversationsService.ingest.
+ */
+@Module({})
+export class InboundModule {
+  static register(opts: { api: boolean; workers: boolean }): DynamicModule {
+    return {
+      module: InboundModule,
+      imports: [InstancesModule, MessagesModule, ProvidersModule],
+      controllers: opts.api ? [TelegramWebhookController] : [],
+      providers: opts.workers ? [TelegramPollerService] : [],
+    };
+  }
+}

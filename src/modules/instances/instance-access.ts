@@ -1,0 +1,24 @@
+import type { Repository } from 'typeorm';
+import { isAdmin, Principal } from '../../common/auth/principal';
+import { NotFoundError } from '../../common/errors/app-error';
+import type { InstanceEntity } from './instance.entity';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * The one way to load a tenant's instance (STYLE.md §8): scoped by the owner unless the caller
+ * is an admin. Someone else's instance is a 404, never a 403, so ids don't leak.
+ * @throws NotFoundError
+ */
+export async function findOwnedInstance(
+  repo: Repository<InstanceEntity>,
+  principal: Principal,
+  id: string,
+): Promise<InstanceEntity> {
+  if (!UUID.test(id)) throw new NotFoundError('Instance', id);
+  const instance = await repo.findOne({
+    where: isAdmin(principal) ? { id } : { id, userId: principal.userId },
+  });
+  if (!instance) throw new NotFoundError('Instance', id);
+  return instance;
+}

@@ -1,0 +1,34 @@
+import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
+
+export type InstanceStatus = 'connecting' | 'connected' | 'disconnected' | 'needs_reauth' | 'error';
+
+/** A connected bot or account on one provider, owned by one user (DESIGN.md §3). */
+@Entity('instances')
+export class InstanceEntity {
+  @PrimaryGeneratedColumn('uuid') id: string;
+  @Column({ type: 'uuid' }) userId: string;
+  /** Provider key: `telegram`, `whatsapp-official`, `facebook-messenger`, `instagram`, `slack`, `discord`. */
+  @Column({ type: 'text' }) provider: string;
+  @Column({ type: 'text' }) name: string;
+  @Column({ type: 'text', nullable: true }) description: string | null;
+  @Column({ type: 'text', default: 'connecting' }) status: InstanceStatus;
+  @Column({ type: 'text', nullable: true }) statusReason: string | null;
+  @Column({ type: 'timestamptz', nullable: true }) lastActivityAt: Date | null;
+  @Column({ type: 'text', nullable: true }) webhookUrl: string | null;
+  @Column({ type: 'boolean', default: false }) webhookEnabled: boolean;
+  @Column({ type: 'boolean', default: true }) notifyReceived: boolean;
+  @Column({ type: 'boolean', default: true }) notifySent: boolean;
+  @Column({ type: 'boolean', default: false }) notifyDelivery: boolean;
+  @Column({ type: 'boolean', default: false }) notifyRead: boolean;
+  /** Retries after the first attempt. */
+  @Column({ type: 'int', default: 3 }) maxRetries: number;
+  /** Base of the exponential backoff, ms. */
+  @Column({ type: 'int', default: 60000 }) retryIntervalMs: number;
+  /** SecretBox ciphertext of the webhook signing secret. */
+  @Column({ type: 'text', nullable: true }) webhookSecretEnc: string | null;
+  @Column({ type: 'jsonb', default: {} }) webhookHeaders: Record<string, string>;
+  @Column({ type: 'jsonb', default: {} }) limits: Record<string, unknown>;
+  @Column({ type: 'jsonb', default: {} }) metadata: Record<string, unknown>;
+  @CreateDateColumn({ type: 'timestamptz' }) createdAt: Date;
+  @UpdateDateColumn({ type: 'timestamptz' }) updatedAt: Date;
+}

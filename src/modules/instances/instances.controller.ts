@@ -1,0 +1,105 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
+import {
+  ApiBadRequestResponse,
+  ApiConflictResponse,
+  ApiCreatedResponse,
+  ApiNotFoundResponse,
+  ApiOperation,
+  ApiTags,
+  ApiUnprocessableEntityResponse,
+} from '@nestjs/swagger';
+import { ApiAuth, CurrentUser } from '../../common/auth/decorators';
+import type { Principal } from '../../common/auth/principal';
+import { PageQuery } from '../../common/pagination/pagination';
+import { ActivityQuery, CreateInstanceDto, UpdateInstanceDto } from './instances.dto';
+import { InstancesService } from './instances.service';
+
+@ApiTags('instances')
+@ApiAuth()
+@ApiNotFoundResponse({ description: 'No such instance of the caller (problem+json)' })
+@Controller('api/instances')
+export class InstancesController {
+  constructor(private readonly instances: InstancesService) {}
+
+  @Post()
+  @ApiOperation({
+    summary: 'Create an instance (a connected bot/account)',
+    description:
+      'Checks the credentials with the provider (Telegram: getMe) before saving anything. A bad token is a 422 and nothing is stored. ' +
+      'When `webhookSecret` is omitted one is generated and returned once as `webhookSecret`.',
+  })
+  @ApiCreatedResponse({ description: 'The instance (secrets masked)' })
+  @ApiBadRequestResponse({ description: 'Validation failed; `errors` names each field' })
+  @ApiUnprocessableEntityResponse({ description: 'The provider rejected the credentials' })
+  @ApiConflictResponse({ description: 'This bot is already connected to another instance' })
+  create(@CurrentUser() principal: Principal, @Body() dto: CreateInstanceDto) {
+    return this.instances.create(principal, dto);
+  }
+
+  @Get()
+  @ApiOperation({ summary: "The caller's instances (admins: all), newest first" })
+  list(@CurrentUser() principal: Principal, @Query() q: PageQuery) {
+    return this.instances.list(principal, q);
+  }
+
+  @Get(':id')
+  @ApiOperation({ summary: 'One instance with its webhook settings and masked provider config' })
+  get(@CurrentUser() principal: Principal, @Param('id') id: string) {
+    return this.instances.describe(principal, id);
+  }
+
+  @Put(':id')
+  @ApiOperation({
+    summary: 'Update name, description and webhook settings (flat or the seeds’ nested `webhookSettings`)',
+  })
+  update(@CurrentUser() principal: Principal, @Param('id') id: string, @Body() dto: UpdateInstanceDto) {
+    return this.instances.update(principal, id, dto);
+  }
+
+  @Delete(':id')
+  @ApiOperation({
+    summary: 'Disconnect and delete the instance with its chats, messages, contacts and events',
+  })
+  remove(@CurrentUser() principal: Principal, @Param('id') id: string) {
+    return this.instances.remove(principal, id);
+  }
+
+  @Get(':id/status')
+  @ApiOperation({ summary: 'Connection status' })
+  status(@CurrentUser() principal: Principal, @Param('id') id: string) {
+    return this.instances.status(principal, id);
+  }
+
+  @Post(':id/reconnect')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Reconnect (Telegram: setWebhook again, or resume polling)' })
+  reconnect(@CurrentUser() principal: Principal, @Param('id') id: string) {
+    return this.instances.reconnect(principal, id);
+  }
+
+  @Post(':id/logout')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Stop receiving and mark the instance disconnected' })
+  logout(@CurrentUser() principal: Principal, @Param('id') id: string) {
+    return this.instances.logout(principal, id);
+  }
+
+  @Get(':id/qr')
+  @ApiOperation({ summary: 'QR code for login (WhatsApp Web only; other providers answer 422)' })
+  @ApiUnprocessableEntityResponse({ description: 'The provider has no QR login' })
+  qr(@CurrentUser() principal: Principal, @Param('id') id: string) {
+    return this.instances.qr(principal, id);
+  }
+
+  @Get(':id/capabilities')
+  @ApiOperation({ summary: 'What the provider supports: message types, limits, receipts' })
+  capabilities(@CurrentUser() principal: Principal, @Param('id') id: string) {
+    return this.instances.capabilities(principal, id);
+  }
+
+  @Get(':id/activity')
+  @ApiOperation({ summary: 'Activity log (limit, skip, actions, startDate, endDate)' })
+  async activity(@CurrentUser() principal: Principal, @Param('id') id: string, @Query() q: ActivityQuery) {
+    return this.instances.activityLog(await this.instances.get(principal, id), q);
+  }
+}

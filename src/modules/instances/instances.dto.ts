@@ -1,0 +1,100 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform, Type } from 'class-transformer';
+import {
+  IsBoolean,
+  IsDate,
+  IsIn,
+  IsInt,
+  IsObject,
+  IsOptional,
+  IsString,
+  IsUrl,
+  Max,
+  MaxLength,
+  Min,
+  MinLength,
+  ValidateNested,
+} from 'class-validator';
+import { PageQuery } from '../../common/pagination/pagination';
+import { csv } from '../../common/validation/transforms';
+
+/** Provider keys (seeds/multi-provider-system.md). Only those with an adapter are accepted at runtime. */
+export const PROVIDER_KEYS = [
+  'telegram',
+  'whatsapp-official',
+  'facebook-messenger',
+  'instagram',
+  'slack',
+  'discord',
+] as const;
+
+const URL_OPTS = { require_tld: false, protocols: ['http', 'https'], require_protocol: true };
+
+/** Webhook settings in the seeds' nested `webhookSettings` form (PUT). */
+export class WebhookSettingsDto {
+  @IsOptional() @IsBoolean() notifyReceived?: boolean;
+  @IsOptional() @IsBoolean() notifySent?: boolean;
+  @IsOptional() @IsBoolean() notifyDelivery?: boolean;
+  @IsOptional() @IsBoolean() notifyRead?: boolean;
+  /** Retries after the first attempt (0–20). */
+  @IsOptional() @IsInt() @Min(0) @Max(20) maxRetries?: number;
+  /** Base of the exponential backoff, ms (100 ms – 24 h). */
+  @IsOptional() @IsInt() @Min(100) @Max(86_400_000) retryInterval?: number;
+  /** Signing secret; `whsec_<base64>` or any string of ≥ 16 chars. */
+  @IsOptional() @IsString() @MinLength(16) @MaxLength(200) secret?: string;
+  /** Extra headers sent with every delivery. @example {"Custom-Header":"custom-value"} */
+  @IsOptional() @IsObject() headers?: Record<string, string>;
+}
+
+class WebhookFieldsDto {
+  /** Where events are POSTed. @example https://example.com/webhook */
+  @IsOptional() @IsUrl(URL_OPTS) @MaxLength(2000) webhookUrl?: string;
+  @IsOptional() @IsBoolean() webhookEnabled?: boolean;
+  @IsOptional() @IsBoolean() notifyReceived?: boolean;
+  @IsOptional() @IsBoolean() notifySent?: boolean;
+  @IsOptional() @IsBoolean() notifyDelivery?: boolean;
+  @IsOptional() @IsBoolean() notifyRead?: boolean;
+  /** Retries after the first attempt (0–20). @example 3 */
+  @IsOptional() @IsInt() @Min(0) @Max(20) maxRetries?: number;
+  /** Base of the exponential backoff, ms. @example 60000 */
+  @IsOptional() @IsInt() @Min(100) @Max(86_400_000) retryInterval?: number;
+  /** Signing secret; generated (`whsec_…`) and returned once when omitted. */
+  @IsOptional() @IsString() @MinLength(16) @MaxLength(200) webhookSecret?: string;
+  /** Extra headers sent with every delivery. @example {"Custom-Header":"custom-value"} */
+  @IsOptional() @IsObject() headers?: Record<string, string>;
+}
+
+export class CreateInstanceDto extends WebhookFieldsDto {
+  @ApiProperty({ enum: PROVIDER_KEYS, example: 'telegram' })
+  @IsIn(PROVIDER_KEYS)
+  provider: string;
+  /** @example Support bot */
+  @IsString() @MinLength(1) @MaxLength(200) name: string;
+  @IsOptional() @IsString() @MaxLength(2000) description?: string;
+  /** Provider credentials; Telegram: `{ "botToken": "123456789:ABC…" }`. Never returned. */
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: true,
+    example: { botToken: '123456789:ABCDEFGHIJKLMNOPQRSTUVWXYZ' },
+  })
+  @IsObject()
+  config: Record<string, unknown>;
+}
+
+export class UpdateInstanceDto extends WebhookFieldsDto {
+  @IsOptional() @IsString() @MinLength(1) @MaxLength(200) name?: string;
+  @IsOptional() @IsString() @MaxLength(2000) description?: string;
+  /** The seeds' nested form; its fields win over the flat ones. */
+  @IsOptional() @ValidateNested() @Type(() => WebhookSettingsDto) webhookSettings?: WebhookSettingsDto;
+}
+
+export class ActivityQuery extends PageQuery {
+  /** Comma-separated actions, e.g. `connected,disconnected`. */
+  @ApiPropertyOptional({ type: String, example: 'connected,disconnected' })
+  @IsOptional()
+  @Transform(csv)
+  @IsString({ each: true })
+  actions?: string[];
+  @IsOptional() @Type(() => Date) @IsDate() startDate?: Date;
+  @IsOptional() @Type(() => Date) @IsDate() endDate?: Date;
+}

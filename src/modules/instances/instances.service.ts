@@ -1,0 +1,304 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
+import { plainToInstance } from 'class-transformer';
+import { validate } from 'class-validator';
+import { DataSource, Repository } from 'typeorm';
+import { isAdmin, Principal } from '../../common/auth/principal';
+import { maskSecret, SecretBox } from '../../common/crypto/secret-box';
+import { generateWebhookSecret } from '../../common/crypto/tokens';
+import { UnprocessableError, ValidationError } from '../../common/errors/app-error';
+import { flattenValidationErrors } from '../../common/errors/validation-exception.factory';
+import { PageQuery, paginate } from '../../common/pagination/pagination';
+import { ProviderRegistry } from '../providers/provider-registry';
+import type { ConnectResult } from '../providers/provider-adapter';
+import { EventsService } from '../webhooks/events.service';
+import { ActivityService } from './activity.service';
+import { findOwnedInstance } from './instance-access';
+import { InstanceEntity } from './instance.entity';
+import type { CreateInstanceDto, UpdateInstanceDto, WebhookSettingsDto } from './instances.dto';
+
+/** Headers our deliveries set themselves; custom headers may not override them. */
+const RESERVED_HEADERS = /^(content-type|content-length|host|user-agent|webhook-.*|x-webhook-.*)$/i;
+
+/** Instance as the API shows it (the seeds' shape); secrets masked, config only on GET one. */
+export function toInstanceView(i: InstanceEntity, secret: string | null) {
+  return {
+    id: i.id,
+    name: i.name,
+    description: i.description,
+    provider: i.provider,
+    userId: i.userId,
+    status: i.status,
+    statusReason: i.statusReason,
+    webhookUrl: i.webhookUrl,
+    webhookEnabled: i.webhookEnabled,
+    lastActivity: i.lastActivityAt,
+    createdAt: i.createdAt,
+    updatedAt: i.updatedAt,
+    webhookSettings: {
+      instanceId: i.id,
+      notifyReceived: i.notifyReceived,
+      notifySent: i.notifySent,
+      notifyDelivery: i.notifyDelivery,
+      notifyRead: i.notifyRead,
+      maxRetries: i.maxRetries,
+      retryInterval: i.retryIntervalMs,
+      secret: maskSecret(secret),
+      headers: i.webhookHeaders,
+    },
+    connectionStatus: { ready: i.status === 'connected', status: i.status, hasQr: false },
+  };
+}
+
+@Injectable()
+export class InstancesService {
+  private readonly logger = new Logger(InstancesService.name);
+
+  constructor(
+    @InjectRepository(InstanceEntity) private readonly repo: Repository<InstanceEntity>,
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly providers: ProviderRegistry,
+    private readonly events: EventsService,
+    private readonly activity: ActivityService,
+    private readonly secrets: SecretBox,
+  ) {}
+
+  get(principal: Principal, id: string): Promise<InstanceEntity> {
+    return findOwnedInstance(this.repo, principal, id);
+  }
+
+  view(instance: InstanceEntity) {
+    return toInstanceView(instance, this.secrets.decryptOptional(instance.webhookSecretEnc));
+  }
+
+  async list(principal: Principal, q: PageQuery) {
+    const qb = this.repo.createQueryBuilder('i').orderBy('i.createdAt', 'DESC');
+    if (!isAdmin(principal)) qb.where('i.userId = :userId', { userId: principal.userId });
+    const page = await paginate(qb, q, 100);
+    return { instances: page.items.map((i) => this.view(i)), pagination: page.pagination };
+  }
+
+  async describe(principal: Principal, id: string) {
+    const instance = await this.get(principal, id);
+    const config = await this.providers.get(instance.provider).describeConfig(instance);
+    return { ...this.view(instance), config };
+  }
+
+  /**
+   * Validates `config` against the provider's DTO, checks the credentials with the provider
+   * and saves instance + provider config in one transaction (nothing saved on any failure),
+   * then connects. The webhook secret is returned once when we generated it.
+   */
+  async create(principal: Principal, dto: CreateInstanceDto) {
+    const adapter = this.providers.get(dto.provider);
+    const config = plainToInstance(adapter.configDto, dto.config);
+    const problems = flattenValidationErrors(
+      await validate(config, { whitelist: true, forbidNonWhitelisted: true }),
+      'config',
+    );
+    if (problems.length)
+      throw new ValidationError(
+        `Invalid ${dto.provider} config: ${problems.map((p) => p.message).join('; ')}`,
+        problems,
+      );
+    checkHeaders(dto.headers);
+    if (dto.webhookEnabled && !dto.webhookUrl) {
+      throw new ValidationError('webhookEnabled needs a webhookUrl', [
+        { field: 'webhookUrl', message: 'required when webhookEnabled is true' },
+      ]);
+    }
+    const generatedSecret = dto.webhookSecret ? null : generateWebhookSecret();
+    const secret = dto.webhookSecret ?? generatedSecret!;
+
+    const { instance, account } = await this.db.transaction(async (tx) => {
+      const instance = tx.create(InstanceEntity, {
+        userId: principal.userId,
+        provider: dto.provider,
+        name: dto.name,
+        description: dto.description ?? null,
+        status: 'connecting',
+        webhookUrl: dto.webhookUrl ?? null,
+        webhookEnabled: dto.webhookEnabled ?? !!dto.webhookUrl,
+        notifyReceived: dto.notifyReceived ?? true,
+        notifySent: dto.notifySent ?? true,
+        notifyDelivery: dto.notifyDelivery ?? false,
+        notifyRead: dto.notifyRead ?? false,
+        maxRetries: dto.maxRetries ?? 3,
+        retryIntervalMs: dto.retryInterval ?? 60_000,
+        webhookSecretEnc: this.secrets.encrypt(secret),
+        webhookHeaders: dto.headers ?? {},
+      });
+      await tx.save(instance);
+      const account = await adapter.createConfig(tx, instance, config);
+      await this.activity.log(instance.id, 'created', { provider: dto.provider, ...account }, tx);
+      return { instance, account };
+    });
+    this.logger.log({ instanceId: instance.id, provider: instance.provider, ...account }, 'instance created');
+    await this.applyConnect(instance, await adapter.connect(instance));
+    return { ...this.view(instance), ...(generatedSecret ? { webhookSecret: generatedSecret } : {}) };
+  }
+
+  async update(principal: Principal, id: string, dto: UpdateInstanceDto) {
+    const instance = await this.get(principal, id);
+    const nested: WebhookSettingsDto = dto.webhookSettings ?? {};
+    const headers = nested.headers ?? dto.headers;
+    checkHeaders(headers);
+    const before = JSON.stringify(this.webhookState(instance));
+    if (dto.name !== undefined) instance.name = dto.name;
+    if (dto.description !== undefined) instance.description = dto.description;
+    if (dto.webhookUrl !== undefined) instance.webhookUrl = dto.webhookUrl;
+    if (dto.webhookEnabled !== undefined) instance.webhookEnabled = dto.webhookEnabled;
+    const pick = <K extends keyof WebhookSettingsDto>(k: K) =>
+      nested[k] !== undefined ? nested[k] : (dto as WebhookSettingsDto)[k];
+    for (const k of ['notifyReceived', 'notifySent', 'notifyDelivery', 'notifyRead', 'maxRetries'] as const) {
+      const v = pick(k);
+      if (v !== undefined) (instance as unknown as Record<string, unknown>)[k] = v;
+    }
+    const retry = pick('retryInterval');
+    if (retry !== undefined) instance.retryIntervalMs = retry;
+    const secret = nested.secret ?? dto.webhookSecret;
+    if (secret !== undefined) instance.webhookSecretEnc = this.secrets.encrypt(secret);
+    if (headers !== undefined) instance.webhookHeaders = headers;
+    if (instance.webhookEnabled && !instance.webhookUrl) {
+      throw new ValidationError('webhookEnabled needs a webhookUrl', [
+        { field: 'webhookUrl', message: 'required when webhookEnabled is true' },
+      ]);
+    }
+    const changed = before !== JSON.stringify(this.webhookState(instance));
+    await this.db.transaction(async (tx) => {
+      await tx.save(instance);
+      if (changed) {
+        await this.activity.log(
+          instance.id,
+          'webhook_updated',
+          { webhookUrl: instance.webhookUrl, webhookEnabled: instance.webhookEnabled },
+          tx,
+        );
+      }
+    });
+    if (changed) {
+      await this.events.emit(this.db.manager, instance, 'webhook_updated', {
+        instanceId: instance.id,
+        timestamp: new Date().toISOString(),
+      });
+    }
+    return this.view(instance);
+  }
+
+  async remove(principal: Principal, id: string) {
+    const instance = await this.get(principal, id);
+    const adapter = this.providers.get(instance.provider);
+    await adapter
+      .disconnect(instance, { logout: false })
+      .catch((err) => this.logger.warn({ err, id }, 'disconnect before delete failed'));
+    await this.repo.delete({ id: instance.id });
+    (adapter as { forget?: (id: string) => void }).forget?.(instance.id);
+    return { success: true, message: `Instance ${instance.id} deleted successfully` };
+  }
+
+  async status(principal: Principal, id: string) {
+    const i = await this.get(principal, id);
+    const details = { ready: i.status === 'connected', status: i.status, hasQr: false };
+    return {
+      instanceId: i.id,
+      ...details,
+      reason: i.statusReason,
+      lastActivity: i.lastActivityAt,
+      connectionDetails: details,
+    };
+  }
+
+  async reconnect(principal: Principal, id: string) {
+    const instance = await this.get(principal, id);
+    const result = await this.providers.get(instance.provider).connect(instance);
+    await this.applyConnect(instance, result);
+    return {
+      success: result.status === 'connected',
+      message: `Instance ${instance.id} reconnected`,
+      status: instance.status,
+      reason: instance.statusReason,
+    };
+  }
+
+  async logout(principal: Principal, id: string) {
+    const instance = await this.get(principal, id);
+    await this.providers.get(instance.provider).disconnect(instance, { logout: true });
+    await this.setStatus(instance, 'disconnected', 'logout');
+    return { success: true, message: `Instance ${instance.id} logged out` };
+  }
+
+  async capabilities(principal: Principal, id: string) {
+    const instance = await this.get(principal, id);
+    return this.providers.get(instance.provider).capabilities;
+  }
+
+  /** QR login exists only for WhatsApp Web; every other provider answers 422 saying so. */
+  async qr(principal: Principal, id: string): Promise<never> {
+    const instance = await this.get(principal, id);
+    throw new UnprocessableError(
+      'qr_not_supported',
+      `${instance.provider} instances have no QR login: QR codes exist only for WhatsApp Web instances`,
+      { provider: instance.provider },
+    );
+  }
+
+  activityLog(instance: InstanceEntity, q: Parameters<ActivityService['list']>[1]) {
+    return this.activity.list(instance.id, q);
+  }
+
+  private webhookState(i: InstanceEntity) {
+    return [
+      i.webhookUrl,
+      i.webhookEnabled,
+      i.notifyReceived,
+      i.notifySent,
+      i.notifyDelivery,
+      i.notifyRead,
+      i.maxRetries,
+      i.retryIntervalMs,
+      i.webhookSecretEnc,
+      i.webhookHeaders,
+    ];
+  }
+
+  private async applyConnect(instance: InstanceEntity, result: ConnectResult): Promise<void> {
+    await this.setStatus(instance, result.status, result.reason ?? null, result.details);
+  }
+
+  /** Persists a status change with its activity line and its `connected` / `disconnected` event. */
+  async setStatus(
+    instance: InstanceEntity,
+    status: InstanceEntity['status'],
+    reason: string | null,
+    details: Record<string, unknown> = {},
+  ) {
+    const previous = instance.status;
+    instance.status = status;
+    instance.statusReason = status === 'connected' ? null : reason;
+    const recorded = await this.db.transaction(async (tx) => {
+      await tx.update(InstanceEntity, { id: instance.id }, { status, statusReason: instance.statusReason });
+      if (previous === status) return null;
+      const action = status === 'connected' ? 'connected' : 'disconnected';
+      await this.activity.log(instance.id, action, { status, reason, ...details }, tx);
+      const data =
+        status === 'connected'
+          ? { instanceId: instance.id, ...details }
+          : { instanceId: instance.id, status, reason, willReconnect: status === 'connecting' };
+      return this.events.record(tx, instance, action, data);
+    });
+    await this.events.enqueue([recorded?.delivery]);
+  }
+}
+
+function checkHeaders(headers: Record<string, unknown> | undefined): void {
+  if (!headers) return;
+  const bad = Object.entries(headers).filter(
+    ([k, v]) => typeof v !== 'string' || RESERVED_HEADERS.test(k) || !/^[A-Za-z0-9-]+$/.test(k),
+  );
+  if (bad.length) {
+    throw new ValidationError(
+      'headers: values must be strings and names must not override delivery headers',
+      bad.map(([k]) => ({ field: `headers.${k}`, message: 'reserved, invalid name, or not a string' })),
+    );
+  }
+}

@@ -1,0 +1,110 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsArray,
+  IsBoolean,
+  IsDate,
+  IsIn,
+  IsLatitude,
+  IsLongitude,
+  IsNotEmpty,
+  IsObject,
+  IsOptional,
+  IsString,
+  IsUrl,
+  MaxLength,
+  ValidateIf,
+  ValidateNested,
+} from 'class-validator';
+import { PageQuery } from '../../common/pagination/pagination';
+import { MEDIA_TYPES, OUTBOUND_TYPES } from '../providers/normalized';
+import type { OutboundType } from '../providers/normalized';
+
+export class MediaRefDto {
+  /** http(s) URL the provider downloads. */
+  @IsOptional()
+  @IsUrl({ require_tld: false, protocols: ['http', 'https'], require_protocol: true })
+  url?: string;
+  /** Provider media id (Telegram `file_id`). */
+  @IsOptional() @IsString() @IsNotEmpty() providerMediaId?: string;
+}
+
+export class ContactCardDto {
+  @IsString() @IsNotEmpty() @MaxLength(200) name: string;
+  @IsOptional() @IsString() @MaxLength(100) firstName?: string;
+  @IsOptional() @IsString() @MaxLength(100) lastName?: string;
+  /** @example +15551234567 */
+  @IsString() @IsNotEmpty() @MaxLength(40) phone: string;
+  /** vCard text (Telegram: ≤ 2048 bytes). */
+  @IsOptional() @IsString() @MaxLength(2048) vcard?: string;
+}
+
+class TemplateDto {
+  @IsString() @IsNotEmpty() name: string;
+  @IsString() @IsNotEmpty() language: string;
+  @IsOptional() @IsArray() components?: unknown[];
+}
+
+const is =
+  (...types: OutboundType[]) =>
+  (o: SendMessageDto) =>
+    types.includes(o.type);
+
+/**
+ * The normalized outbound message (DESIGN.md §5). Which fields apply depends on `type`;
+ * `GET /api/instances/:id/capabilities` says which types and limits the provider has.
+ */
+export class SendMessageDto {
+  /** Recipient chat id (Telegram: numeric chat id or @channelusername). @example "123456789" */
+  @IsString() @IsNotEmpty() @MaxLength(200) to: string;
+
+  @ApiProperty({ enum: OUTBOUND_TYPES, example: 'text' })
+  @IsIn(OUTBOUND_TYPES)
+  type: OutboundType;
+
+  /** type=text. @example Hello from Switchboard */
+  @ValidateIf(is('text')) @IsString() @IsNotEmpty() text?: string;
+
+  /** type=text: show a link preview (default: provider default). */
+  @IsOptional() @IsBoolean() previewUrl?: boolean;
+
+  /** Media types: `{url}` or `{providerMediaId}`. */
+  @ValidateIf(is(...MEDIA_TYPES)) @IsObject() @ValidateNested() @Type(() => MediaRefDto) media?: MediaRefDto;
+
+  @IsOptional() @IsString() caption?: string;
+  @IsOptional() @IsString() @MaxLength(255) filename?: string;
+
+  @ValidateIf(is('location')) @IsLatitude() latitude?: number;
+  @ValidateIf(is('location')) @IsLongitude() longitude?: number;
+  @IsOptional() @IsString() @MaxLength(200) name?: string;
+  @IsOptional() @IsString() @MaxLength(500) address?: string;
+
+  @ValidateIf(is('contacts'))
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(20)
+  @ValidateNested({ each: true })
+  @Type(() => ContactCardDto)
+  contacts?: ContactCardDto[];
+
+  /** type=reaction: the message reacted to (our id or the provider's). */
+  @ValidateIf(is('reaction')) @IsString() @IsNotEmpty() messageId?: string;
+  /** type=reaction: the emoji; empty string removes the reaction. @example 👍 */
+  @ValidateIf(is('reaction')) @IsString() emoji?: string;
+
+  @ValidateIf(is('template')) @IsObject() @ValidateNested() @Type(() => TemplateDto) template?: TemplateDto;
+
+  /** Reply to this message (our id or the provider's). */
+  @IsOptional() @IsString() @IsNotEmpty() replyTo?: string;
+}
+
+export class HistoryQuery extends PageQuery {
+  @ApiPropertyOptional({ description: 'ISO 8601' })
+  @IsOptional()
+  @Type(() => Date)
+  @IsDate()
+  startDate?: Date;
+  @ApiPropertyOptional({ description: 'ISO 8601' }) @IsOptional() @Type(() => Date) @IsDate() endDate?: Date;
+}

@@ -1,0 +1,17 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { InstancesModule } from '../instances/instances.module';
+import { ProvidersModule } from '../providers/providers.module';
+import { ChatEntity } from './chat.entity';
+import { ConversationsService } from './conversations.service';
+import { MessageEntity } from './message.entity';
+import { MessagesController } from './messages.controller';
+import { MessagesService } from './messages.service';
+
+@Module({
+  imports: [TypeOrmModule.forFeature([MessageEntity, ChatEntity]), InstancesModule, ProvidersModule],
+  controllers: [MessagesController],
+  providers: [MessagesService, ConversationsService],
+  exports: [ConversationsService],
+})
+export class MessagesModule {}

@@ -1,0 +1,144 @@
+/**
+ * The normalized message model (DESIGN.md §5). Adapters translate between this and one
+ * provider's wire format; everything else in the gateway sees only these shapes.
+ */
+
+export const OUTBOUND_TYPES = [
+  'text',
+  'image',
+  'video',
+  'audio',
+  'voice',
+  'document',
+  'sticker',
+  'location',
+  'contacts',
+  'template',
+  'reaction',
+] as const;
+export type OutboundType = (typeof OUTBOUND_TYPES)[number];
+export const MEDIA_TYPES: readonly OutboundType[] = [
+  'image',
+  'video',
+  'audio',
+  'voice',
+  'document',
+  'sticker',
+];
+
+export interface MediaRef {
+  /** http(s) URL the provider fetches itself. */
+  url?: string;
+  /** An id the provider already knows (Telegram `file_id`, Graph media id). */
+  providerMediaId?: string;
+}
+
+export interface ContactCard {
+  /** Display name. */
+  name: string;
+  firstName?: string;
+  lastName?: string;
+  phone: string;
+  vcard?: string;
+}
+
+/** What the API accepts at POST /api/instances/:id/messages (validated by SendMessageDto). */
+export interface OutboundMessage {
+  /** Provider chat/recipient id (Telegram: chat id or @channelusername). */
+  to: string;
+  type: OutboundType;
+  text?: string;
+  /** Show a link preview for the first URL in `text` (default: provider default). */
+  previewUrl?: boolean;
+  media?: MediaRef;
+  caption?: string;
+  filename?: string;
+  latitude?: number;
+  longitude?: number;
+  name?: string;
+  address?: string;
+  contacts?: ContactCard[];
+  /** reaction: the message reacted to (our id or the provider's); emoji '' removes the reaction. */
+  messageId?: string;
+  emoji?: string;
+  template?: { name: string; language: string; components?: unknown[] };
+  /** Our message id or the provider's. */
+  replyTo?: string;
+}
+
+/**
+ * Outbound message after id resolution: `replyTo` / `messageId` are provider message ids
+ * (the adapter's own format, e.g. Telegram `<chat_id>:<message_id>` or a bare message_id).
+ */
+export type ResolvedOutboundMessage = OutboundMessage;
+
+export interface SendResult {
+  providerMessageId: string;
+  /** Provider chat id the message landed in. */
+  providerChatId: string;
+  /** ms epoch the provider reports. */
+  timestamp: Date;
+  raw: Record<string, unknown>;
+}
+
+export interface ProviderCapabilities {
+  provider: string;
+  types: OutboundType[];
+  /** Characters. */
+  textMaxLength: number;
+  captionMaxLength: number;
+  mediaByUrl: boolean;
+  mediaByProviderId: boolean;
+  mediaUpload: boolean;
+  reactions: boolean;
+  readReceipts: boolean;
+  deliveryReceipts: boolean;
+  maxContactsPerMessage: number;
+  qrLogin: boolean;
+  inbound: ('webhook' | 'polling' | 'gateway')[];
+}
+
+export interface InboundMedia {
+  providerMediaId: string;
+  mimeType?: string;
+  fileName?: string;
+  /** Bytes. */
+  size?: number;
+  caption?: string;
+  width?: number;
+  height?: number;
+  /** Seconds. */
+  duration?: number;
+  animated?: boolean;
+}
+
+export interface InboundParty {
+  id: string;
+  name?: string;
+  username?: string;
+  phone?: string;
+  isBot?: boolean;
+}
+
+export interface InboundMessage {
+  providerMessageId: string;
+  chat: { id: string; type: 'private' | 'group' | 'channel'; title?: string };
+  from: InboundParty;
+  type: string;
+  text?: string;
+  media?: InboundMedia;
+  location?: { latitude: number; longitude: number; name?: string; address?: string };
+  contacts?: (ContactCard & { providerContactId?: string })[];
+  reaction?: { messageId: string; emoji: string };
+  /** Provider message id this one replies to. */
+  replyTo?: string;
+  forwarded?: boolean;
+  /** Set for edits of an earlier message (same providerMessageId). */
+  editedAt?: Date;
+  /** For `unsupported`: which provider kind it was. */
+  unsupportedKind?: string;
+  timestamp: Date;
+}
+
+/** What an adapter makes of one inbound provider event. */
+export type InboundResult = { kind: 'message'; message: InboundMessage } | { kind: 'skip'; reason: string };

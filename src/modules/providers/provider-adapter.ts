@@ -1,0 +1,61 @@
+import type { Readable } from 'node:stream';
+import type { EntityManager } from 'typeorm';
+import type { InstanceEntity } from '../instances/instance.entity';
+import type { OutboundMessage, ProviderCapabilities, SendResult } from './normalized';
+
+/** Injection token under which every adapter is collected (ghostfolio's pattern, STYLE.md §3). */
+export const PROVIDER_ADAPTERS = Symbol('PROVIDER_ADAPTERS');
+
+export interface ConnectResult {
+  status: 'connected' | 'connecting' | 'disconnected' | 'needs_reauth' | 'error';
+  reason?: string;
+  details?: Record<string, unknown>;
+}
+
+export interface MediaDownload {
+  stream: Readable;
+  contentType?: string;
+  /** Bytes, when known. */
+  size?: number;
+  fileName?: string;
+}
+
+/**
+ * One provider behind one interface. An adapter translates the normalized model to its wire
+ * format and back and owns its provider-specific config table (1:1 with `instances`).
+ * Errors: ProviderError carrying the provider's own code.
+ */
+export interface ProviderAdapter {
+  /** Provider key as stored in `instances.provider`. */
+  readonly key: string;
+  readonly capabilities: ProviderCapabilities;
+  /** class-validator DTO class for the `config` object given at instance creation. */
+  readonly configDto: new () => object;
+
+  /**
+   * Checks the credentials with the provider and stores the provider config inside the caller's
+   * transaction. Nothing is stored when the check fails.
+   * @returns account facts for the activity log (e.g. bot username).
+   * @throws ProviderError / UnprocessableError with a message that says what is wrong.
+   */
+  createConfig(
+    manager: EntityManager,
+    instance: InstanceEntity,
+    config: object,
+  ): Promise<Record<string, unknown>>;
+
+  /** The stored config with every secret masked. */
+  describeConfig(instance: InstanceEntity): Promise<Record<string, unknown>>;
+
+  /** Starts receiving (e.g. setWebhook) and reports the resulting status. */
+  connect(instance: InstanceEntity): Promise<ConnectResult>;
+
+  /** Stops receiving; `logout` also drops the provider session where the provider has one. */
+  disconnect(instance: InstanceEntity, opts: { logout: boolean }): Promise<void>;
+
+  /** Sends one normalized message (ids in `replyTo`/`messageId` already resolved to provider ids). */
+  send(instance: InstanceEntity, message: OutboundMessage): Promise<SendResult>;
+
+  /** Streams inbound media from the provider with the instance's credentials. */
+  downloadMedia(instance: InstanceEntity, providerMediaId: string): Promise<MediaDownload>;
+}

@@ -1,0 +1,348 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { IsString, Matches } from 'class-validator';
+import type { Message, ReactionTypeEmoji } from 'grammy/types';
+import { EntityManager, Repository } from 'typeorm';
+import { maskSecret, SecretBox } from '../../../common/crypto/secret-box';
+import { randomToken, safeEqual, sha256Hex } from '../../../common/crypto/tokens';
+import {
+  ConflictError,
+  ProviderError,
+  UnprocessableError,
+  ValidationError,
+} from '../../../common/errors/app-error';
+import { AppConfig } from '../../../config/app-config';
+import type { InstanceEntity } from '../../instances/instance.entity';
+import type { OutboundMessage, ProviderCapabilities, SendResult } from '../normalized';
+import type { ConnectResult, MediaDownload, ProviderAdapter } from '../provider-adapter';
+import { TelegramInstanceEntity } from './telegram-instance.entity';
+import { TELEGRAM, TelegramClient } from './telegram.client';
+import { parseTelegramMessageId, telegramMessageId } from './telegram.normalizer';
+
+/** `config` of a Telegram instance (seeds/multi-provider-system.md). */
+export class TelegramConfigDto {
+  /** Bot token from @BotFather, `<bot id>:<secret>`. @example 123456789:ABCDEFGHIJKLMNOPQRSTUVWXYZ */
+  @IsString()
+  @Matches(/^\d+:[A-Za-z0-9_-]+$/, { message: 'botToken must look like <bot id>:<secret> (from @BotFather)' })
+  botToken: string;
+}
+
+/** Update kinds asked for in setWebhook/getUpdates (reactions are opt-in on Telegram's side). */
+export const TELEGRAM_ALLOWED_UPDATES = [
+  'message',
+  'edited_message',
+  'channel_post',
+  'edited_channel_post',
+  'message_reaction',
+] as const;
+
+interface TelegramCredentials {
+  token: string;
+  secretToken: string;
+  mode: 'webhook' | 'polling';
+}
+
+const CAPABILITIES: ProviderCapabilities = {
+  provider: TELEGRAM,
+  types: [
+    'text',
+    'image',
+    'video',
+    'audio',
+    'voice',
+    'document',
+    'sticker',
+    'location',
+    'contacts',
+    'reaction',
+  ],
+  textMaxLength: 4096,
+  captionMaxLength: 1024,
+  mediaByUrl: true,
+  mediaByProviderId: true,
+  mediaUpload: false,
+  reactions: true,
+  readReceipts: false,
+  deliveryReceipts: false,
+  maxContactsPerMessage: 1,
+  qrLogin: false,
+  inbound: ['webhook', 'polling'],
+};
+
+/** Telegram Bot API through grammY (PROVIDERS.md §1). */
+@Injectable()
+export class TelegramAdapter implements ProviderAdapter {
+  readonly key = TELEGRAM;
+  readonly capabilities = CAPABILITIES;
+  readonly configDto = TelegramConfigDto;
+  private readonly logger = new Logger(TelegramAdapter.name);
+  private readonly credentials = new Map<string, TelegramCredentials>();
+
+  constructor(
+    @InjectRepository(TelegramInstanceEntity) private readonly repo: Repository<TelegramInstanceEntity>,
+    private readonly client: TelegramClient,
+    private readonly secrets: SecretBox,
+    private readonly config: AppConfig,
+  ) {}
+
+  async createConfig(
+    manager: EntityManager,
+    instance: InstanceEntity,
+    raw: object,
+  ): Promise<Record<string, unknown>> {
+    const { botToken } = raw as TelegramConfigDto;
+    let me;
+    try {
+      me = await this.client.call('getMe', () => this.client.api(botToken).getMe());
+    } catch (err) {
+      this.client.forget(botToken);
+      if (err instanceof ProviderError && err.providerCode === 401) {
+        throw new UnprocessableError(
+          'invalid_bot_token',
+          'Telegram rejected the bot token (getMe: 401 Unauthorized); check config.botToken',
+          {
+            provider: TELEGRAM,
+            providerCode: 401,
+            errors: [{ field: 'config.botToken', message: 'rejected by Telegram' }],
+          },
+        );
+      }
+      throw err;
+    }
+    const row = manager.create(TelegramInstanceEntity, {
+      instanceId: instance.id,
+      botTokenEnc: this.secrets.encrypt(botToken),
+      botTokenHash: sha256Hex(botToken),
+      botId: String(me.id),
+      botUsername: me.username ?? null,
+      mode: this.config.publicBaseUrl ? 'webhook' : 'polling',
+      webhookSecretTokenEnc: this.secrets.encrypt(randomToken(32)),
+    });
+    try {
+      await manager.insert(TelegramInstanceEntity, row);
+    } catch (err) {
+      if ((err as { code?: string }).code === '23505') {
+        throw new ConflictError(
+          'bot_already_connected',
+          `Bot @${me.username} is already connected to another instance`,
+        );
+      }
+      throw err;
+    }
+    return { botId: me.id, botUsername: me.username, mode: row.mode };
+  }
+
+  async describeConfig(instance: InstanceEntity): Promise<Record<string, unknown>> {
+    const row = await this.repo.findOne({ where: { instanceId: instance.id } });
+    if (!row) return {};
+    return {
+      botId: row.botId,
+      botUsername: row.botUsername,
+      botToken: maskSecret(this.secrets.decrypt(row.botTokenEnc)),
+      mode: row.mode,
+      webhookUrl: row.mode === 'webhook' ? this.inboundUrl(instance.id) : null,
+    };
+  }
+
+  async connect(instance: InstanceEntity): Promise<ConnectResult> {
+    const creds = await this.load(instance.id);
+    const api = this.client.api(creds.token);
+    try {
+      if (creds.mode === 'webhook') {
+        await this.client.call('setWebhook', () =>
+          api.setWebhook(this.inboundUrl(instance.id), {
+            secret_token: creds.secretToken,
+            allowed_updates: [...TELEGRAM_ALLOWED_UPDATES],
+          }),
+        );
+      } else {
+        await this.client.call('deleteWebhook', () => api.deleteWebhook({ drop_pending_updates: false }));
+      }
+      return { status: 'connected', details: { mode: creds.mode } };
+    } catch (err) {
+      if (err instanceof ProviderError && err.providerCode === 401) {
+        return {
+          status: 'needs_reauth',
+          reason: 'Telegram rejected the bot token (401); create the instance again with a valid token',
+        };
+      }
+      if (err instanceof ProviderError) return { status: 'error', reason: err.message };
+      throw err;
+    }
+  }
+
+  async disconnect(instance: InstanceEntity): Promise<void> {
+    const creds = await this.load(instance.id);
+    if (creds.mode === 'webhook') {
+      await this.client
+        .call('deleteWebhook', () => this.client.api(creds.token).deleteWebhook())
+        .catch((err) => {
+          this.logger.warn({ err: (err as Error).message, instanceId: instance.id }, 'deleteWebhook failed');
+        });
+    }
+  }
+
+  async send(instance: InstanceEntity, m: OutboundMessage): Promise<SendResult> {
+    const { token } = await this.load(instance.id);
+    const api = this.client.api(token);
+    const chatId = telegramChatId(m.to);
+    const reply = m.replyTo ? replyParameters(m.replyTo, m.to) : undefined;
+    const common = { ...(reply ? { reply_parameters: reply } : {}) };
+    const media = m.media?.providerMediaId ?? m.media?.url ?? '';
+    const caption = m.caption ? { caption: m.caption } : {};
+    const call = (method: string, fn: () => Promise<Message | true>) => this.client.call(method, fn);
+    let sent: Message | true;
+    switch (m.type) {
+      case 'text':
+        sent = await call('sendMessage', () =>
+          api.sendMessage(chatId, m.text ?? '', {
+            ...common,
+            ...(m.previewUrl === undefined ? {} : { link_preview_options: { is_disabled: !m.previewUrl } }),
+          }),
+        );
+        break;
+      case 'image':
+        sent = await call('sendPhoto', () => api.sendPhoto(chatId, media, { ...common, ...caption }));
+        break;
+      case 'video':
+        sent = await call('sendVideo', () => api.sendVideo(chatId, media, { ...common, ...caption }));
+        break;
+      case 'audio':
+        sent = await call('sendAudio', () => api.sendAudio(chatId, media, { ...common, ...caption }));
+        break;
+      case 'voice':
+        sent = await call('sendVoice', () => api.sendVoice(chatId, media, { ...common, ...caption }));
+        break;
+      case 'document':
+        sent = await call('sendDocument', () => api.sendDocument(chatId, media, { ...common, ...caption }));
+        break;
+      case 'sticker':
+        sent = await call('sendSticker', () => api.sendSticker(chatId, media, common));
+        break;
+      case 'location':
+        sent = await call('sendLocation', () => api.sendLocation(chatId, m.latitude!, m.longitude!, common));
+        break;
+      case 'contacts': {
+        const c = m.contacts![0];
+        const first = c.firstName ?? c.name;
+        sent = await call('sendContact', () =>
+          api.sendContact(chatId, c.phone, first, {
+            ...common,
+            ...(c.lastName ? { last_name: c.lastName } : {}),
+            ...(c.vcard ? { vcard: c.vcard } : {}),
+          }),
+        );
+        break;
+      }
+      case 'reaction': {
+        const target = parseTelegramMessageId(m.messageId ?? '');
+        if (!target)
+          throw new ValidationError('messageId is not a Telegram message id', [
+            { field: 'messageId', message: 'expected <chat_id>:<message_id> or a message_id' },
+          ]);
+        const reaction: ReactionTypeEmoji[] = m.emoji
+          ? [{ type: 'emoji', emoji: m.emoji as ReactionTypeEmoji['emoji'] }]
+          : [];
+        await call('setMessageReaction', () => api.setMessageReaction(chatId, target.messageId, reaction));
+        return {
+          providerMessageId: `${telegramMessageId(chatId, target.messageId)}:reaction:${Date.now()}`,
+          providerChatId: String(chatId),
+          timestamp: new Date(),
+          raw: { ok: true, result: true },
+        };
+      }
+      default:
+        throw new UnprocessableError(
+          'unsupported_message_type',
+          `Telegram does not support message type ${m.type}`,
+          { provider: TELEGRAM },
+        );
+    }
+    const msg = sent as Message;
+    return {
+      providerMessageId: telegramMessageId(msg.chat.id, msg.message_id),
+      providerChatId: String(msg.chat.id),
+      timestamp: new Date(msg.date * 1000),
+      raw: msg as unknown as Record<string, unknown>,
+    };
+  }
+
+  async downloadMedia(instance: InstanceEntity, providerMediaId: string): Promise<MediaDownload> {
+    const { token } = await this.load(instance.id);
+    return this.client.download(token, providerMediaId);
+  }
+
+  /** Constant-time check of `X-Telegram-Bot-Api-Secret-Token` (PROVIDERS.md §1.3). */
+  async verifyWebhookSecret(instanceId: string, header: string | undefined): Promise<boolean> {
+    if (!header) return false;
+    const creds = await this.load(instanceId).catch(() => null);
+    return !!creds && safeEqual(header, creds.secretToken);
+  }
+
+  /** Polling-mode bots of connected instances, with their next getUpdates offset. */
+  async pollingTargets(): Promise<{ instanceId: string; token: string; offset: number }[]> {
+    const rows: { instance_id: string; bot_token_enc: string; update_offset: string }[] =
+      await this.repo.query(
+        `SELECT t.instance_id, t.bot_token_enc, t.update_offset FROM telegram_instances t
+         JOIN instances i ON i.id = t.instance_id
+        WHERE t.mode = 'polling' AND i.status = 'connected'`,
+      );
+    return rows.map((r) => ({
+      instanceId: r.instance_id,
+      token: this.secrets.decrypt(r.bot_token_enc),
+      offset: Number(r.update_offset),
+    }));
+  }
+
+  async saveOffset(instanceId: string, offset: number): Promise<void> {
+    await this.repo.update({ instanceId }, { updateOffset: String(offset) });
+  }
+
+  /** Drops cached credentials (instance deleted). */
+  forget(instanceId: string): void {
+    const creds = this.credentials.get(instanceId);
+    if (creds) this.client.forget(creds.token);
+    this.credentials.delete(instanceId);
+  }
+
+  private inboundUrl(instanceId: string): string {
+    return `${this.config.publicBaseUrl}/webhooks/telegram/${instanceId}`;
+  }
+
+  private async load(instanceId: string): Promise<TelegramCredentials> {
+    const cached = this.credentials.get(instanceId);
+    if (cached) return cached;
+    const row = await this.repo.findOne({ where: { instanceId } });
+    if (!row)
+      throw new UnprocessableError(
+        'provider_config_missing',
+        `Instance ${instanceId} has no Telegram configuration`,
+      );
+    const creds: TelegramCredentials = {
+      token: this.secrets.decrypt(row.botTokenEnc),
+      secretToken: this.secrets.decrypt(row.webhookSecretTokenEnc),
+      mode: row.mode,
+    };
+    this.credentials.set(instanceId, creds);
+    return creds;
+  }
+}
+
+/** `to` → chat_id: a (possibly negative) integer, or `@channelusername`. */
+export function telegramChatId(to: string): number | string {
+  if (/^-?\d+$/.test(to)) return Number(to);
+  if (/^@\w{4,}$/.test(to)) return to;
+  throw new ValidationError('to is not a Telegram chat id', [
+    { field: 'to', message: 'expected a numeric chat id or @channelusername' },
+  ]);
+}
+
+function replyParameters(replyTo: string, to: string): { message_id: number; chat_id?: number | string } {
+  const parsed = parseTelegramMessageId(replyTo);
+  if (!parsed)
+    throw new ValidationError('replyTo is not a Telegram message id', [
+      { field: 'replyTo', message: 'expected <chat_id>:<message_id>, a message_id or our message id' },
+    ]);
+  const chat = parsed.chatId && parsed.chatId !== to ? { chat_id: telegramChatId(parsed.chatId) } : {};
+  return { message_id: parsed.messageId, ...chat };
+}

@@ -1,0 +1,147 @@
+import { InjectQueue } from '@nestjs/bullmq';
+import { Injectable, Logger } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import type { Queue } from 'bullmq';
+import { EntityManager, Repository } from 'typeorm';
+import { DeliverWebhookJob, JobName, QueueName } from '../../common/queues/queues';
+import type { InstanceEntity } from '../instances/instance.entity';
+import { EventEntity } from './event.entity';
+import { EventEnvelope, wantsEvent } from './event-types';
+
+/** A delivery row written in a transaction, to be enqueued once that transaction commits. */
+export interface PendingDelivery {
+  deliveryId: string;
+  retryIntervalMs: number;
+  maxRetries: number;
+}
+
+export interface RecordedEvent {
+  eventId: string;
+  sequence: number;
+  delivery: PendingDelivery | null;
+}
+
+export const toEnvelope = (
+  e: Pick<EventEntity, 'id' | 'type' | 'instanceId' | 'sequence' | 'payload' | 'createdAt'>,
+  provider: string,
+): EventEnvelope => ({
+  id: e.id,
+  event: e.type,
+  instanceId: e.instanceId,
+  provider,
+  sequence: Number(e.sequence),
+  data: e.payload,
+  timestamp: new Date(e.createdAt).toISOString(),
+});
+
+/**
+ * The event outbox (DESIGN.md §4). `record` writes the event and, when the instance's webhook
+ * wants it, its delivery row — inside the caller's transaction, in one round trip. `enqueue`
+ * hands committed deliveries to BullMQ (jobId = delivery id); if Redis is down at that moment
+ * the sweeper picks them up later, so nothing is lost.
+ */
+@Injectable()
+export class EventsService {
+  private readonly logger = new Logger(EventsService.name);
+
+  constructor(
+    @InjectRepository(EventEntity) private readonly events: Repository<EventEntity>,
+    @InjectQueue(QueueName.WebhookDelivery) private readonly queue: Queue<DeliverWebhookJob>,
+  ) {}
+
+  async record(
+    manager: EntityManager,
+    instance: InstanceEntity,
+    type: string,
+    data: Record<string, unknown>,
+  ): Promise<RecordedEvent> {
+    const url =
+      instance.webhookEnabled && instance.webhookUrl && wantsEvent(instance, type, data)
+        ? instance.webhookUrl
+        : null;
+    const [row] = await manager.query(
+      `WITH e AS (
+         INSERT INTO events (instance_id, type, payload) VALUES ($1, $2, $3) RETURNING id, sequence
+       ), d AS (
+         INSERT INTO webhook_deliveries (event_id, instance_id, url)
+         SELECT e.id, $1, $4 FROM e WHERE $4::text IS NOT NULL RETURNING id
+       )
+       SELECT e.id AS event_id, e.sequence, (SELECT id FROM d) AS delivery_id FROM e`,
+      [instance.id, type, JSON.stringify(data), url],
+    );
+    return {
+      eventId: row.event_id,
+      sequence: Number(row.sequence),
+      delivery: row.delivery_id
+        ? {
+            deliveryId: row.delivery_id,
+            retryIntervalMs: instance.retryIntervalMs,
+            maxRetries: instance.maxRetries,
+          }
+        : null,
+    };
+  }
+
+  /** Records one event in its own transaction and enqueues its delivery. */
+  async emit(
+    manager: EntityManager,
+    instance: InstanceEntity,
+    type: string,
+    data: Record<string, unknown>,
+  ): Promise<RecordedEvent> {
+    const recorded = await manager.transaction((tx) => this.record(tx, instance, type, data));
+    await this.enqueue([recorded.delivery]);
+    return recorded;
+  }
+
+  /** Never throws: a delivery that could not reach Redis stays pending for the sweeper. */
+  async enqueue(deliveries: (PendingDelivery | null | undefined)[]): Promise<void> {
+    const jobs = deliveries.filter((d): d is PendingDelivery => !!d);
+    if (jobs.length === 0) return;
+    try {
+      await this.queue.addBulk(
+        jobs.map((d) => ({
+          name: JobName.DeliverWebhook,
+          data: { deliveryId: d.deliveryId, retryIntervalMs: d.retryIntervalMs },
+          opts: { jobId: d.deliveryId, ...deliveryJobOptions(d.maxRetries) },
+        })),
+      );
+    } catch (err) {
+      this.logger.warn({ err, count: jobs.length }, 'could not enqueue deliveries; the sweeper will retry');
+    }
+  }
+
+  /** The seeds' event feed: events after `since`, oldest first, optionally filtered by type. */
+  async feed(instanceId: string, q: { since?: Date; limit?: number; types?: string[] }, provider: string) {
+    const limit = q.limit ?? 20;
+    const qb = this.events
+      .createQueryBuilder('e')
+      .where('e.instanceId = :instanceId', { instanceId })
+      .orderBy('e.sequence', 'ASC')
+      .limit(limit + 1);
+    if (q.since) qb.andWhere('e.createdAt > :since', { since: q.since });
+    if (q.types?.length) qb.andWhere('e.type IN (:...types)', { types: q.types });
+    const rows = await qb.getMany();
+    const hasMore = rows.length > limit;
+    const events = rows.slice(0, limit).map((e) => {
+      const env = toEnvelope(e, provider);
+      return { ...env, type: env.event };
+    });
+    return {
+      events,
+      latestTimestamp: events.length ? events[events.length - 1].timestamp : null,
+      count: events.length,
+      hasMore,
+    };
+  }
+}
+
+/** BullMQ options for a delivery job: maxRetries retries after the first attempt, custom backoff. */
+export function deliveryJobOptions(maxRetries: number) {
+  return {
+    attempts: maxRetries + 1,
+    backoff: { type: 'custom' },
+    removeOnComplete: { count: 1000 },
+    removeOnFail: { count: 5000 },
+  };
+}

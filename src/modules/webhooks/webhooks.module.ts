@@ -1,0 +1,37 @@
+import { BullModule } from '@nestjs/bullmq';
+import { DynamicModule, Module, Provider } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { WebhookHttpClient } from '../../common/http/webhook-http-client';
+import { QueueName } from '../../common/queues/queues';
+import { InstanceEntity } from '../instances/instance.entity';
+import { DeliverWebhookProcessor } from './deliver-webhook.processor';
+import { DeliverySweeperService } from './delivery-sweeper.service';
+import { EventEntity } from './event.entity';
+import { EventsController } from './events.controller';
+import { EventsService } from './events.service';
+import { WebhookDeliveryAttemptEntity } from './webhook-delivery-attempt.entity';
+import { WebhookDeliveryEntity } from './webhook-delivery.entity';
+
+/** Outbox + delivery. The processor and sweeper run only where workers run (APP_ROLE worker|all). */
+@Module({})
+export class WebhooksModule {
+  static register(opts: { workers: boolean }): DynamicModule {
+    const workerProviders: Provider[] = opts.workers ? [DeliverWebhookProcessor, DeliverySweeperService] : [];
+    return {
+      module: WebhooksModule,
+      global: true,
+      imports: [
+        TypeOrmModule.forFeature([
+          EventEntity,
+          WebhookDeliveryEntity,
+          WebhookDeliveryAttemptEntity,
+          InstanceEntity,
+        ]),
+        BullModule.registerQueue({ name: QueueName.WebhookDelivery }),
+      ],
+      controllers: [EventsController],
+      providers: [EventsService, WebhookHttpClient, ...workerProviders],
+      exports: [EventsService],
+    };
+  }
+}

@@ -1,0 +1,16 @@
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import { Logger } from 'nestjs-pino';
+import { AppModule } from './app.module';
+
+/** Worker process: queue processors, Telegram pollers and the delivery sweeper; no HTTP listener. */
+async function main(): Promise<void> {
+  const app = await NestFactory.createApplicationContext(AppModule.forRoot('worker'), { bufferLogs: true });
+  app.useLogger(app.get(Logger));
+  app.enableShutdownHooks();
+}
+
+main().catch((err) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
+});

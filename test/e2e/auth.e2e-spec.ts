@@ -1,0 +1,163 @@
+import { createTenant, startTestApp, TestApp } from '../utils/test-app';
+
+describe('auth (e2e)', () => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await startTestApp();
+  });
+  afterAll(() => t.close());
+
+  it('logs the seeded admin in and returns {token, user} in the seeds shape', async () => {
+    const res = await t
+      .http()
+      .post('/api/auth/login')
+      .send({ email: 'admin@example.com', password: process.env.ADMIN_PASSWORD })
+      .expect(200);
+    expect(res.body.token.split('.')).toHaveLength(3);
+    expect(res.body.user).toMatchObject({
+      email: 'admin@example.com',
+      role: 'admin',
+      firstName: 'Admin',
+      lastName: 'User',
+      isActive: true,
+    });
+    expect(res.body.user).not.toHaveProperty('passwordHash');
+  });
+
+  it('refuses a wrong password with problem+json and one message for every failure', async () => {
+    const res = await t
+      .http()
+      .post('/api/auth/login')
+      .send({ email: 'admin@example.com', password: 'nope-nope' })
+      .expect(401);
+    expect(res.headers['content-type']).toMatch(/application\/problem\+json/);
+    expect(res.body).toMatchObject({
+      status: 401,
+      code: 'unauthorized',
+      detail: 'Invalid email or password',
+    });
+    expect(res.body.requestId).toBeTruthy();
+    const unknown = await t
+      .http()
+      .post('/api/auth/login')
+      .send({ email: 'ghost@example.com', password: 'nope-nope' })
+      .expect(401);
+    expect(unknown.body.detail).toBe(res.body.detail);
+  });
+
+  it('validates the login body and names the field', async () => {
+    const res = await t.http().post('/api/auth/login').send({ email: 'not-an-email' }).expect(400);
+    expect(res.body.code).toBe('validation_failed');
+    expect(res.body.errors.map((e: { field: string }) => e.field).sort()).toEqual(['email', 'password']);
+  });
+
+  it('answers 401 without credentials, with a bad JWT and with a bad API key', async () => {
+    for (const req of [
+      t.http().get('/api/auth/me'),
+      t.http().get('/api/auth/me').set('authorization', 'Bearer not.a.jwt'),
+      t.http().get('/api/auth/me').set('x-api-key', 'sb_bogus_key'),
+      t.http().get('/api/instances'),
+    ]) {
+      const res = await req.expect(401);
+      expect(res.body).toMatchObject({ status: 401, code: 'unauthorized' });
+    }
+  });
+
+  it('accepts both a Bearer JWT and x-api-key for the same user', async () => {
+    const viaJwt = await t
+      .http()
+      .get('/api/auth/me')
+      .set('authorization', `Bearer ${t.adminToken}`)
+      .expect(200);
+    const key = await t
+      .http()
+      .post('/api/auth/api-keys')
+      .set('authorization', `Bearer ${t.adminToken}`)
+      .send({ name: 'ci' })
+      .expect(201);
+    expect(key.body.key).toMatch(/^sb_[\w-]{8}_[\w-]{43}$/);
+    expect(key.body.prefix).toBe(key.body.key.slice(0, 11));
+    const viaKey = await t.http().get('/api/auth/me').set('x-api-key', key.body.key).expect(200);
+    expect(viaKey.body).toEqual(viaJwt.body);
+    expect(viaKey.body.email).toBe('admin@example.com');
+
+    const [row] = await t.db.query('SELECT key_hash FROM api_keys WHERE id = $1', [key.body.id]);
+    expect(row.key_hash).toMatch(/^[0-9a-f]{64}$/);
+    expect(row.key_hash).not.toContain(key.body.key);
+
+    const list = await t.http().get('/api/auth/api-keys').set('x-api-key', key.body.key).expect(200);
+    const listed = list.body.apiKeys.find((k: { id: string }) => k.id === key.body.id);
+    expect(listed).toMatchObject({ name: 'ci', prefix: key.body.prefix });
+    expect(listed).not.toHaveProperty('key');
+
+    await t
+      .http()
+      .delete(`/api/auth/api-keys/${key.body.id}`)
+      .set('authorization', `Bearer ${t.adminToken}`)
+      .expect(200);
+    await t.http().get('/api/auth/me').set('x-api-key', key.body.key).expect(401);
+  });
+
+  it('keeps user management admin-only', async () => {
+    const user = await createTenant(t);
+    const res = await user.get('/api/users').expect(403);
+    expect(res.body.code).toBe('forbidden');
+    await user.post('/api/users').send({ email: 'x@example.com', password: 'password-123' }).expect(403);
+
+    const admin = (r: ReturnType<TestApp['http']>['get']) => r;
+    const list = await admin(t.http().get('/api/users'))
+      .set('authorization', `Bearer ${t.adminToken}`)
+      .expect(200);
+    expect(list.body.users.map((u: { email: string }) => u.email)).toContain(user.email);
+    expect(list.body.pagination).toMatchObject({ skip: 0, hasMore: false });
+
+    const dup = await t
+      .http()
+      .post('/api/users')
+      .set('authorization', `Bearer ${t.adminToken}`)
+      .send({ email: user.email, password: 'password-123' })
+      .expect(409);
+    expect(dup.body.code).toBe('email_taken');
+
+    const patched = await t
+      .http()
+      .patch(`/api/users/${user.userId}`)
+      .set('authorization', `Bearer ${t.adminToken}`)
+      .send({ isActive: false })
+      .expect(200);
+    expect(patched.body.isActive).toBe(false);
+    await user.get('/api/auth/me').expect(401);
+
+    await t
+      .http()
+      .delete(`/api/users/${user.userId}`)
+      .set('authorization', `Bearer ${t.adminToken}`)
+      .expect(200);
+    const [{ count }] = await t.db.query('SELECT count(*)::int AS count FROM users WHERE id = $1', [
+      user.userId,
+    ]);
+    expect(count).toBe(0);
+  });
+
+  it('serves Swagger with both security schemes and the routes', async () => {
+    const res = await t.http().get('/api/docs-json').expect(200);
+    expect(Object.keys(res.body.components.securitySchemes).sort()).toEqual(['api-key', 'bearer']);
+    for (const path of [
+      '/api/auth/login',
+      '/api/instances',
+      '/api/instances/{id}/messages',
+      '/api/instances/{id}/events',
+      '/api/instances/{id}/contacts/db',
+    ]) {
+      expect(res.body.paths).toHaveProperty([path]);
+    }
+    await t.http().get('/api/docs').expect(200).expect('content-type', /html/);
+  });
+
+  it('answers /health and /health/ready', async () => {
+    expect((await t.http().get('/health').expect(200)).body.status).toBe('ok');
+    const ready = await t.http().get('/health/ready').expect(200);
+    expect(ready.body.info).toMatchObject({ database: { status: 'up' }, redis: { status: 'up' } });
+  });
+});

@@ -1,0 +1,101 @@
+/**
+ * Local sandbox: a fake Telegram Bot API plus a webhook receiver that logs what the gateway delivers.
+ *
+ * Run with `npm run sandbox` (builds, then runs dist/test/fakes/sandbox.js). Environment:
+ * - `SANDBOX_TELEGRAM_PORT` (default 8081): fake Telegram Bot API (`TELEGRAM_API_ROOT` for the gateway).
+ * - `SANDBOX_RECEIVER_PORT` (default 8082): webhook receiver; point an instance's webhookUrl at `/hook`.
+ * - `SANDBOX_BOT_TOKEN` (default `123456:SANDBOX-TOKEN`): bot token accepted by the fake.
+ */
+import { FakeTelegramApi, type RecordedTelegramCall } from './fake-telegram-api';
+import { WebhookReceiver, type RecordedRequest } from './webhook-receiver';
+
+const SIGNATURE_HEADER = /signature|^webhook-|^x-webhook-|timestamp/i;
+
+function envPort(name: string, fallback: number): number {
+  const raw = process.env[name];
+  const port = raw === undefined || raw === '' ? fallback : Number(raw);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`${name} must be a port number`);
+  return port;
+}
+
+/** One-line summary of an outbound Bot API call. */
+function describeCall(call: RecordedTelegramCall): string {
+  const p = call.params;
+  const parts = [`[telegram] ${call.method}`];
+  if (p.chat_id !== undefined) parts.push(`chat_id=${String(p.chat_id)}`);
+  if (typeof p.text === 'string') parts.push(`text=${JSON.stringify(p.text.slice(0, 80))}`);
+  if (typeof p.url === 'string') parts.push(`url=${p.url}`);
+  if (call.method === 'getUpdates')
+    parts.push(`offset=${String(p.offset ?? '-')} timeout=${String(p.timeout ?? 0)}`);
+  return parts.join(' ');
+}
+
+/** One-line summary of a delivered webhook: event name plus signature-related headers. */
+function describeWebhook(req: RecordedRequest): string {
+  const body = (req.json ?? {}) as Record<string, unknown>;
+  const event = body.event ?? body.type ?? body.eventType ?? body.name ?? '(no event field)';
+  const sigs = Object.entries(req.headers)
+    .filter(([name]) => SIGNATURE_HEADER.test(name))
+    .map(([name, value]) => `${name}: ${value}`);
+  return [
+    `[webhook] ${req.method} ${req.url} event=${String(event)} (${req.rawBody.length} bytes)`,
+    ...sigs,
+  ].join('\n    ');
+}
+
+async function main(): Promise<void> {
+  const telegramPort = envPort('SANDBOX_TELEGRAM_PORT', 8081);
+  const receiverPort = envPort('SANDBOX_RECEIVER_PORT', 8082);
+  const token = process.env.SANDBOX_BOT_TOKEN || '123456:SANDBOX-TOKEN';
+
+  const telegram = await FakeTelegramApi.start({ port: telegramPort });
+  const bot = telegram.addBot(token, { first_name: 'Sandbox Bot', username: 'sandbox_bot' });
+  telegram.onCall((call) => console.log(describeCall(call)));
+
+  const receiver = await WebhookReceiver.start(receiverPort);
+  receiver.onRequest((req) => {
+    console.log(describeWebhook(req));
+    receiver.reset(); // keep memory flat; the sandbox only logs
+  });
+
+  console.log(
+    [
+      'Switchboard sandbox is running.',
+      '',
+      `  Fake Telegram Bot API : ${telegram.apiRoot}   (bot token ${token}, @${bot.username}, id ${bot.id})`,
+      `  Webhook receiver      : ${receiver.url('/hook')}`,
+      '',
+      'How to use:',
+      `  1. Start the gateway with TELEGRAM_API_ROOT=${telegram.apiRoot}`,
+      `  2. Create a Telegram instance with token "${token}" and webhookUrl "${receiver.url('/hook')}"`,
+      '  3. Simulate a user writing to the bot (delivered via setWebhook if registered, else queued for getUpdates):',
+      `       curl -s -X POST ${telegram.apiRoot}/sandbox/inbound -H 'content-type: application/json' \\`,
+      `         -d '{"text":"hello from the sandbox","chatId":424242,"firstName":"Alice"}'`,
+      '  4. Watch this console: outbound Bot API calls are logged as [telegram], deliveries to the webhook',
+      '     receiver as [webhook] with their signature headers.',
+      '',
+      'Press Ctrl+C to stop.',
+    ].join('\n'),
+  );
+
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`\n${signal} received, stopping sandbox...`);
+    Promise.all([telegram.stop(), receiver.stop()]).then(
+      () => process.exit(0),
+      (err: unknown) => {
+        console.error(err);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+}
+
+main().catch((err: unknown) => {
+  console.error('sandbox failed to start:', err);
+  process.exit(1);
+});
