@@ -18,13 +18,13 @@ export interface TestApp {
  * PostgreSQL database and Redis prefix (test/utils/global-setup.ts). `env` overrides are applied
  * to process.env before boot (e.g. TELEGRAM_API_ROOT pointing at a fake).
  */
-export async function startTestApp(env: Record<string, string | undefined> = {}): Promise<TestApp> {
+export async function startTestApp(env: Record<string, string | undefined> = {}, port = 0): Promise<TestApp> {
   for (const [k, v] of Object.entries(env)) {
     if (v === undefined) delete process.env[k];
     else process.env[k] = v;
   }
   const app = await createApp('all');
-  await app.listen(0, '127.0.0.1');
+  await app.listen(port, '127.0.0.1');
   const address = app.getHttpServer().address() as { port: number };
   const baseUrl = `http://127.0.0.1:${address.port}`;
   const http = () => request.agent(baseUrl);

@@ -105,9 +105,12 @@ export class ConversationsService {
     let rows: { id: string }[];
     if (m.editedAt) {
       rows = await tx.query(
-        `UPDATE messages SET type = $3, text = $4, media = $5, location = $6, contacts = $7, reaction = $8,
-                edited_at = $9, raw = $10, updated_at = now()
-          WHERE instance_id = $1 AND provider_message_id = $2 RETURNING id`,
+        // wrapped in a CTE: TypeORM returns [rows, count] for a bare UPDATE, plain rows for a SELECT
+        `WITH u AS (
+           UPDATE messages SET type = $3, text = $4, media = $5, location = $6, contacts = $7, reaction = $8,
+                  edited_at = $9, raw = $10, updated_at = now()
+            WHERE instance_id = $1 AND provider_message_id = $2 RETURNING id
+         ) SELECT id FROM u`,
         [instance.id, m.providerMessageId, ...fields, m.editedAt, json(raw)],
       );
     } else {

@@ -132,7 +132,9 @@ export class MessagesService {
         return recorded.delivery;
       });
       await this.events.enqueue([delivery]);
-      return toMessageView(queued, { providerChatId: dto.to });
+      return toMessageView(await this.messages.findOneByOrFail({ id: queued.id }), {
+        providerChatId: dto.to,
+      });
     } catch (err) {
       await this.fail(instance, queued, dto, err);
       throw err;

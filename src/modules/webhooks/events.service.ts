@@ -119,7 +119,8 @@ export class EventsService {
       .where('e.instanceId = :instanceId', { instanceId })
       .orderBy('e.sequence', 'ASC')
       .limit(limit + 1);
-    if (q.since) qb.andWhere('e.createdAt > :since', { since: q.since });
+    // timestamps are compared at the millisecond precision the API shows, so `since=latestTimestamp` never repeats an event
+    if (q.since) qb.andWhere("date_trunc('milliseconds', e.created_at) > :since", { since: q.since });
     if (q.types?.length) qb.andWhere('e.type IN (:...types)', { types: q.types });
     const rows = await qb.getMany();
     const hasMore = rows.length > limit;

@@ -232,6 +232,9 @@ export function normalizeTelegramUpdate(update: TgUpdate): InboundResult {
     return { kind: 'skip', reason: `unsupported_update:${other}` };
   }
   const msg = update[kind] as TgMessage;
+  if (!msg || typeof msg !== 'object' || !msg.chat || typeof msg.message_id !== 'number') {
+    return { kind: 'skip', reason: `malformed_update:${kind}` };
+  }
   const mapped = content(msg);
   if ('skip' in mapped) return { kind: 'skip', reason: mapped.skip };
   const edited = kind.startsWith('edited_');
