@@ -56,6 +56,7 @@ describe('Telegram end to end, webhook mode (e2e)', () => {
   describe('instances', () => {
     it('rejects a token Telegram refuses with a 4xx and stores nothing', async () => {
       const before = await rows('SELECT count(*)::int AS n FROM instances');
+      const configsBefore = await rows('SELECT count(*)::int AS n FROM telegram_instances');
       const res = await alice
         .post('/api/instances')
         .send({ provider: 'telegram', name: 'bad', config: { botToken: '999:not-a-real-token' } })
@@ -63,7 +64,7 @@ describe('Telegram end to end, webhook mode (e2e)', () => {
       expect(res.body).toMatchObject({ code: 'invalid_bot_token', provider: 'telegram', providerCode: 401 });
       expect(res.body.detail).toMatch(/rejected the bot token/);
       expect(await rows('SELECT count(*)::int AS n FROM instances')).toEqual(before);
-      expect((await rows('SELECT count(*)::int AS n FROM telegram_instances'))[0].n).toBe(0);
+      expect(await rows('SELECT count(*)::int AS n FROM telegram_instances')).toEqual(configsBefore);
       expect(tg.lastCall('getMe')?.token).toBe('999:not-a-real-token');
     });
 
