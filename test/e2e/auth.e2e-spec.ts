@@ -109,10 +109,7 @@ describe('auth (e2e)', () => {
     expect(res.body.code).toBe('forbidden');
     await user.post('/api/users').send({ email: 'x@example.com', password: 'password-123' }).expect(403);
 
-    const admin = (r: ReturnType<TestApp['http']>['get']) => r;
-    const list = await admin(t.http().get('/api/users'))
-      .set('authorization', `Bearer ${t.adminToken}`)
-      .expect(200);
+    const list = await t.http().get('/api/users').set('authorization', `Bearer ${t.adminToken}`).expect(200);
     expect(list.body.users.map((u: { email: string }) => u.email)).toContain(user.email);
     expect(list.body.pagination).toMatchObject({ skip: 0, hasMore: false });
 

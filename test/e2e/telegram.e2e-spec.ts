@@ -120,7 +120,7 @@ describe('Telegram end to end, webhook mode (e2e)', () => {
       expect(JSON.stringify(one.body)).not.toContain('AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw');
 
       const connected = await receiver.waitFor(
-        (r) => r.json && (r.json as { event: string }).event === 'connected',
+        (r) => (r.json as { event?: string } | undefined)?.event === 'connected',
       );
       expect((connected.json as { instanceId: string }).instanceId).toBe(instanceId);
       expect(connected.headers['x-tenant']).toBe('alice');

@@ -1,10 +1,7 @@
 import { Body, Controller, Headers, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
-import { InjectRepository } from '@nestjs/typeorm';
-import { Repository } from 'typeorm';
 import { Public } from '../../common/auth/decorators';
 import { NotFoundError, UnauthorizedError, ValidationError } from '../../common/errors/app-error';
-import { InstanceEntity } from '../instances/instance.entity';
 import { ConversationsService } from '../messages/conversations.service';
 import { TelegramAdapter } from '../providers/telegram/telegram.adapter';
 import { TELEGRAM } from '../providers/telegram/telegram.client';
@@ -24,7 +21,6 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 @Controller('webhooks/telegram')
 export class TelegramWebhookController {
   constructor(
-    @InjectRepository(InstanceEntity) private readonly instances: Repository<InstanceEntity>,
     private readonly telegram: TelegramAdapter,
     private readonly conversations: ConversationsService,
   ) {}
@@ -36,11 +32,8 @@ export class TelegramWebhookController {
     @Headers('x-telegram-bot-api-secret-token') secretToken: string | undefined,
     @Body() update: TgUpdate,
   ) {
-    const instance = UUID.test(instanceId)
-      ? await this.instances.findOne({ where: { id: instanceId, provider: TELEGRAM } })
-      : null;
-    if (!instance) throw new NotFoundError('Telegram instance', instanceId);
-    if (!(await this.telegram.verifyWebhookSecret(instance.id, secretToken))) {
+    // the secret token is the proof: an unknown instance (no stored token) gets the same 401
+    if (!UUID.test(instanceId) || !(await this.telegram.verifyWebhookSecret(instanceId, secretToken))) {
       throw new UnauthorizedError('X-Telegram-Bot-Api-Secret-Token is missing or wrong');
     }
     if (!update || typeof update !== 'object' || !Number.isSafeInteger(update.update_id)) {
@@ -49,11 +42,12 @@ export class TelegramWebhookController {
       ]);
     }
     const outcome = await this.conversations.ingest(
-      instance,
+      { id: instanceId, provider: TELEGRAM },
       String(update.update_id),
       update,
       normalizeTelegramUpdate(update),
     );
+    if (outcome.notFound) throw new NotFoundError('Telegram instance', instanceId);
     return { ok: true, ...outcome };
   }
 }

@@ -1,17 +1,33 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
-import type { InstanceEntity } from '../instances/instance.entity';
+import { InstanceEntity } from '../instances/instance.entity';
 import type { InboundMessage, InboundResult } from '../providers/normalized';
 import { EventsService, PendingDelivery } from '../webhooks/events.service';
 
 /** jsonb parameter: node-postgres would turn a JS array into a PostgreSQL array, so serialize explicitly. */
 export const json = (v: unknown): string | null => (v === undefined || v === null ? null : JSON.stringify(v));
 
+/** On conflict: fill blanks and refresh activity, never overwrite a known name with nothing. */
+const CONTACT_UPSERT_SET = `push_name = COALESCE(EXCLUDED.push_name, contacts.push_name),
+  name = COALESCE(contacts.name, EXCLUDED.name), username = COALESCE(EXCLUDED.username, contacts.username),
+  phone = COALESCE(EXCLUDED.phone, contacts.phone),
+  last_activity_at = GREATEST(contacts.last_activity_at, EXCLUDED.last_activity_at), updated_at = now()`;
+const CHAT_UPSERT_SET = `title = COALESCE(EXCLUDED.title, chats.title), contact_id = COALESCE(chats.contact_id, EXCLUDED.contact_id),
+  last_message_at = GREATEST(chats.last_message_at, EXCLUDED.last_message_at), updated_at = now()`;
+
+/** The instance an inbound event was verified for. */
+export interface InstanceRef {
+  id: string;
+  provider: string;
+}
+
 export interface IngestOutcome {
   /** The provider event was seen before (redelivery): nothing stored, nothing sent. */
   duplicate: boolean;
   stored: boolean;
+  /** The instance was deleted meanwhile. */
+  notFound?: boolean;
   messageId?: string;
   skipReason?: string;
 }
@@ -24,21 +40,33 @@ export interface IngestOutcome {
  */
 @Injectable()
 export class ConversationsService {
+  private readonly touched = new Map<string, number>();
+
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     private readonly events: EventsService,
   ) {}
 
+  /**
+   * @param instance the instance the provider event was verified for; when it no longer exists
+   *   the outcome says `notFound` and nothing is stored.
+   */
   async ingest(
-    instance: InstanceEntity,
+    instance: InstanceRef,
     providerEventId: string,
     payload: object,
     result: InboundResult,
   ): Promise<IngestOutcome> {
+    if (result.kind === 'message' && !result.message.editedAt) {
+      const { outcome, delivery } = await this.ingestNew(instance, providerEventId, payload, result.message);
+      await this.events.enqueue([delivery]);
+      if (outcome.stored) this.touchActivity(instance.id);
+      return outcome;
+    }
     const { outcome, delivery } = await this.db.transaction(async (tx) => {
       const archived = await tx.query(
         `INSERT INTO inbound_events (provider, instance_id, provider_event_id, payload, outcome, skip_reason)
-         VALUES ($1, $2, $3, $4, $5, $6)
+         SELECT $1, id, $3, $4, $5, $6 FROM instances WHERE id = $2
          ON CONFLICT (provider, instance_id, provider_event_id) DO NOTHING RETURNING id`,
         [
           instance.provider,
@@ -49,14 +77,115 @@ export class ConversationsService {
           result.kind === 'skip' ? result.reason : null,
         ],
       );
-      if (archived.length === 0) return { outcome: { duplicate: true, stored: false }, delivery: null };
+      if (archived.length === 0) {
+        const found = await tx.query('SELECT 1 FROM instances WHERE id = $1', [instance.id]);
+        return {
+          outcome: found.length
+            ? { duplicate: true, stored: false }
+            : { duplicate: false, stored: false, notFound: true },
+          delivery: null,
+        };
+      }
       if (result.kind === 'skip')
         return { outcome: { duplicate: false, stored: false, skipReason: result.reason }, delivery: null };
-      return this.storeInbound(tx, instance, result.message, payload);
+      const entity = await tx.findOneByOrFail(InstanceEntity, { id: instance.id });
+      return this.storeInbound(tx, entity, result.message, payload);
     });
     await this.events.enqueue([delivery]);
-    if (outcome.stored) void this.touchActivity(instance.id);
+    if (outcome.stored) this.touchActivity(instance.id);
     return outcome;
+  }
+
+  /**
+   * The hot path for a new inbound message: archive, contact(s), chat, message, event and
+   * delivery in ONE statement (data-modifying CTEs run atomically), reading the instance's
+   * webhook settings inside it. 2.5–3× the throughput of the same steps as separate statements
+   * in one transaction (bench/run.ts). Edits, skips and anything unusual take the transaction path.
+   */
+  private async ingestNew(
+    instance: InstanceRef,
+    providerEventId: string,
+    payload: object,
+    m: InboundMessage,
+  ): Promise<{ outcome: IngestOutcome; delivery: PendingDelivery | null }> {
+    const groupContact = m.chat.type !== 'private' && m.chat.id !== m.from.id;
+    const data = this.receivedEventData(instance.id, m);
+    const [row] = await this.db.query(
+      `WITH inst AS (
+         SELECT id, webhook_url, webhook_enabled, notify_received, retry_interval_ms, max_retries FROM instances WHERE id = $1
+       ), archived AS (
+         INSERT INTO inbound_events (provider, instance_id, provider_event_id, payload, outcome)
+         SELECT $2, id, $3, $4, 'stored' FROM inst
+         ON CONFLICT (provider, instance_id, provider_event_id) DO NOTHING RETURNING id
+       ), sender AS (
+         INSERT INTO contacts (instance_id, provider_contact_id, name, push_name, username, phone, is_group, last_activity_at)
+         SELECT $1, $5, $6, $6, $7, $8, false, $9 FROM archived
+         ON CONFLICT (instance_id, provider_contact_id) DO UPDATE SET ${CONTACT_UPSERT_SET}
+         RETURNING id
+       ), grp AS (
+         INSERT INTO contacts (instance_id, provider_contact_id, name, push_name, is_group, last_activity_at)
+         SELECT $1, $10, $11, $11, true, $9 FROM archived WHERE $12::boolean
+         ON CONFLICT (instance_id, provider_contact_id) DO UPDATE SET ${CONTACT_UPSERT_SET}
+         RETURNING id
+       ), chat AS (
+         INSERT INTO chats (instance_id, provider_chat_id, type, title, contact_id, last_message_at)
+         SELECT $1, $10, $13, $11, COALESCE((SELECT id FROM grp), (SELECT id FROM sender)), $9 FROM archived
+         ON CONFLICT (instance_id, provider_chat_id) DO UPDATE SET ${CHAT_UPSERT_SET}
+         RETURNING id
+       ), msg AS (
+         INSERT INTO messages (instance_id, chat_id, direction, provider_message_id, type, text, media, location, contacts,
+                               reaction, reply_to, sender, status, raw, provider_timestamp)
+         SELECT $1, chat.id, 'in', $14, $15, $16, $17, $18, $19, $20, $21, $22, 'received', $4, $9 FROM chat
+         ON CONFLICT (instance_id, provider_message_id) WHERE provider_message_id IS NOT NULL DO NOTHING
+         RETURNING id, chat_id
+       ), ev AS (
+         INSERT INTO events (instance_id, type, payload)
+         SELECT $1, 'message_received', $23::jsonb || jsonb_build_object('messageId', msg.id, 'chatId', msg.chat_id) FROM msg
+         RETURNING id
+       ), dl AS (
+         INSERT INTO webhook_deliveries (event_id, instance_id, url)
+         SELECT ev.id, $1, inst.webhook_url FROM ev, inst
+          WHERE inst.webhook_enabled AND inst.webhook_url IS NOT NULL AND inst.notify_received
+         RETURNING id
+       )
+       SELECT (SELECT count(*) FROM inst)::int AS found, (SELECT id FROM archived) AS archived_id,
+              (SELECT id FROM msg) AS message_id, (SELECT id FROM dl) AS delivery_id,
+              (SELECT retry_interval_ms FROM inst) AS retry_interval_ms, (SELECT max_retries FROM inst) AS max_retries`,
+      [
+        instance.id,
+        instance.provider,
+        providerEventId,
+        json(payload),
+        m.from.id,
+        m.from.name ?? null,
+        m.from.username ?? null,
+        m.from.phone ?? null,
+        m.timestamp,
+        m.chat.id,
+        m.chat.title ?? null,
+        groupContact,
+        m.chat.type,
+        m.providerMessageId,
+        m.type,
+        m.text ?? null,
+        json(m.media),
+        json(m.location),
+        json(m.contacts),
+        json(m.reaction),
+        m.replyTo ?? null,
+        json(m.from),
+        JSON.stringify(data),
+      ],
+    );
+    if (!row.found) return { outcome: { duplicate: false, stored: false, notFound: true }, delivery: null };
+    if (!row.archived_id || !row.message_id)
+      return { outcome: { duplicate: true, stored: false }, delivery: null };
+    return {
+      outcome: { duplicate: false, stored: true, messageId: row.message_id },
+      delivery: row.delivery_id
+        ? { deliveryId: row.delivery_id, retryIntervalMs: row.retry_interval_ms, maxRetries: row.max_retries }
+        : null,
+    };
   }
 
   private async storeInbound(
@@ -139,10 +268,18 @@ export class ConversationsService {
     }
     const messageId = rows[0].id;
     const recorded = await this.events.record(tx, instance, 'message_received', {
-      instanceId: instance.id,
+      ...this.receivedEventData(instance.id, m),
       messageId,
-      providerMessageId: m.providerMessageId,
       chatId,
+    });
+    return { outcome: { duplicate: false, stored: true, messageId }, delivery: recorded.delivery };
+  }
+
+  /** `message_received` data (messageId/chatId are added where the rows are written). */
+  private receivedEventData(instanceId: string, m: InboundMessage): Record<string, unknown> {
+    return {
+      instanceId,
+      providerMessageId: m.providerMessageId,
       providerChatId: m.chat.id,
       chat: m.chat,
       from: m.from,
@@ -163,8 +300,7 @@ export class ConversationsService {
       body: m.text ?? null,
       hasMedia: !!m.media,
       pushName: m.from.name ?? null,
-    });
-    return { outcome: { duplicate: false, stored: true, messageId }, delivery: recorded.delivery };
+    };
   }
 
   /** Insert or refresh a contact; returns its id. Never overwrites a known name with nothing. */
@@ -183,13 +319,7 @@ export class ConversationsService {
     const [row] = await tx.query(
       `INSERT INTO contacts (instance_id, provider_contact_id, name, push_name, username, phone, is_group, last_activity_at)
        VALUES ($1, $2, $3, $3, $4, $5, $6, $7)
-       ON CONFLICT (instance_id, provider_contact_id) DO UPDATE SET
-         push_name = COALESCE(EXCLUDED.push_name, contacts.push_name),
-         name = COALESCE(contacts.name, EXCLUDED.name),
-         username = COALESCE(EXCLUDED.username, contacts.username),
-         phone = COALESCE(EXCLUDED.phone, contacts.phone),
-         last_activity_at = GREATEST(contacts.last_activity_at, EXCLUDED.last_activity_at),
-         updated_at = now()
+       ON CONFLICT (instance_id, provider_contact_id) DO UPDATE SET ${CONTACT_UPSERT_SET}
        RETURNING id`,
       [instanceId, c.providerContactId, c.name, c.username, c.phone, c.isGroup, c.at],
     );
@@ -208,25 +338,20 @@ export class ConversationsService {
     const [row] = await tx.query(
       `INSERT INTO chats (instance_id, provider_chat_id, type, title, contact_id, last_message_at)
        VALUES ($1, $2, $3, $4, $5, $6)
-       ON CONFLICT (instance_id, provider_chat_id) DO UPDATE SET
-         title = COALESCE(EXCLUDED.title, chats.title),
-         contact_id = COALESCE(chats.contact_id, EXCLUDED.contact_id),
-         last_message_at = GREATEST(chats.last_message_at, EXCLUDED.last_message_at),
-         updated_at = now()
+       ON CONFLICT (instance_id, provider_chat_id) DO UPDATE SET ${CHAT_UPSERT_SET}
        RETURNING id`,
       [instanceId, providerChatId, type, title, contactId, at],
     );
     return row.id;
   }
 
-  /** Coarse last-activity stamp, outside the ingest transaction so it never holds the instance row. */
-  private async touchActivity(instanceId: string): Promise<void> {
-    await this.db
-      .query(
-        `UPDATE instances SET last_activity_at = now()
-          WHERE id = $1 AND (last_activity_at IS NULL OR last_activity_at < now() - interval '5 seconds')`,
-        [instanceId],
-      )
+  /** Coarse last-activity stamp (at most every 5 s per instance and process), outside the ingest statement. */
+  private touchActivity(instanceId: string): void {
+    const now = Date.now();
+    if (now - (this.touched.get(instanceId) ?? 0) < 5000) return;
+    this.touched.set(instanceId, now);
+    void this.db
+      .query('UPDATE instances SET last_activity_at = now() WHERE id = $1', [instanceId])
       .catch(() => undefined);
   }
 }

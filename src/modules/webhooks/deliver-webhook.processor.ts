@@ -186,7 +186,7 @@ export class DeliverWebhookProcessor extends WorkerHost implements OnApplication
     throw new RetryableDeliveryError(`attempt ${attempt} failed: ${errorText}`, delayMs);
   }
 
-  /** Records the attempt and the delivery's new state in one transaction. */
+  /** Records the attempt and the delivery's new state. */
   private async finish(
     deliveryId: string,
     attempt: number,
@@ -199,22 +199,31 @@ export class DeliverWebhookProcessor extends WorkerHost implements OnApplication
     delivered: boolean,
     nextDelayMs?: number,
   ): Promise<void> {
-    await this.db.transaction(async (tx) => {
-      await tx.query(
-        `INSERT INTO webhook_delivery_attempts (delivery_id, attempt, status_code, duration_ms, error, response_snippet)
-         VALUES ($1, $2, $3, $4, $5, $6)`,
-        [deliveryId, attempt, statusCode, durationMs, errorClass, snippet],
-      );
-      await tx.query(
-        `UPDATE webhook_deliveries
-            SET status = $2, attempts = $3, last_status_code = $4, last_error = $5,
-                delivered_at = CASE WHEN $6 THEN now() ELSE delivered_at END,
-                next_attempt_at = CASE WHEN $7::int IS NULL THEN NULL ELSE now() + make_interval(secs => $7::int / 1000.0) END,
-                updated_at = now()
-          WHERE id = $1`,
-        [deliveryId, status, attempt, statusCode, errorText, delivered, nextDelayMs ?? null],
-      );
-    });
+    // one statement: the attempt row and the delivery's new state commit together
+    await this.db.query(
+      `WITH attempt AS (
+         INSERT INTO webhook_delivery_attempts (delivery_id, attempt, status_code, duration_ms, error, response_snippet)
+         VALUES ($1, $3, $4, $8, $9, $10)
+       )
+       UPDATE webhook_deliveries
+          SET status = $2, attempts = $3, last_status_code = $4, last_error = $5,
+              delivered_at = CASE WHEN $6 THEN now() ELSE delivered_at END,
+              next_attempt_at = CASE WHEN $7::int IS NULL THEN NULL ELSE now() + make_interval(secs => $7::int / 1000.0) END,
+              updated_at = now()
+        WHERE id = $1`,
+      [
+        deliveryId,
+        status,
+        attempt,
+        statusCode,
+        errorText,
+        delivered,
+        nextDelayMs ?? null,
+        durationMs,
+        errorClass,
+        snippet,
+      ],
+    );
   }
 
   @OnWorkerEvent('error')

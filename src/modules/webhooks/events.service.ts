@@ -43,6 +43,8 @@ export const toEnvelope = (
 @Injectable()
 export class EventsService {
   private readonly logger = new Logger(EventsService.name);
+  private batch: PendingDelivery[] = [];
+  private flushing: Promise<void> | null = null;
 
   constructor(
     @InjectRepository(EventEntity) private readonly events: Repository<EventEntity>,
@@ -94,10 +96,23 @@ export class EventsService {
     return recorded;
   }
 
-  /** Never throws: a delivery that could not reach Redis stays pending for the sweeper. */
+  /**
+   * Never throws: a delivery that could not reach Redis stays pending for the sweeper.
+   * Concurrent callers are batched into one `addBulk` per event-loop turn (one Redis round trip
+   * for many requests under load).
+   */
   async enqueue(deliveries: (PendingDelivery | null | undefined)[]): Promise<void> {
     const jobs = deliveries.filter((d): d is PendingDelivery => !!d);
     if (jobs.length === 0) return;
+    this.batch.push(...jobs);
+    this.flushing ??= new Promise<void>((resolve) => setImmediate(() => void this.flush().finally(resolve)));
+    await this.flushing;
+  }
+
+  private async flush(): Promise<void> {
+    const jobs = this.batch;
+    this.batch = [];
+    this.flushing = null;
     try {
       await this.queue.addBulk(
         jobs.map((d) => ({

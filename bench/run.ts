@@ -1,0 +1,367 @@
+/**
+ * `npm run bench`: load and latency figures for this machine, in one run (not part of npm test).
+ *
+ * The gateway runs in a child process (its RSS sampled every 100 ms); load comes from autocannon
+ * in this process against 127.0.0.1 only, with fixed durations. Figures are reported as ratios
+ * to baselines measured in the same run and the same app (an empty endpoint and a single-row
+ * insert), because absolute numbers on a shared 2-core machine are noisy.
+ * Writes bench/results/latest.json.
+ */
+import autocannon from 'autocannon';
+import { fork, ChildProcess } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import { join } from 'node:path';
+import { Client } from 'pg';
+import { request } from 'undici';
+import { FakeTelegramApi } from '../test/fakes/fake-telegram-api';
+import { freePort } from '../test/utils/free-port';
+
+const PG_ADMIN = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 8);
+const BOT = '987654321:BENCHbenchBENCHbenchBENCHbench';
+let PORT = 0;
+let BASE = '';
+/** The same V8 heap flags `npm start` and the Docker image use (package.json). */
+const NODE_FLAGS = '--max-old-space-size=192 --max-semi-space-size=4';
+
+interface Row {
+  name: string;
+  rps: number;
+  p50: number;
+  p99: number;
+  non2xx: number;
+  note?: string;
+}
+
+function rssMb(pid: number): number {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) / 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+async function cannon(name: string, opts: autocannon.Options, note?: string): Promise<Row> {
+  const r = await autocannon({ duration: DURATION_S, connections: 32, ...opts } as autocannon.Options);
+  return {
+    name,
+    rps: r.requests.average,
+    p50: r.latency.p50,
+    p99: r.latency.p99,
+    non2xx: r.non2xx + r.errors + r.timeouts,
+    note,
+  };
+}
+
+async function json(
+  method: 'GET' | 'POST',
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+) {
+  const res = await request(`${BASE}${path}`, {
+    method,
+    headers: { 'content-type': 'application/json', ...headers },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.body.text();
+  if (res.statusCode >= 300) throw new Error(`${method} ${path} → ${res.statusCode} ${text}`);
+  return JSON.parse(text);
+}
+
+async function main(): Promise<void> {
+  PORT = Number(process.env.BENCH_PORT ?? (await freePort()));
+  BASE = `http://127.0.0.1:${PORT}`;
+  const run = Date.now().toString(36);
+  const dbName = `switchboard_bench_${run}`;
+  const admin = new Client({ connectionString: PG_ADMIN });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${dbName}`);
+  const dbUrl = new URL(PG_ADMIN);
+  dbUrl.pathname = `/${dbName}`;
+
+  const tg = await FakeTelegramApi.start();
+  tg.addBot(BOT, { username: 'bench_bot' });
+
+  // client webhook receiver: records when each message_received arrives (for end-to-end latency)
+  const arrivals = new Map<string, number>();
+  const receiver = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const now = performance.now();
+      try {
+        const env = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+        if (env.event === 'message_received' && typeof env.data?.text === 'string')
+          arrivals.set(env.data.text, now);
+      } catch {
+        /* not ours */
+      }
+      res.writeHead(200).end('ok');
+    });
+  });
+  await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+  const receiverUrl = `http://127.0.0.1:${(receiver.address() as { port: number }).port}/hook`;
+
+  // Default topology = the documented scale-out: one API process + one worker process
+  // (BENCH_TOPOLOGY=all runs everything in one process, like the quick start).
+  const topology = process.env.BENCH_TOPOLOGY ?? 'split';
+  const childEnv = {
+    ...process.env,
+    NODE_ENV: 'production',
+    DATABASE_URL: dbUrl.toString(),
+    REDIS_PREFIX: `sbbench-${run}`,
+    JWT_SECRET: 'bench-jwt-secret-0123456789abcdef0123456789',
+    ENCRYPTION_KEY: Buffer.alloc(32, 3).toString('base64'),
+    ADMIN_PASSWORD: 'bench-admin-password',
+    LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn',
+    TELEGRAM_API_ROOT: tg.apiRoot,
+    PUBLIC_BASE_URL: BASE,
+    WEBHOOK_ALLOWED_NETWORKS: '127.0.0.0/8',
+  };
+  const execArgv = (process.env.BENCH_NODE_FLAGS ?? NODE_FLAGS).split(' ').filter(Boolean);
+  const child: ChildProcess = fork(join(__dirname, 'gateway.js'), {
+    execArgv,
+    env: { ...childEnv, PORT: String(PORT), APP_ROLE: topology === 'all' ? 'all' : 'api' },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  await new Promise<void>((resolve, reject) => {
+    child.once('message', () => resolve());
+    child.once('exit', (code) => reject(new Error(`gateway exited with ${code}`)));
+  });
+  const worker: ChildProcess | null =
+    topology === 'all'
+      ? null
+      : fork(join(__dirname, '../src/worker.js'), {
+          execArgv,
+          env: { ...childEnv, APP_ROLE: 'worker', DB_MIGRATIONS_RUN: 'false' },
+          stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+        });
+  let maxWorkerRss = 0;
+  let maxRss = 0;
+  const sampler = setInterval(() => {
+    maxRss = Math.max(maxRss, rssMb(child.pid!));
+    if (worker) maxWorkerRss = Math.max(maxWorkerRss, rssMb(worker.pid!));
+  }, 100);
+
+  try {
+    const db = new Client({ connectionString: dbUrl.toString() });
+    await db.connect();
+    await db.query(
+      'CREATE TABLE bench_rows (id bigserial PRIMARY KEY, payload jsonb NOT NULL, created_at timestamptz NOT NULL DEFAULT now())',
+    );
+
+    const { token } = await json('POST', '/api/auth/login', {
+      email: 'admin@example.com',
+      password: 'bench-admin-password',
+    });
+    const auth = { authorization: `Bearer ${token}` };
+    const instance = await json(
+      'POST',
+      '/api/instances',
+      {
+        provider: 'telegram',
+        name: 'bench',
+        config: { botToken: BOT },
+        webhookUrl: receiverUrl,
+        webhookSecret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
+        maxRetries: 3,
+        retryInterval: 1000,
+      },
+      auth,
+    );
+    const secretToken = String(tg.webhookFor(BOT)!.secretToken);
+    const inboundPath = `/webhooks/telegram/${instance.id}`;
+
+    let updateId = 1;
+    const inboundBody = (text?: string) => {
+      const id = updateId++;
+      const chat = 100_000 + (id % 1000); // 1000 chats, like real traffic
+      return JSON.stringify({
+        update_id: id,
+        message: {
+          message_id: id,
+          from: { id: chat, is_bot: false, first_name: 'Bench' },
+          chat: { id: chat, type: 'private', first_name: 'Bench' },
+          date: Math.floor(Date.now() / 1000),
+          text: text ?? `bench ${id}`,
+        },
+      });
+    };
+    const inboundRequest = {
+      method: 'POST' as const,
+      path: inboundPath,
+      headers: { 'content-type': 'application/json', 'x-telegram-bot-api-secret-token': secretToken },
+      setupRequest: (req: autocannon.Request) => ({ ...req, body: inboundBody() }),
+    };
+
+    // warm-up
+    await cannon('warm-up', { url: BASE, duration: 2, requests: [inboundRequest] });
+    await cannon('warm-up', {
+      url: `${BASE}/bench/insert`,
+      duration: 2,
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"a":1}',
+    });
+
+    const rows: Row[] = [];
+    rows.push(await cannon('baseline: empty endpoint', { url: `${BASE}/bench/empty` }));
+    rows.push(
+      await cannon('baseline: single-row insert', {
+        url: `${BASE}/bench/insert`,
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{"update_id":1,"text":"hello"}',
+      }),
+    );
+    // Ingest capacity on its own: the worker is paused (SIGSTOP) so deliveries queue up in Redis,
+    // then resumed to measure how fast it drains them (deliveries/s) against the local receiver.
+    worker?.kill('SIGSTOP');
+    rows.push(
+      await cannon(`telegram inbound webhook (verify+store+enqueue), max${worker ? ', worker paused' : ''}`, {
+        url: BASE,
+        requests: [inboundRequest],
+      }),
+    );
+    let drain: { deliveries: number; seconds: number; perSecond: number } | null = null;
+    if (worker) {
+      const [{ n: backlog }] = (
+        await db.query("SELECT count(*)::int AS n FROM webhook_deliveries WHERE status = 'pending'")
+      ).rows;
+      const t0 = performance.now();
+      worker.kill('SIGCONT');
+      const until = Date.now() + 120_000;
+      while (Date.now() < until) {
+        const [{ n }] = (
+          await db.query("SELECT count(*)::int AS n FROM webhook_deliveries WHERE status = 'pending'")
+        ).rows;
+        if (n === 0) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      const seconds = (performance.now() - t0) / 1000;
+      drain = { deliveries: backlog, seconds: +seconds.toFixed(1), perSecond: Math.round(backlog / seconds) };
+    }
+    rows.push(
+      await cannon(
+        'telegram inbound webhook @ 500 updates/s',
+        { url: BASE, overallRate: 500, requests: [inboundRequest] },
+        'fixed rate',
+      ),
+    );
+    rows.push(
+      await cannon('POST /messages → fake Bot API, max', {
+        url: `${BASE}/api/instances/${instance.id}/messages`,
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...auth },
+        body: JSON.stringify({ to: '4242', type: 'text', text: 'bench outbound' }),
+      }),
+    );
+
+    // end to end: inbound webhook → client webhook receipt, at 200 updates/s for DURATION_S
+    await new Promise((r) => setTimeout(r, 3000)); // let the delivery backlog of the max runs drain
+    const sentAt = new Map<string, number>();
+    const total = 200 * DURATION_S;
+    const started = performance.now();
+    const inflight: Promise<unknown>[] = [];
+    for (let i = 0; i < total; i++) {
+      const due = started + (i * 1000) / 200;
+      const wait = due - performance.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      const text = `e2e-${run}-${i}`;
+      sentAt.set(text, performance.now());
+      inflight.push(
+        request(`${BASE}${inboundPath}`, {
+          method: 'POST',
+          headers: inboundRequest.headers,
+          body: inboundBody(text),
+        }).then((r) => r.body.dump()),
+      );
+    }
+    await Promise.all(inflight);
+    const deadline = Date.now() + 30_000;
+    while (Date.now() < deadline && [...sentAt.keys()].some((k) => !arrivals.has(k)))
+      await new Promise((r) => setTimeout(r, 100));
+    const e2e = [...sentAt]
+      .filter(([k]) => arrivals.has(k))
+      .map(([k, t0]) => arrivals.get(k)! - t0)
+      .sort((a, b) => a - b);
+    const pct = (p: number) => e2e[Math.min(e2e.length - 1, Math.floor((p / 100) * e2e.length))] ?? NaN;
+
+    clearInterval(sampler);
+    const [{ n: stored }] = (await db.query("SELECT count(*)::int AS n FROM messages WHERE direction = 'in'"))
+      .rows;
+    await db.end();
+
+    const insert = rows[1];
+    const inbound = rows[2];
+    const at500 = rows[3];
+    console.log(
+      `\nSwitchboard bench — ${new Date().toISOString()} — ${DURATION_S}s per run, 32 connections, node ${process.version}, topology ${topology}`,
+    );
+    console.table(
+      rows.map((r) => ({
+        run: r.name,
+        'req/s': Math.round(r.rps),
+        'p50 ms': r.p50,
+        'p99 ms': r.p99,
+        'non-2xx/err': r.non2xx,
+        'vs insert baseline': `${((r.rps / insert.rps) * 100).toFixed(0)} %`,
+      })),
+    );
+    const summary = {
+      inboundPerSecond: Math.round(inbound.rps),
+      inboundVsInsertBaseline: +(inbound.rps / insert.rps).toFixed(3),
+      inboundP99At500Ms: at500.p99,
+      deliveryDrain: drain,
+      e2eAt200: {
+        count: e2e.length,
+        expected: total,
+        p50Ms: +pct(50).toFixed(1),
+        p99Ms: +pct(99).toFixed(1),
+      },
+      topology,
+      nodeFlags: execArgv.join(' '),
+      gatewayMaxRssMb: Math.round(maxRss),
+      workerMaxRssMb: worker ? Math.round(maxWorkerRss) : null,
+      inboundMessagesStored: stored,
+    };
+    if (drain)
+      console.log(
+        `\nworker drained ${drain.deliveries} queued deliveries in ${drain.seconds} s: ${drain.perSecond} deliveries/s`,
+      );
+    console.log('end-to-end (inbound webhook → client webhook receipt) @ 200 updates/s:', summary.e2eAt200);
+    console.log(
+      `topology: ${topology} (node ${summary.nodeFlags}); max RSS: API/gateway ${summary.gatewayMaxRssMb} MB` +
+        (worker ? `, worker ${summary.workerMaxRssMb} MB` : '') +
+        `; inbound messages stored: ${stored}`,
+    );
+    console.log(
+      `targets: inbound ≥ 1000/s and ≥ 35 % of insert baseline → ${summary.inboundPerSecond}/s, ${(summary.inboundVsInsertBaseline * 100).toFixed(0)} %; ` +
+        `p99 @ 500/s < 100 ms → ${at500.p99} ms; e2e p50 @ 200/s < 30 ms → ${summary.e2eAt200.p50Ms} ms; RSS < 300 MB → ${summary.gatewayMaxRssMb} MB`,
+    );
+    mkdirSync(join(__dirname, '../../bench/results'), { recursive: true });
+    writeFileSync(
+      join(__dirname, '../../bench/results/latest.json'),
+      JSON.stringify({ at: new Date().toISOString(), rows, summary }, null, 2),
+    );
+  } finally {
+    clearInterval(sampler);
+    for (const p of [child, worker]) {
+      if (!p || p.exitCode !== null) continue;
+      p.kill('SIGTERM');
+      await new Promise((r) => p.once('exit', r));
+    }
+    await tg.stop();
+    receiver.close();
+    await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
+    await admin.end();
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
