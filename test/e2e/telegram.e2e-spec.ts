@@ -356,6 +356,37 @@ describe('Telegram end to end, webhook mode (e2e)', () => {
       expect((hook.json as { event: string }).event).toBe('message_failed');
     });
 
+    it('rejects a malformed recipient before writing anything', async () => {
+      const before = await rows(
+        'SELECT (SELECT count(*) FROM chats)::int AS c, (SELECT count(*) FROM messages)::int AS m',
+      );
+      const res = await send({ to: 'not-a-chat', type: 'text', text: 'x' }).expect(400);
+      expect(res.body.errors).toEqual([expect.objectContaining({ field: 'to' })]);
+      const badReply = await send({ to: '4242', type: 'text', text: 'x', replyTo: 'abc' }).expect(400);
+      expect(badReply.body.errors[0].field).toBe('replyTo');
+      expect(
+        await rows(
+          'SELECT (SELECT count(*) FROM chats)::int AS c, (SELECT count(*) FROM messages)::int AS m',
+        ),
+      ).toEqual(before);
+    });
+
+    it('marks the instance needs_reauth when Telegram stops accepting the token', async () => {
+      tg.failNext('sendMessage', { error_code: 401, description: 'Unauthorized' });
+      const res = await send({ to: '4242', type: 'text', text: 'token revoked' }).expect(502);
+      expect(res.body).toMatchObject({ code: 'provider_unauthorized', providerCode: 401 });
+      const status = await alice.get(`/api/instances/${instanceId}/status`).expect(200);
+      expect(status.body).toMatchObject({ status: 'needs_reauth', ready: false });
+      const hook = await receiver.waitFor(
+        (r) => (r.json as { event?: string; data?: { status?: string } })?.data?.status === 'needs_reauth',
+      );
+      expect((hook.json as { event: string }).event).toBe('disconnected');
+      await alice.post(`/api/instances/${instanceId}/reconnect`).expect(200);
+      expect((await alice.get(`/api/instances/${instanceId}/status`).expect(200)).body.status).toBe(
+        'connected',
+      );
+    });
+
     it('says so when the user blocked the bot (4xx with Telegram’s code)', async () => {
       tg.blockedByUser('sendMessage');
       const res = await send({ to: '4242', type: 'text', text: 'blocked?' }).expect(422);
@@ -705,7 +736,10 @@ describe('Telegram end to end, webhook mode (e2e)', () => {
     it('logs out (deleteWebhook, disconnected event), reconnects, then deletes with cascade', async () => {
       await alice.post(`/api/instances/${instanceId}/logout`).expect(200);
       expect(tg.lastCall('deleteWebhook')).toBeDefined();
-      const gone = await receiver.waitFor((r) => (r.json as { event?: string })?.event === 'disconnected');
+      const gone = await receiver.waitFor(
+        (r) => (r.json as { event?: string; data?: { reason?: string } })?.data?.reason === 'logout',
+      );
+      expect((gone.json as { event: string }).event).toBe('disconnected');
       expect((gone.json as { data: unknown }).data).toMatchObject({ reason: 'logout', willReconnect: false });
       expect((await alice.get(`/api/instances/${instanceId}/status`).expect(200)).body.status).toBe(
         'disconnected',

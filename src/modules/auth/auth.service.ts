@@ -17,6 +17,7 @@ export class AuthService {
       throw new UnauthorizedError('Invalid email or password');
     }
     await this.users.touchLogin(user.id);
+    user.lastLoginAt = new Date();
     const token = await this.jwt.signAsync({ sub: user.id, role: user.role });
     return { token, user: toUserView(user) };
   }

@@ -3,7 +3,6 @@ import { Transform, Type } from 'class-transformer';
 import {
   IsBoolean,
   IsDate,
-  IsIn,
   IsInt,
   IsObject,
   IsOptional,
@@ -17,16 +16,6 @@ import {
 } from 'class-validator';
 import { PageQuery } from '../../common/pagination/pagination';
 import { csv } from '../../common/validation/transforms';
-
-/** Provider keys (seeds/multi-provider-system.md). Only those with an adapter are accepted at runtime. */
-export const PROVIDER_KEYS = [
-  'telegram',
-  'whatsapp-official',
-  'facebook-messenger',
-  'instagram',
-  'slack',
-  'discord',
-] as const;
 
 const URL_OPTS = { require_tld: false, protocols: ['http', 'https'], require_protocol: true };
 
@@ -65,8 +54,11 @@ class WebhookFieldsDto {
 }
 
 export class CreateInstanceDto extends WebhookFieldsDto {
-  @ApiProperty({ enum: PROVIDER_KEYS, example: 'telegram' })
-  @IsIn(PROVIDER_KEYS)
+  /** Provider key; this release implements `telegram` (others answer 400 naming the supported ones). */
+  @ApiProperty({ enum: ['telegram'], example: 'telegram' })
+  @IsString()
+  @MinLength(1)
+  @MaxLength(40)
   provider: string;
   /** @example Support bot */
   @IsString() @MinLength(1) @MaxLength(200) name: string;

@@ -5,6 +5,7 @@ import type { Principal } from '../../common/auth/principal';
 import { sha256Hex } from '../../common/crypto/tokens';
 import {
   AppError,
+  ProviderError,
   ConflictError,
   NotFoundError,
   UnprocessableError,
@@ -61,6 +62,7 @@ export class MessagesService {
         ? await this.resolveProviderMessageId(instance.id, dto.messageId, 'messageId')
         : undefined,
     };
+    adapter.validateOutbound(resolved);
 
     let queued: MessageEntity;
     try {
@@ -137,6 +139,9 @@ export class MessagesService {
       });
     } catch (err) {
       await this.fail(instance, queued, dto, err);
+      if (err instanceof ProviderError && err.code === 'provider_unauthorized') {
+        await this.instances.setStatus(instance, 'needs_reauth', err.message);
+      }
       throw err;
     }
   }

@@ -53,6 +53,12 @@ export interface ProviderAdapter {
   /** Stops receiving; `logout` also drops the provider session where the provider has one. */
   disconnect(instance: InstanceEntity, opts: { logout: boolean }): Promise<void>;
 
+  /**
+   * Checks provider-specific shapes (recipient id format, message id formats) before anything is
+   * written. @throws ValidationError naming the field.
+   */
+  validateOutbound(message: OutboundMessage): void;
+
   /** Sends one normalized message (ids in `replyTo`/`messageId` already resolved to provider ids). */
   send(instance: InstanceEntity, message: OutboundMessage): Promise<SendResult>;
 

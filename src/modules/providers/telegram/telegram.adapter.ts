@@ -182,6 +182,12 @@ export class TelegramAdapter implements ProviderAdapter {
     }
   }
 
+  validateOutbound(m: OutboundMessage): void {
+    telegramChatId(m.to);
+    if (m.replyTo) replyParameters(m.replyTo, m.to);
+    if (m.type === 'reaction') reactionTarget(m.messageId);
+  }
+
   async send(instance: InstanceEntity, m: OutboundMessage): Promise<SendResult> {
     const { token } = await this.load(instance.id);
     const api = this.client.api(token);
@@ -235,11 +241,7 @@ export class TelegramAdapter implements ProviderAdapter {
         break;
       }
       case 'reaction': {
-        const target = parseTelegramMessageId(m.messageId ?? '');
-        if (!target)
-          throw new ValidationError('messageId is not a Telegram message id', [
-            { field: 'messageId', message: 'expected <chat_id>:<message_id> or a message_id' },
-          ]);
+        const target = reactionTarget(m.messageId);
         const reaction: ReactionTypeEmoji[] = m.emoji
           ? [{ type: 'emoji', emoji: m.emoji as ReactionTypeEmoji['emoji'] }]
           : [];
@@ -345,4 +347,14 @@ function replyParameters(replyTo: string, to: string): { message_id: number; cha
     ]);
   const chat = parsed.chatId && parsed.chatId !== to ? { chat_id: telegramChatId(parsed.chatId) } : {};
   return { message_id: parsed.messageId, ...chat };
+}
+
+function reactionTarget(messageId: string | undefined): { chatId?: string; messageId: number } {
+  const target = parseTelegramMessageId(messageId ?? '');
+  if (!target) {
+    throw new ValidationError('messageId is not a Telegram message id', [
+      { field: 'messageId', message: 'expected <chat_id>:<message_id>, a message_id or our message id' },
+    ]);
+  }
+  return target;
 }
