@@ -19,12 +19,21 @@ export interface TestApp {
  * to process.env before boot (e.g. TELEGRAM_API_ROOT pointing at a fake).
  */
 export async function startTestApp(env: Record<string, string | undefined> = {}, port = 0): Promise<TestApp> {
-  for (const [k, v] of Object.entries(env)) {
-    if (v === undefined) delete process.env[k];
-    else process.env[k] = v;
+  const previous = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
+  const apply = (values: Record<string, string | undefined>) => {
+    for (const [k, v] of Object.entries(values)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  };
+  apply(env);
+  let app: NestExpressApplication;
+  try {
+    app = await createApp('all');
+    await app.listen(port, '127.0.0.1');
+  } finally {
+    apply(previous); // configuration is read at boot; later spec files get the run's defaults back
   }
-  const app = await createApp('all');
-  await app.listen(port, '127.0.0.1');
   const address = app.getHttpServer().address() as { port: number };
   const baseUrl = `http://127.0.0.1:${address.port}`;
   const http = () => request.agent(baseUrl);

@@ -61,6 +61,29 @@ export class WebhookHttpClient implements OnModuleDestroy {
     });
   }
 
+  /**
+   * Save-time check of a webhook URL: http(s) only, and no address the sender would refuse to
+   * dial (literal IPs, and every address the hostname resolves to now). The same check runs again
+   * at connect time for every delivery, so a later DNS change cannot get around it.
+   * @returns why the URL is refused, or null when it is acceptable (or its name does not resolve yet).
+   */
+  async refusal(url: string): Promise<string | null> {
+    let target: URL;
+    try {
+      target = new URL(url);
+    } catch {
+      return 'is not a valid URL';
+    }
+    if (target.protocol !== 'http:' && target.protocol !== 'https:')
+      return `protocol ${target.protocol} is not allowed`;
+    const host = target.hostname.replace(/^\[|\]$/g, '');
+    const addresses = isIP(host) ? [host] : await dnsLookupAll(host).catch(() => [] as string[]);
+    const bad = addresses.find((a) => !this.policy.isAllowed(a));
+    return bad
+      ? `points at a blocked address (${bad}); private, loopback and link-local networks are refused`
+      : null;
+  }
+
   async post(url: string, body: string, headers: Record<string, string>): Promise<HttpAttemptResult> {
     const started = performance.now();
     const done = (r: Partial<HttpAttemptResult>): HttpAttemptResult => ({
@@ -117,6 +140,14 @@ export class WebhookHttpClient implements OnModuleDestroy {
   async onModuleDestroy(): Promise<void> {
     await this.agent.close();
   }
+}
+
+function dnsLookupAll(host: string): Promise<string[]> {
+  return new Promise((resolve, reject) =>
+    dnsLookup(host, { all: true }, (err, addresses: LookupAddress[]) =>
+      err ? reject(err) : resolve(addresses.map((a) => a.address)),
+    ),
+  );
 }
 
 async function readSnippet(body: AsyncIterable<Buffer> & { destroy(): void }): Promise<string> {

@@ -12,6 +12,7 @@ import { PageQuery, paginate } from '../../common/pagination/pagination';
 import { ProviderRegistry } from '../providers/provider-registry';
 import type { ConnectResult } from '../providers/provider-adapter';
 import { EventsService } from '../webhooks/events.service';
+import { WebhookHttpClient } from '../../common/http/webhook-http-client';
 import { ActivityService } from './activity.service';
 import { findOwnedInstance } from './instance-access';
 import { InstanceEntity } from './instance.entity';
@@ -61,7 +62,16 @@ export class InstancesService {
     private readonly events: EventsService,
     private readonly activity: ActivityService,
     private readonly secrets: SecretBox,
+    private readonly webhookHttp: WebhookHttpClient,
   ) {}
+
+  /** @throws ValidationError when the webhook URL points at a refused address (SSRF, WEBHOOKS.md). */
+  private async checkWebhookUrl(url: string | undefined): Promise<void> {
+    if (!url) return;
+    const refusal = await this.webhookHttp.refusal(url);
+    if (refusal)
+      throw new ValidationError(`webhookUrl ${refusal}`, [{ field: 'webhookUrl', message: refusal }]);
+  }
 
   get(principal: Principal, id: string): Promise<InstanceEntity> {
     return findOwnedInstance(this.repo, principal, id);
@@ -107,6 +117,7 @@ export class InstancesService {
         { field: 'webhookUrl', message: 'required when webhookEnabled is true' },
       ]);
     }
+    await this.checkWebhookUrl(dto.webhookUrl);
     const generatedSecret = dto.webhookSecret ? null : generateWebhookSecret();
     const secret = dto.webhookSecret ?? generatedSecret!;
 
@@ -143,6 +154,7 @@ export class InstancesService {
     const nested: WebhookSettingsDto = dto.webhookSettings ?? {};
     const headers = nested.headers ?? dto.headers;
     checkHeaders(headers);
+    await this.checkWebhookUrl(dto.webhookUrl);
     const before = JSON.stringify(this.webhookState(instance));
     if (dto.name !== undefined) instance.name = dto.name;
     if (dto.description !== undefined) instance.description = dto.description;

@@ -114,12 +114,17 @@ export class EventsService {
     this.batch = [];
     this.flushing = null;
     try {
-      await this.queue.addBulk(
-        jobs.map((d) => ({
-          name: JobName.DeliverWebhook,
-          data: { deliveryId: d.deliveryId, retryIntervalMs: d.retryIntervalMs },
-          opts: { jobId: d.deliveryId, ...deliveryJobOptions(d.maxRetries) },
-        })),
+      // Bounded: with Redis unreachable ioredis would queue the command until it reconnects and the
+      // request that produced the event would hang. The rows are committed; the sweeper re-enqueues.
+      await withTimeout(
+        ENQUEUE_TIMEOUT_MS,
+        this.queue.addBulk(
+          jobs.map((d) => ({
+            name: JobName.DeliverWebhook,
+            data: { deliveryId: d.deliveryId, retryIntervalMs: d.retryIntervalMs },
+            opts: { jobId: d.deliveryId, ...deliveryJobOptions(d.maxRetries) },
+          })),
+        ),
       );
     } catch (err) {
       this.logger.warn({ err, count: jobs.length }, 'could not enqueue deliveries; the sweeper will retry');
@@ -150,6 +155,17 @@ export class EventsService {
       hasMore,
     };
   }
+}
+
+/** How long a request waits for Redis to take its deliveries, ms. */
+const ENQUEUE_TIMEOUT_MS = 1000;
+
+function withTimeout<T>(ms: number, promise: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`Redis did not answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
 /** BullMQ options for a delivery job: maxRetries retries after the first attempt, custom backoff. */

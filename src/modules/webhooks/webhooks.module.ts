@@ -7,6 +7,8 @@ import { InstanceEntity } from '../instances/instance.entity';
 import { DeliverWebhookProcessor } from './deliver-webhook.processor';
 import { DeliverySweeperService } from './delivery-sweeper.service';
 import { EventEntity } from './event.entity';
+import { EventStreamController } from './event-stream.controller';
+import { EventStreamService } from './event-stream.service';
 import { EventsController } from './events.controller';
 import { EventsService } from './events.service';
 import { WebhookDeliveryAttemptEntity } from './webhook-delivery-attempt.entity';
@@ -29,9 +31,9 @@ export class WebhooksModule {
         ]),
         BullModule.registerQueue({ name: QueueName.WebhookDelivery }),
       ],
-      controllers: [EventsController],
-      providers: [EventsService, WebhookHttpClient, ...workerProviders],
-      exports: [EventsService],
+      controllers: [EventStreamController, EventsController],
+      providers: [EventsService, EventStreamService, WebhookHttpClient, ...workerProviders],
+      exports: [EventsService, WebhookHttpClient],
     };
   }
 }
