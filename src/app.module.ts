@@ -75,7 +75,7 @@ export class AppModule {
             prefix: c.redis.prefix,
           }),
         }),
-        WebhooksModule.register({ workers }),
+        WebhooksModule.register({ workers, config: config.webhooks }),
         AuthModule,
         ProvidersModule,
         InstancesModule,

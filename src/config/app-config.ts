@@ -33,6 +33,8 @@ export class AppConfig {
     maxRetryDelayMs: number;
     concurrency: number;
     sweepIntervalMs: number;
+    /** BullMQ lock of an active delivery job (and the stalled-job check interval), ms. */
+    lockDurationMs: number;
     /** CIDRs exempt from the SSRF block list (WEBHOOK_ALLOWED_NETWORKS). */
     allowedNetworks: string[];
   };
@@ -79,6 +81,7 @@ export class AppConfig {
       maxRetryDelayMs: env.WEBHOOK_MAX_RETRY_DELAY_MS,
       concurrency: env.WEBHOOK_CONCURRENCY,
       sweepIntervalMs: env.WEBHOOK_SWEEP_INTERVAL_MS,
+      lockDurationMs: env.WEBHOOK_LOCK_DURATION_MS,
       allowedNetworks: env.WEBHOOK_ALLOWED_NETWORKS.split(',')
         .map((s) => s.trim())
         .filter(Boolean),

@@ -161,6 +161,10 @@ export class EnvSchema {
   @Min(100)
   WEBHOOK_SWEEP_INTERVAL_MS = 30_000;
 
+  /** BullMQ job lock of a delivery, ms: a worker that dies mid-delivery is detected after about this long. */
+  @Transform(toInt) @IsInt() @Min(500)
+  WEBHOOK_LOCK_DURATION_MS = 30_000;
+
   /** Comma-separated CIDRs outbound client webhooks may reach despite the SSRF block list. */
   @IsString()
   WEBHOOK_ALLOWED_NETWORKS = '';

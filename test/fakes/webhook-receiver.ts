@@ -207,7 +207,8 @@ export class WebhookReceiver {
     for (const check of [...this.checks]) check();
 
     const response = this.failures.shift() ?? this.persistent;
-    if (this.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.delayMs));
+    // unref'd: a held response never keeps the test process alive after stop()
+    if (this.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.delayMs).unref());
     if (res.writableEnded || res.destroyed) return;
     res.writeHead(response.status, {
       'content-type': 'text/plain; charset=utf-8',

@@ -18,7 +18,11 @@ export interface TestApp {
  * PostgreSQL database and Redis prefix (test/utils/global-setup.ts). `env` overrides are applied
  * to process.env before boot (e.g. TELEGRAM_API_ROOT pointing at a fake).
  */
-export async function startTestApp(env: Record<string, string | undefined> = {}, port = 0): Promise<TestApp> {
+export async function startTestApp(
+  env: Record<string, string | undefined> = {},
+  port = 0,
+  role: 'all' | 'api' = 'all',
+): Promise<TestApp> {
   const previous = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
   const apply = (values: Record<string, string | undefined>) => {
     for (const [k, v] of Object.entries(values)) {
@@ -29,7 +33,7 @@ export async function startTestApp(env: Record<string, string | undefined> = {},
   apply(env);
   let app: NestExpressApplication;
   try {
-    app = await createApp('all');
+    app = await createApp(role);
     await app.listen(port, '127.0.0.1');
   } finally {
     apply(previous); // configuration is read at boot; later spec files get the run's defaults back

@@ -1,5 +1,5 @@
-import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
-import { Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { OnWorkerEvent, WorkerHost } from '@nestjs/bullmq';
+import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Job, UnrecoverableError } from 'bullmq';
 import { DataSource } from 'typeorm';
@@ -44,19 +44,26 @@ interface DeliveryRow {
   retry_interval_ms: number;
 }
 
+/** Worker options from configuration; applied with @Processor when WebhooksModule is registered. */
+export function deliveryWorkerOptions(config: AppConfig['webhooks']) {
+  return {
+    concurrency: config.concurrency,
+    lockDuration: config.lockDurationMs,
+    stalledInterval: config.lockDurationMs,
+    settings: {
+      backoffStrategy: (_attemptsMade: number, _type?: string, err?: Error) =>
+        err instanceof RetryableDeliveryError ? err.delayMs : 1000,
+    },
+  };
+}
+
 /**
  * Delivers one event to one client URL per job (jobId = delivery id). Loads settings fresh
  * (the secret never sits in Redis), signs with both schemes, POSTs, records the attempt, and
  * throws so BullMQ retries with our backoff; exhausted or unretryable → `dead`.
  */
-@Processor(QueueName.WebhookDelivery, {
-  concurrency: 50,
-  settings: {
-    backoffStrategy: (_attemptsMade: number, _type?: string, err?: Error) =>
-      err instanceof RetryableDeliveryError ? err.delayMs : 1000,
-  },
-})
-export class DeliverWebhookProcessor extends WorkerHost implements OnApplicationBootstrap {
+@Injectable()
+export class DeliverWebhookProcessor extends WorkerHost {
   private readonly logger = new Logger(DeliverWebhookProcessor.name);
 
   constructor(
@@ -66,10 +73,6 @@ export class DeliverWebhookProcessor extends WorkerHost implements OnApplication
     private readonly config: AppConfig,
   ) {
     super();
-  }
-
-  onApplicationBootstrap(): void {
-    this.worker.concurrency = this.config.webhooks.concurrency;
   }
 
   async process(job: Job<DeliverWebhookJob>): Promise<void> {

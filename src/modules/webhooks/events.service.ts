@@ -49,7 +49,12 @@ export class EventsService {
   constructor(
     @InjectRepository(EventEntity) private readonly events: Repository<EventEntity>,
     @InjectQueue(QueueName.WebhookDelivery) private readonly queue: Queue<DeliverWebhookJob>,
-  ) {}
+  ) {
+    // connection errors while Redis is away: logged, not thrown (an 'error' event without a listener would be)
+    this.queue.on('error', (err) =>
+      this.logger.warn({ err: err.message }, 'webhook queue: Redis connection error'),
+    );
+  }
 
   async record(
     manager: EntityManager,

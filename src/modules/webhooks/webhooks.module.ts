@@ -1,10 +1,11 @@
-import { BullModule } from '@nestjs/bullmq';
+import { BullModule, Processor } from '@nestjs/bullmq';
 import { DynamicModule, Module, Provider } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { WebhookHttpClient } from '../../common/http/webhook-http-client';
 import { QueueName } from '../../common/queues/queues';
 import { InstanceEntity } from '../instances/instance.entity';
-import { DeliverWebhookProcessor } from './deliver-webhook.processor';
+import { AppConfig } from '../../config/app-config';
+import { DeliverWebhookProcessor, deliveryWorkerOptions } from './deliver-webhook.processor';
 import { DeliverySweeperService } from './delivery-sweeper.service';
 import { EventEntity } from './event.entity';
 import { EventStreamController } from './event-stream.controller';
@@ -17,7 +18,9 @@ import { WebhookDeliveryEntity } from './webhook-delivery.entity';
 /** Outbox + delivery. The processor and sweeper run only where workers run (APP_ROLE worker|all). */
 @Module({})
 export class WebhooksModule {
-  static register(opts: { workers: boolean }): DynamicModule {
+  static register(opts: { workers: boolean; config: AppConfig['webhooks'] }): DynamicModule {
+    // worker options (concurrency, lock) come from configuration, so the decorator is applied here
+    if (opts.workers) Processor(QueueName.WebhookDelivery, deliveryWorkerOptions(opts.config))(DeliverWebhookProcessor);
     const workerProviders: Provider[] = opts.workers ? [DeliverWebhookProcessor, DeliverySweeperService] : [];
     return {
       module: WebhooksModule,
