@@ -6,7 +6,7 @@ import { DataSource } from 'typeorm';
 import { SecretBox } from '../../common/crypto/secret-box';
 import { seedsSignature, standardWebhooksSignature } from '../../common/crypto/webhook-signature';
 import { WebhookHttpClient } from '../../common/http/webhook-http-client';
-import { DeliverWebhookJob, QueueName } from '../../common/queues/queues';
+import { DeliverWebhookJob } from '../../common/queues/queues';
 import { AppConfig } from '../../config/app-config';
 import { toEnvelope } from './events.service';
 import { parseRetryAfter, retryDelayMs } from './backoff';
