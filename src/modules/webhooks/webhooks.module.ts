@@ -5,18 +5,30 @@ import { WebhookHttpClient } from '../../common/http/webhook-http-client';
 import { QueueName } from '../../common/queues/queues';
 import { InstanceEntity } from '../instances/instance.entity';
 import { DeliverWebhookProcessor } from './deliver-webhook.processor';
+import { DeliveryRetentionService } from './delivery-retention.service';
 import { DeliverySweeperService } from './delivery-sweeper.service';
 import { EventEntity } from './event.entity';
 import { EventsController } from './events.controller';
 import { EventsService } from './events.service';
+import { ReplayWebhookProcessor } from './replay-webhook.processor';
+import { WebhookDeliveriesController } from './webhook-deliveries.controller';
+import { WebhookDeliveriesService } from './webhook-deliveries.service';
 import { WebhookDeliveryAttemptEntity } from './webhook-delivery-attempt.entity';
 import { WebhookDeliveryEntity } from './webhook-delivery.entity';
+import { WebhookEndpointService } from './webhook-endpoint.service';
+import { WebhookSenderService } from './webhook-sender.service';
 
-/** Outbox + delivery. The processor and sweeper run only where workers run (APP_ROLE worker|all). */
+/**
+ * Outbox, delivery, the delivery log API and endpoint policies. The processors, the sweeper and
+ * retention run only where workers run (APP_ROLE worker|all); the sender is everywhere because
+ * `POST …/webhook/test` attempts synchronously.
+ */
 @Module({})
 export class WebhooksModule {
   static register(opts: { workers: boolean }): DynamicModule {
-    const workerProviders: Provider[] = opts.workers ? [DeliverWebhookProcessor, DeliverySweeperService] : [];
+    const workerProviders: Provider[] = opts.workers
+      ? [DeliverWebhookProcessor, ReplayWebhookProcessor, DeliverySweeperService, DeliveryRetentionService]
+      : [];
     return {
       module: WebhooksModule,
       global: true,
@@ -27,11 +39,18 @@ export class WebhooksModule {
           WebhookDeliveryAttemptEntity,
           InstanceEntity,
         ]),
-        BullModule.registerQueue({ name: QueueName.WebhookDelivery }),
+        BullModule.registerQueue({ name: QueueName.WebhookDelivery }, { name: QueueName.WebhookReplay }),
       ],
-      controllers: [EventsController],
-      providers: [EventsService, WebhookHttpClient, ...workerProviders],
-      exports: [EventsService],
+      controllers: [EventsController, WebhookDeliveriesController],
+      providers: [
+        EventsService,
+        WebhookHttpClient,
+        WebhookSenderService,
+        WebhookEndpointService,
+        WebhookDeliveriesService,
+        ...workerProviders,
+      ],
+      exports: [EventsService, WebhookEndpointService],
     };
   }
 }
