@@ -188,6 +188,17 @@ describe('Webhook delivery log and policies (e2e)', () => {
     ]);
     await sleep(300);
     expect(target.requests).toEqual([]);
+
+    // a retry of the exhausted delivery gets a fresh budget (maxRetries 1 → two attempts in this series)
+    receiver.failNext(1, 500);
+    await alice.post(`/api/webhook-deliveries/${d.id}/retry`).expect(202);
+    const retried = await eventually(async () => {
+      const body = (await alice.get(`/api/webhook-deliveries/${d.id}`).expect(200)).body;
+      return body.delivery.status === 'succeeded' && body;
+    });
+    expect(retried.delivery).toMatchObject({ attempts: 4, series: 1, lastStatusCode: 200 });
+    expect(retried.attempts.map((a: { attempt: number }) => a.attempt)).toEqual([1, 2, 3, 4]);
+    expect(target.requests).toEqual([]);
   });
 
   it('webhook/test sends a signed webhook_test now and returns the outcome', async () => {
@@ -352,7 +363,8 @@ describe('Webhook delivery log and policies (e2e)', () => {
     expect(none.body).toEqual({ replayed: 0, deliveryIds: [], truncated: false });
 
     receiver.reset();
-    receiver.setResponseDelay(20);
+    // each response takes 50 ms: one-at-a-time delivery shows as arrivals ≥ 50 ms apart
+    receiver.setResponseDelay(50);
     const res = await alice
       .post(`/api/instances/${id}/webhook-deliveries/replay`)
       .send({ since, until })
@@ -367,6 +379,8 @@ describe('Webhook delivery log and policies (e2e)', () => {
       inRange.map((e) => Number(e.sequence)),
     );
     expect(got.map((r) => r.headers['x-webhook-delivery'])).toEqual(res.body.deliveryIds);
+    const gaps = got.slice(1).map((r, i) => r.receivedAt - got[i].receivedAt);
+    expect(Math.min(...gaps)).toBeGreaterThanOrEqual(45);
 
     const replayed = await deliveriesOf(id, '?status=succeeded&event=message_received');
     expect(replayed.deliveries.filter((d: { replay: boolean }) => d.replay)).toHaveLength(6);
