@@ -167,6 +167,8 @@ export class WebhookDeliveriesService {
         retryIntervalMs: updated.retry_interval_ms,
         maxRetries: updated.max_retries,
         series: updated.series,
+        // the same queue the sweeper would use, so its re-add of this job id is a no-op
+        ordered: row.ordered,
       },
     ]);
     return toView((await this.findOwned(principal, id))!);

@@ -3,13 +3,14 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { UnrecoverableError } from 'bullmq';
 import { DataSource } from 'typeorm';
 import { SecretBox } from '../../common/crypto/secret-box';
-import { seedsSignature, standardWebhooksSignature } from '../../common/crypto/webhook-signature';
+import { seedsSignature } from '../../common/crypto/webhook-signature';
 import { HttpAttemptResult, WebhookHttpClient } from '../../common/http/webhook-http-client';
 import { AppConfig } from '../../config/app-config';
 import { parseRetryAfter, retryDelayMs } from './backoff';
 import { toEnvelope } from './events.service';
 import { payloadTooLarge } from './payload-size';
 import { RetryableDeliveryError } from './retryable-delivery.error';
+import { webhookSignatureHeader } from './signature-header';
 import { WebhookEndpointService } from './webhook-endpoint.service';
 
 const USER_AGENT = 'Switchboard-Webhooks/0.1 (+https://github.com/switchboard)';
@@ -209,10 +210,7 @@ export class WebhookSenderService {
     if (secret) {
       const previous = this.secrets.decryptOptional(row.previous_secret_enc);
       headers['x-webhook-signature'] = seedsSignature(secret, body);
-      headers['webhook-signature'] = [secret, previous]
-        .filter((s): s is string => !!s)
-        .map((s) => standardWebhooksSignature(s, webhookId, timestamp, body))
-        .join(' ');
+      headers['webhook-signature'] = webhookSignatureHeader([secret, previous], webhookId, timestamp, body);
     }
     return headers;
   }
