@@ -37,6 +37,14 @@ export class AppConfig {
     lockDurationMs: number;
     /** CIDRs exempt from the SSRF block list (WEBHOOK_ALLOWED_NETWORKS). */
     allowedNetworks: string[];
+    /** Every attempt failed for this long → webhook disabled (`endpoint_failing`). */
+    disableAfterMs: number;
+    /** Default grace of the previous secret after a rotation. */
+    secretGraceMs: number;
+    /** Largest envelope delivered, bytes. */
+    maxPayloadBytes: number;
+    retentionSucceededMs: number;
+    retentionDeadMs: number;
   };
   readonly swaggerEnabled: boolean;
 
@@ -85,6 +93,11 @@ export class AppConfig {
       allowedNetworks: env.WEBHOOK_ALLOWED_NETWORKS.split(',')
         .map((s) => s.trim())
         .filter(Boolean),
+      disableAfterMs: env.WEBHOOK_DISABLE_AFTER_MS,
+      secretGraceMs: env.WEBHOOK_SECRET_GRACE_MS,
+      maxPayloadBytes: env.WEBHOOK_MAX_PAYLOAD_BYTES,
+      retentionSucceededMs: env.WEBHOOK_RETENTION_SUCCEEDED_MS,
+      retentionDeadMs: env.WEBHOOK_RETENTION_DEAD_MS,
     };
     this.swaggerEnabled = env.SWAGGER_ENABLED;
   }

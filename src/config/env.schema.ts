@@ -162,8 +162,40 @@ export class EnvSchema {
   WEBHOOK_SWEEP_INTERVAL_MS = 30_000;
 
   /** BullMQ job lock of a delivery, ms: a worker that dies mid-delivery is detected after about this long. */
-  @Transform(toInt) @IsInt() @Min(500)
+  @Transform(toInt)
+  @IsInt()
+  @Min(500)
   WEBHOOK_LOCK_DURATION_MS = 30_000;
+
+  /** A webhook whose every attempt has failed for this long is disabled (`endpoint_failing`), ms. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1000)
+  WEBHOOK_DISABLE_AFTER_MS = 86_400_000;
+
+  /** How long the previous secret keeps signing after a rotation, ms. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  WEBHOOK_SECRET_GRACE_MS = 86_400_000;
+
+  /** Largest event envelope delivered, bytes; bigger events are recorded with a dead delivery. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1024)
+  WEBHOOK_MAX_PAYLOAD_BYTES = 262_144;
+
+  /** Succeeded deliveries (and their attempts) are deleted after this long, ms. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(60_000)
+  WEBHOOK_RETENTION_SUCCEEDED_MS = 7 * 86_400_000;
+
+  /** Dead deliveries (and their attempts) are deleted after this long, ms. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(60_000)
+  WEBHOOK_RETENTION_DEAD_MS = 30 * 86_400_000;
 
   /** Comma-separated CIDRs outbound client webhooks may reach despite the SSRF block list. */
   @IsString()

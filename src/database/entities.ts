@@ -11,6 +11,7 @@ import { EventEntity } from '../modules/webhooks/event.entity';
 import { WebhookDeliveryAttemptEntity } from '../modules/webhooks/webhook-delivery-attempt.entity';
 import { WebhookDeliveryEntity } from '../modules/webhooks/webhook-delivery.entity';
 import { InitialSchema1763700000000 } from '../../migrations/1763700000000-InitialSchema';
+import { WebhookDeliveryLog1763800000000 } from '../../migrations/1763800000000-WebhookDeliveryLog';
 
 /** Listed explicitly (no globs) so the same list works from ts-jest and from dist/. */
 export const ENTITIES = [
@@ -28,4 +29,4 @@ export const ENTITIES = [
   WebhookDeliveryAttemptEntity,
 ];
 
-export const MIGRATIONS = [InitialSchema1763700000000];
+export const MIGRATIONS = [InitialSchema1763700000000, WebhookDeliveryLog1763800000000];

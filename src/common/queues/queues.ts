@@ -1,6 +1,8 @@
 /** Queue and job names in one place (STYLE.md §7). Job data holds ids, never secrets. */
 export enum QueueName {
   WebhookDelivery = 'webhook-delivery',
+  /** Replays: one job at a time across the fleet, so a healthy endpoint gets them in `sequence` order. */
+  WebhookReplay = 'webhook-replay',
 }
 
 export enum JobName {
@@ -11,4 +13,13 @@ export enum JobName {
 export interface DeliverWebhookJob {
   deliveryId: string;
   retryIntervalMs: number;
+}
+
+/**
+ * BullMQ job id of a delivery's attempt series: the delivery id for the first series, `<id>-r<n>`
+ * for manual retry n (a new id, since BullMQ ignores an add while a job with that id is kept;
+ * custom ids may not contain ':').
+ */
+export function deliveryJobId(deliveryId: string, series: number): string {
+  return series > 0 ? `${deliveryId}-r${series}` : deliveryId;
 }

@@ -26,6 +26,14 @@ export class InstanceEntity {
   @Column({ type: 'int', default: 60000 }) retryIntervalMs: number;
   /** SecretBox ciphertext of the webhook signing secret. */
   @Column({ type: 'text', nullable: true }) webhookSecretEnc: string | null;
+  /** Why the gateway turned the webhook off (`gone_410`, `endpoint_failing`); null when enabled or turned off by the user. */
+  @Column({ type: 'text', nullable: true }) webhookDisabledReason: string | null;
+  @Column({ type: 'timestamptz', nullable: true }) webhookDisabledAt: Date | null;
+  /** Start of the current run of failed attempts (endpoint health); null after any success. */
+  @Column({ type: 'timestamptz', nullable: true }) webhookFailingSince: Date | null;
+  /** SecretBox ciphertext of the secret replaced by the last rotation; signs too until it expires. */
+  @Column({ type: 'text', nullable: true }) webhookPreviousSecretEnc: string | null;
+  @Column({ type: 'timestamptz', nullable: true }) webhookPreviousSecretExpiresAt: Date | null;
   @Column({ type: 'jsonb', default: {} }) webhookHeaders: Record<string, string>;
   @Column({ type: 'jsonb', default: {} }) limits: Record<string, unknown>;
   @Column({ type: 'jsonb', default: {} }) metadata: Record<string, unknown>;

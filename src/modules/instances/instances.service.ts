@@ -33,6 +33,9 @@ export function toInstanceView(i: InstanceEntity, secret: string | null) {
     statusReason: i.statusReason,
     webhookUrl: i.webhookUrl,
     webhookEnabled: i.webhookEnabled,
+    /** Set when the gateway turned the webhook off: `gone_410` or `endpoint_failing`. */
+    webhookDisabledReason: i.webhookDisabledReason,
+    webhookDisabledAt: i.webhookDisabledAt,
     lastActivity: i.lastActivityAt,
     createdAt: i.createdAt,
     updatedAt: i.updatedAt,
@@ -45,6 +48,11 @@ export function toInstanceView(i: InstanceEntity, secret: string | null) {
       maxRetries: i.maxRetries,
       retryInterval: i.retryIntervalMs,
       secret: maskSecret(secret),
+      /** After a rotation: until when the previous secret signs too. */
+      previousSecretExpiresAt:
+        i.webhookPreviousSecretExpiresAt && i.webhookPreviousSecretExpiresAt > new Date()
+          ? i.webhookPreviousSecretExpiresAt
+          : null,
       headers: i.webhookHeaders,
     },
     connectionStatus: { ready: i.status === 'connected', status: i.status, hasQr: false },
@@ -149,8 +157,15 @@ export class InstancesService {
     return { ...this.view(instance), ...(generatedSecret ? { webhookSecret: generatedSecret } : {}) };
   }
 
+  /**
+   * Re-enabling a webhook the gateway disabled (410, endpoint failing) clears the reason and the
+   * failing streak, and the response offers a replay of what was missed:
+   * `replay: {since: <ISO, start of the failures or the disabling>, endpoint}`.
+   */
   async update(principal: Principal, id: string, dto: UpdateInstanceDto) {
     const instance = await this.get(principal, id);
+    const wasEnabled = instance.webhookEnabled;
+    const missedSince = instance.webhookFailingSince ?? instance.webhookDisabledAt;
     const nested: WebhookSettingsDto = dto.webhookSettings ?? {};
     const headers = nested.headers ?? dto.headers;
     checkHeaders(headers);
@@ -169,7 +184,19 @@ export class InstancesService {
     const retry = pick('retryInterval');
     if (retry !== undefined) instance.retryIntervalMs = retry;
     const secret = nested.secret ?? dto.webhookSecret;
-    if (secret !== undefined) instance.webhookSecretEnc = this.secrets.encrypt(secret);
+    if (secret !== undefined) {
+      // a secret set by hand replaces any rotation in progress
+      instance.webhookSecretEnc = this.secrets.encrypt(secret);
+      instance.webhookPreviousSecretEnc = null;
+      instance.webhookPreviousSecretExpiresAt = null;
+    }
+    const reEnabled = instance.webhookEnabled && !wasEnabled;
+    const offerReplay = reEnabled && !!instance.webhookDisabledAt && !!missedSince;
+    if (reEnabled) {
+      instance.webhookDisabledReason = null;
+      instance.webhookDisabledAt = null;
+      instance.webhookFailingSince = null;
+    }
     if (headers !== undefined) instance.webhookHeaders = headers;
     if (instance.webhookEnabled && !instance.webhookUrl) {
       throw new ValidationError('webhookEnabled needs a webhookUrl', [
@@ -194,7 +221,14 @@ export class InstancesService {
         timestamp: new Date().toISOString(),
       });
     }
-    return this.view(instance);
+    if (!offerReplay) return this.view(instance);
+    return {
+      ...this.view(instance),
+      replay: {
+        since: missedSince.toISOString(),
+        endpoint: `POST /api/instances/${instance.id}/webhook-deliveries/replay`,
+      },
+    };
   }
 
   async remove(principal: Principal, id: string) {

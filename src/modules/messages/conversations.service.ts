@@ -3,7 +3,9 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { InstanceEntity } from '../instances/instance.entity';
 import type { InboundMessage, InboundResult } from '../providers/normalized';
+import { AppConfig } from '../../config/app-config';
 import { EventsService, PendingDelivery } from '../webhooks/events.service';
+import { envelopeBytes, MESSAGE_REF_BYTES, payloadTooLarge } from '../webhooks/payload-size';
 
 /** jsonb parameter: node-postgres would turn a JS array into a PostgreSQL array, so serialize explicitly. */
 export const json = (v: unknown): string | null => (v === undefined || v === null ? null : JSON.stringify(v));
@@ -45,6 +47,7 @@ export class ConversationsService {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     private readonly events: EventsService,
+    private readonly config: AppConfig,
   ) {}
 
   /**
@@ -109,7 +112,12 @@ export class ConversationsService {
     m: InboundMessage,
   ): Promise<{ outcome: IngestOutcome; delivery: PendingDelivery | null }> {
     const groupContact = m.chat.type !== 'private' && m.chat.id !== m.from.id;
-    const data = this.receivedEventData(instance.id, m);
+    const dataJson = JSON.stringify(this.receivedEventData(instance.id, m));
+    // sized here, not in SQL: an oversized event still gets its row, with a dead delivery and no job
+    const tooLarge = payloadTooLarge(
+      envelopeBytes('message_received', instance.id, instance.provider, dataJson) + MESSAGE_REF_BYTES,
+      this.config.webhooks.maxPayloadBytes,
+    );
     const [row] = await this.db.query(
       `WITH inst AS (
          SELECT id, webhook_url, webhook_enabled, notify_received, retry_interval_ms, max_retries FROM instances WHERE id = $1
@@ -143,8 +151,9 @@ export class ConversationsService {
          SELECT $1, 'message_received', $23::jsonb || jsonb_build_object('messageId', msg.id, 'chatId', msg.chat_id) FROM msg
          RETURNING id
        ), dl AS (
-         INSERT INTO webhook_deliveries (event_id, instance_id, url)
-         SELECT ev.id, $1, inst.webhook_url FROM ev, inst
+         INSERT INTO webhook_deliveries (event_id, instance_id, url, status, last_error)
+         SELECT ev.id, $1, inst.webhook_url, CASE WHEN $24::text IS NULL THEN 'pending' ELSE 'dead' END, $24
+           FROM ev, inst
           WHERE inst.webhook_enabled AND inst.webhook_url IS NOT NULL AND inst.notify_received
          RETURNING id
        )
@@ -174,7 +183,8 @@ export class ConversationsService {
         json(m.reaction),
         m.replyTo ?? null,
         json(m.from),
-        JSON.stringify(data),
+        dataJson,
+        tooLarge,
       ],
     );
     if (!row.found) return { outcome: { duplicate: false, stored: false, notFound: true }, delivery: null };
@@ -182,9 +192,14 @@ export class ConversationsService {
       return { outcome: { duplicate: true, stored: false }, delivery: null };
     return {
       outcome: { duplicate: false, stored: true, messageId: row.message_id },
-      delivery: row.delivery_id
-        ? { deliveryId: row.delivery_id, retryIntervalMs: row.retry_interval_ms, maxRetries: row.max_retries }
-        : null,
+      delivery:
+        row.delivery_id && !tooLarge
+          ? {
+              deliveryId: row.delivery_id,
+              retryIntervalMs: row.retry_interval_ms,
+              maxRetries: row.max_retries,
+            }
+          : null,
     };
   }
 

@@ -1,6 +1,6 @@
 import type { InstanceEntity } from '../instances/instance.entity';
 
-/** Client-facing event names (seeds' eight + message_failed; DESIGN.md §4). */
+/** Client-facing event names (seeds' eight + message_failed + webhook_test from POST …/webhook/test; DESIGN.md §4). */
 export const EVENT_TYPES = [
   'message_received',
   'message_sent',
@@ -11,6 +11,7 @@ export const EVENT_TYPES = [
   'qr_received',
   'limit_exceeded',
   'webhook_updated',
+  'webhook_test',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 

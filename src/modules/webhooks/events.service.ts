@@ -3,16 +3,23 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { Queue } from 'bullmq';
 import { EntityManager, Repository } from 'typeorm';
-import { DeliverWebhookJob, JobName, QueueName } from '../../common/queues/queues';
+import { DeliverWebhookJob, deliveryJobId, JobName, QueueName } from '../../common/queues/queues';
+import { AppConfig } from '../../config/app-config';
 import type { InstanceEntity } from '../instances/instance.entity';
 import { EventEntity } from './event.entity';
 import { EventEnvelope, wantsEvent } from './event-types';
+import { envelopeBytes, payloadTooLarge } from './payload-size';
 
 /** A delivery row written in a transaction, to be enqueued once that transaction commits. */
 export interface PendingDelivery {
   deliveryId: string;
   retryIntervalMs: number;
+  /** Retries left in this series after its first attempt. */
   maxRetries: number;
+  /** Manual retry series (default 0); picks the BullMQ job id. */
+  series?: number;
+  /** Replays go through the one-at-a-time queue. */
+  ordered?: boolean;
 }
 
 export interface RecordedEvent {
@@ -49,6 +56,8 @@ export class EventsService {
   constructor(
     @InjectRepository(EventEntity) private readonly events: Repository<EventEntity>,
     @InjectQueue(QueueName.WebhookDelivery) private readonly queue: Queue<DeliverWebhookJob>,
+    @InjectQueue(QueueName.WebhookReplay) private readonly replayQueue: Queue<DeliverWebhookJob>,
+    private readonly config: AppConfig,
   ) {
     // connection errors while Redis is away: logged, not thrown (an 'error' event without a listener would be)
     this.queue.on('error', (err) =>
@@ -56,6 +65,11 @@ export class EventsService {
     );
   }
 
+  /**
+   * An event whose envelope would exceed WEBHOOK_MAX_PAYLOAD_BYTES still gets its event row and a
+   * delivery row, written `dead` with `last_error` `payload_too_large: <n> bytes > <limit>` so the
+   * log API shows why, and no job (`delivery: null`).
+   */
   async record(
     manager: EntityManager,
     instance: InstanceEntity,
@@ -66,26 +80,35 @@ export class EventsService {
       instance.webhookEnabled && instance.webhookUrl && wantsEvent(instance, type, data)
         ? instance.webhookUrl
         : null;
+    const dataJson = JSON.stringify(data);
+    const tooLarge = url
+      ? payloadTooLarge(
+          envelopeBytes(type, instance.id, instance.provider, dataJson),
+          this.config.webhooks.maxPayloadBytes,
+        )
+      : null;
     const [row] = await manager.query(
       `WITH e AS (
          INSERT INTO events (instance_id, type, payload) VALUES ($1, $2, $3) RETURNING id, sequence
        ), d AS (
-         INSERT INTO webhook_deliveries (event_id, instance_id, url)
-         SELECT e.id, $1, $4 FROM e WHERE $4::text IS NOT NULL RETURNING id
+         INSERT INTO webhook_deliveries (event_id, instance_id, url, status, last_error)
+         SELECT e.id, $1, $4, CASE WHEN $5::text IS NULL THEN 'pending' ELSE 'dead' END, $5
+           FROM e WHERE $4::text IS NOT NULL RETURNING id
        )
        SELECT e.id AS event_id, e.sequence, (SELECT id FROM d) AS delivery_id FROM e`,
-      [instance.id, type, JSON.stringify(data), url],
+      [instance.id, type, dataJson, url, tooLarge],
     );
     return {
       eventId: row.event_id,
       sequence: Number(row.sequence),
-      delivery: row.delivery_id
-        ? {
-            deliveryId: row.delivery_id,
-            retryIntervalMs: instance.retryIntervalMs,
-            maxRetries: instance.maxRetries,
-          }
-        : null,
+      delivery:
+        row.delivery_id && !tooLarge
+          ? {
+              deliveryId: row.delivery_id,
+              retryIntervalMs: instance.retryIntervalMs,
+              maxRetries: instance.maxRetries,
+            }
+          : null,
     };
   }
 
@@ -107,7 +130,10 @@ export class EventsService {
    * for many requests under load).
    */
   async enqueue(deliveries: (PendingDelivery | null | undefined)[]): Promise<void> {
-    const jobs = deliveries.filter((d): d is PendingDelivery => !!d);
+    const all = deliveries.filter((d): d is PendingDelivery => !!d);
+    const ordered = all.filter((d) => d.ordered);
+    if (ordered.length) await this.enqueueOrdered(ordered);
+    const jobs = ordered.length ? all.filter((d) => !d.ordered) : all;
     if (jobs.length === 0) return;
     this.batch.push(...jobs);
     this.flushing ??= new Promise<void>((resolve) => setImmediate(() => void this.flush().finally(resolve)));
@@ -121,18 +147,21 @@ export class EventsService {
     try {
       // Bounded: with Redis unreachable ioredis would queue the command until it reconnects and the
       // request that produced the event would hang. The rows are committed; the sweeper re-enqueues.
-      await withTimeout(
-        ENQUEUE_TIMEOUT_MS,
-        this.queue.addBulk(
-          jobs.map((d) => ({
-            name: JobName.DeliverWebhook,
-            data: { deliveryId: d.deliveryId, retryIntervalMs: d.retryIntervalMs },
-            opts: { jobId: d.deliveryId, ...deliveryJobOptions(d.maxRetries) },
-          })),
-        ),
-      );
+      await withTimeout(ENQUEUE_TIMEOUT_MS, this.queue.addBulk(jobs.map(toJob)));
     } catch (err) {
       this.logger.warn({ err, count: jobs.length }, 'could not enqueue deliveries; the sweeper will retry');
+    }
+  }
+
+  /** Adds replay deliveries, in the given order, to the queue that runs one job at a time. Never throws. */
+  private async enqueueOrdered(deliveries: PendingDelivery[]): Promise<void> {
+    try {
+      await this.replayQueue.addBulk(deliveries.map(toJob));
+    } catch (err) {
+      this.logger.warn(
+        { err, count: deliveries.length },
+        'could not enqueue replays; the sweeper will retry',
+      );
     }
   }
 
@@ -172,6 +201,12 @@ function withTimeout<T>(ms: number, promise: Promise<T>): Promise<T> {
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
+
+const toJob = (d: PendingDelivery) => ({
+  name: JobName.DeliverWebhook,
+  data: { deliveryId: d.deliveryId, retryIntervalMs: d.retryIntervalMs },
+  opts: { jobId: deliveryJobId(d.deliveryId, d.series ?? 0), ...deliveryJobOptions(d.maxRetries) },
+});
 
 /** BullMQ options for a delivery job: maxRetries retries after the first attempt, custom backoff. */
 export function deliveryJobOptions(maxRetries: number) {

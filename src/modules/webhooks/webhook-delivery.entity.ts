@@ -18,6 +18,12 @@ export class WebhookDeliveryEntity {
   @Column({ type: 'int', nullable: true }) lastStatusCode: number | null;
   @Column({ type: 'text', nullable: true }) lastError: string | null;
   @Column({ type: 'timestamptz', nullable: true }) deliveredAt: Date | null;
+  /** Manual retry series (0 = the original one); the BullMQ job id is `<id>` or `<id>-r<series>`. */
+  @Column({ type: 'int', default: 0 }) series: number;
+  /** `attempts` when the current series began: the retry budget counts attempts after it. */
+  @Column({ type: 'int', default: 0 }) seriesStartAttempt: number;
+  /** Part of a replay: delivered through the ordered (one at a time) queue. */
+  @Column({ type: 'boolean', default: false }) ordered: boolean;
   @CreateDateColumn({ type: 'timestamptz' }) createdAt: Date;
   @UpdateDateColumn({ type: 'timestamptz' }) updatedAt: Date;
 }

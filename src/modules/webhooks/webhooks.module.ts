@@ -6,22 +6,35 @@ import { QueueName } from '../../common/queues/queues';
 import { InstanceEntity } from '../instances/instance.entity';
 import { AppConfig } from '../../config/app-config';
 import { DeliverWebhookProcessor, deliveryWorkerOptions } from './deliver-webhook.processor';
+import { DeliveryRetentionService } from './delivery-retention.service';
 import { DeliverySweeperService } from './delivery-sweeper.service';
 import { EventEntity } from './event.entity';
 import { EventStreamController } from './event-stream.controller';
 import { EventStreamService } from './event-stream.service';
 import { EventsController } from './events.controller';
 import { EventsService } from './events.service';
+import { ReplayWebhookProcessor } from './replay-webhook.processor';
+import { WebhookDeliveriesController } from './webhook-deliveries.controller';
+import { WebhookDeliveriesService } from './webhook-deliveries.service';
 import { WebhookDeliveryAttemptEntity } from './webhook-delivery-attempt.entity';
 import { WebhookDeliveryEntity } from './webhook-delivery.entity';
+import { WebhookEndpointService } from './webhook-endpoint.service';
+import { WebhookSenderService } from './webhook-sender.service';
 
-/** Outbox + delivery. The processor and sweeper run only where workers run (APP_ROLE worker|all). */
+/**
+ * Outbox, delivery, the delivery log API and endpoint policies. The processors, the sweeper and
+ * retention run only where workers run (APP_ROLE worker|all); the sender is everywhere because
+ * `POST …/webhook/test` attempts synchronously.
+ */
 @Module({})
 export class WebhooksModule {
   static register(opts: { workers: boolean; config: AppConfig['webhooks'] }): DynamicModule {
     // worker options (concurrency, lock) come from configuration, so the decorator is applied here
-    if (opts.workers) Processor(QueueName.WebhookDelivery, deliveryWorkerOptions(opts.config))(DeliverWebhookProcessor);
-    const workerProviders: Provider[] = opts.workers ? [DeliverWebhookProcessor, DeliverySweeperService] : [];
+    if (opts.workers)
+      Processor(QueueName.WebhookDelivery, deliveryWorkerOptions(opts.config))(DeliverWebhookProcessor);
+    const workerProviders: Provider[] = opts.workers
+      ? [DeliverWebhookProcessor, ReplayWebhookProcessor, DeliverySweeperService, DeliveryRetentionService]
+      : [];
     return {
       module: WebhooksModule,
       global: true,
@@ -32,11 +45,19 @@ export class WebhooksModule {
           WebhookDeliveryAttemptEntity,
           InstanceEntity,
         ]),
-        BullModule.registerQueue({ name: QueueName.WebhookDelivery }),
+        BullModule.registerQueue({ name: QueueName.WebhookDelivery }, { name: QueueName.WebhookReplay }),
       ],
-      controllers: [EventStreamController, EventsController],
-      providers: [EventsService, EventStreamService, WebhookHttpClient, ...workerProviders],
-      exports: [EventsService, WebhookHttpClient],
+      controllers: [EventStreamController, EventsController, WebhookDeliveriesController],
+      providers: [
+        EventsService,
+        EventStreamService,
+        WebhookHttpClient,
+        WebhookSenderService,
+        WebhookEndpointService,
+        WebhookDeliveriesService,
+        ...workerProviders,
+      ],
+      exports: [EventsService, WebhookEndpointService, WebhookHttpClient],
     };
   }
 }
