@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { Client } from 'pg';
 import { request } from 'undici';
 import { FakeTelegramApi } from '../test/fakes/fake-telegram-api';
+import { bullmqCeiling } from './bullmq-ceiling';
 import { freePort } from '../test/utils/free-port';
 
 const PG_ADMIN = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -24,6 +25,9 @@ let PORT = 0;
 let BASE = '';
 /** The same V8 heap flags `npm start` and the Docker image use (package.json). */
 const NODE_FLAGS = '--max-old-space-size=192 --max-semi-space-size=4';
+/** Receiver outage length, s, and the backoff cap the gateway runs with here, ms. */
+const OUTAGE_S = Number(process.env.BENCH_OUTAGE_S ?? 60);
+const MAX_RETRY_DELAY_MS = Number(process.env.BENCH_MAX_RETRY_DELAY_MS ?? 10_000);
 
 interface Row {
   name: string;
@@ -56,7 +60,7 @@ async function cannon(name: string, opts: autocannon.Options, note?: string): Pr
 }
 
 async function json(
-  method: 'GET' | 'POST',
+  method: 'GET' | 'POST' | 'PUT',
   path: string,
   body?: unknown,
   headers: Record<string, string> = {},
@@ -103,7 +107,8 @@ async function main(): Promise<void> {
     });
   });
   await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
-  const receiverUrl = `http://127.0.0.1:${(receiver.address() as { port: number }).port}/hook`;
+  const receiverPort = (receiver.address() as { port: number }).port;
+  const receiverUrl = `http://127.0.0.1:${receiverPort}/hook`;
 
   // Default topology = the documented scale-out: one API process + one worker process
   // (BENCH_TOPOLOGY=all runs everything in one process, like the quick start).
@@ -290,6 +295,55 @@ async function main(): Promise<void> {
       .sort((a, b) => a - b);
     const pct = (p: number) => e2e[Math.min(e2e.length - 1, Math.floor((p / 100) * e2e.length))] ?? NaN;
 
+    // the bare BullMQ ceiling (no database, no gateway), in this same run
+    const ceiling = await bullmqCeiling({
+      redisUrl: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+      prefix: `sbbench-${run}-ceiling`,
+      receiverUrl,
+      jobs: 10_000,
+      concurrency: 50,
+    });
+
+    // a receiver outage: the endpoint refuses connections for OUTAGE_S while 10,000 updates are
+    // ingested; then it comes back and we time how long the gateway takes to deliver all of them
+    await json('PUT', `/api/instances/${instance.id}`, { maxRetries: 12, retryInterval: 1000 }, auth);
+    await new Promise<void>((r) => receiver.close(() => r()));
+    receiver.closeAllConnections();
+    const outageStarted = Date.now();
+    const outageUpdates = 10_000;
+    await cannon('telegram inbound during receiver outage (10,000 updates)', {
+      url: BASE,
+      amount: outageUpdates,
+      requests: [
+        {
+          ...inboundRequest,
+          setupRequest: (req: autocannon.Request) => ({ ...req, body: inboundBody(`outage-${updateId}`) }),
+        },
+      ],
+    } as autocannon.Options);
+    const rest = OUTAGE_S * 1000 - (Date.now() - outageStarted);
+    if (rest > 0) await new Promise((r) => setTimeout(r, rest));
+    await new Promise<void>((r) => receiver.listen(receiverPort, '127.0.0.1', () => r()));
+    const back = performance.now();
+    const outageDeadline = Date.now() + 180_000;
+    let outageDelivered = 0;
+    while (Date.now() < outageDeadline) {
+      [{ n: outageDelivered }] = (
+        await db.query(
+          `SELECT count(*)::int AS n FROM webhook_deliveries d JOIN events e ON e.id = d.event_id
+            WHERE d.status = 'succeeded' AND e.type = 'message_received' AND e.payload->>'text' LIKE 'outage-%'`,
+        )
+      ).rows;
+      if (outageDelivered >= outageUpdates) break;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    const outageDrain = {
+      outageSeconds: OUTAGE_S,
+      deliveries: outageDelivered,
+      expected: outageUpdates,
+      drainSeconds: +((performance.now() - back) / 1000).toFixed(1),
+    };
+
     clearInterval(sampler);
     const [{ n: stored }] = (await db.query("SELECT count(*)::int AS n FROM messages WHERE direction = 'in'"))
       .rows;
@@ -316,6 +370,9 @@ async function main(): Promise<void> {
       inboundVsInsertBaseline: +(inbound.rps / insert.rps).toFixed(3),
       inboundP99At500Ms: at500.p99,
       deliveryDrain: drain,
+      bullmqCeilingPerSecond: Math.round(ceiling),
+      deliveriesVsCeiling: drain ? +(drain.perSecond / ceiling).toFixed(3) : null,
+      afterOutage: outageDrain,
       e2eAt200: {
         count: e2e.length,
         expected: total,

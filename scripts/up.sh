@@ -42,4 +42,4 @@ echo "up: building (npm run build)"
 npm run build
 port=${PORT:-$(sed -n 's/^PORT=//p' .env | tail -n 1)}
 echo "up: starting Switchboard (node dist/src/main.js): http://localhost:${port:-3000}, Swagger at /api/docs"
-exec node dist/src/main.js
+exec npm run --silent start

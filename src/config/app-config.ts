@@ -19,6 +19,8 @@ export class AppConfig {
     password?: string;
     ssl: boolean;
     migrationsRun: boolean;
+    /** Connections in the pool of this process. */
+    poolSize: number;
   };
   readonly redis: { url: string; prefix: string };
   readonly jwt: { secret: string; expiresIn: string };
@@ -63,6 +65,7 @@ export class AppConfig {
       password: env.DATABASE_PASSWORD,
       ssl: env.DATABASE_SSL,
       migrationsRun: env.DB_MIGRATIONS_RUN,
+      poolSize: env.DATABASE_POOL_SIZE,
     };
     this.redis = { url: env.REDIS_URL, prefix: env.REDIS_PREFIX };
     this.jwt = { secret: env.JWT_SECRET, expiresIn: env.JWT_EXPIRATION };

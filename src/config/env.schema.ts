@@ -90,6 +90,13 @@ export class EnvSchema {
   @IsBoolean()
   DB_MIGRATIONS_RUN = true;
 
+  /** PostgreSQL connections per process; workers want about WEBHOOK_CONCURRENCY (a delivery runs two queries). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(500)
+  DATABASE_POOL_SIZE = 20;
+
   @IsString()
   REDIS_URL = 'redis://127.0.0.1:6379';
 

@@ -23,6 +23,6 @@ export function dataSourceOptions(config: Pick<AppConfig, 'database'>): DataSour
     namingStrategy: new SnakeNamingStrategy(),
     synchronize: false,
     migrationsRun: false,
-    extra: { max: 20 },
+    extra: { max: db.poolSize },
   };
 }
