@@ -125,6 +125,8 @@ async function main(): Promise<void> {
     TELEGRAM_API_ROOT: tg.apiRoot,
     PUBLIC_BASE_URL: BASE,
     WEBHOOK_ALLOWED_NETWORKS: '127.0.0.0/8',
+    WEBHOOK_MAX_RETRY_DELAY_MS: String(MAX_RETRY_DELAY_MS),
+    DATABASE_POOL_SIZE: process.env.DATABASE_POOL_SIZE ?? '50',
   };
   const execArgv = (process.env.BENCH_NODE_FLAGS ?? NODE_FLAGS).split(' ').filter(Boolean);
   const child: ChildProcess = fork(join(__dirname, 'gateway.js'), {
@@ -385,10 +387,16 @@ async function main(): Promise<void> {
       workerMaxRssMb: worker ? Math.round(maxWorkerRss) : null,
       inboundMessagesStored: stored,
     };
-    if (drain)
+    if (drain) {
       console.log(
-        `\nworker drained ${drain.deliveries} queued deliveries in ${drain.seconds} s: ${drain.perSecond} deliveries/s`,
+        `\nworker drained ${drain.deliveries} queued deliveries in ${drain.seconds} s: ${drain.perSecond} deliveries/s ` +
+          `(signed, attempt recorded) = ${((drain.perSecond / ceiling) * 100).toFixed(0)} % of the bare BullMQ ceiling, ${Math.round(ceiling)} jobs/s`,
       );
+    }
+    console.log(
+      `after a ${OUTAGE_S} s receiver outage: ${outageDrain.deliveries}/${outageDrain.expected} deliveries done ` +
+        `${outageDrain.drainSeconds} s after it came back (backoff cap ${MAX_RETRY_DELAY_MS} ms)`,
+    );
     console.log('end-to-end (inbound webhook → client webhook receipt) @ 200 updates/s:', summary.e2eAt200);
     console.log(
       `topology: ${topology} (node ${summary.nodeFlags}); max RSS: API/gateway ${summary.gatewayMaxRssMb} MB` +
