@@ -208,12 +208,17 @@ const toJob = (d: PendingDelivery) => ({
   opts: { jobId: deliveryJobId(d.deliveryId, d.series ?? 0), ...deliveryJobOptions(d.maxRetries) },
 });
 
-/** BullMQ options for a delivery job: maxRetries retries after the first attempt, custom backoff. */
+/**
+ * BullMQ options for a delivery job: maxRetries retries after the first attempt, custom backoff.
+ * PostgreSQL holds every delivery's state and attempts, so Redis keeps no finished jobs: a
+ * completed job is deleted at once (cheaper than trimming a kept set on every job) and only the
+ * last 1,000 failed ones stay for inspection, so Redis memory stays bounded.
+ */
 export function deliveryJobOptions(maxRetries: number) {
   return {
     attempts: maxRetries + 1,
     backoff: { type: 'custom' },
-    removeOnComplete: { count: 1000 },
-    removeOnFail: { count: 5000 },
+    removeOnComplete: true,
+    removeOnFail: { count: 1000 },
   };
 }
