@@ -105,11 +105,19 @@ describe('faults (e2e)', () => {
           `${(err as Error).message}; missing ${JSON.stringify(wanted.filter((w) => !got.has(w)))}; rows ${JSON.stringify(rows.filter((r: { text: string }) => !got.has(r.text)))}`,
         );
       });
-      const [{ n: notSucceeded }] = await t.db.query(
-        `SELECT count(*)::int AS n FROM webhook_deliveries d JOIN events e ON e.id = d.event_id
-          WHERE e.type = 'message_received' AND e.payload->>'text' LIKE 'redis-%' AND d.status <> 'succeeded'`,
+      // the receiver answers before the worker records the attempt: wait for the rows too
+      const rows = await eventually(
+        async () => {
+          const r = await t.db.query(
+            `SELECT d.status, count(*)::int AS n FROM webhook_deliveries d JOIN events e ON e.id = d.event_id
+              WHERE e.type = 'message_received' AND e.payload->>'text' LIKE 'redis-%' GROUP BY d.status`,
+          );
+          return r.length === 1 && r[0].status === 'succeeded' ? r : null;
+        },
+        5_000,
+        'every delivery row succeeded',
       );
-      expect(notSucceeded).toBe(0);
+      expect(rows).toEqual([{ status: 'succeeded', n: 30 }]);
       const ids = new Set(
         receiver.requests
           .filter((r) => env(r).data?.text?.startsWith('redis-'))
@@ -122,6 +130,7 @@ describe('faults (e2e)', () => {
   describe('a worker process killed in the middle of a delivery', () => {
     const BOT = '550601987:EEHdqTcvCH1vGWJxfSeofSAs0K5PALDkill';
     const PREFIX = `${process.env.REDIS_PREFIX}-kill`;
+    const TERM_BOT = '660702098:FFHdqTcvCH1vGWJxfSeofSAs0K5PALDterm';
     let t: TestApp;
     let tg: FakeTelegramApi;
     let receiver: WebhookReceiver;
@@ -152,6 +161,7 @@ describe('faults (e2e)', () => {
     beforeAll(async () => {
       tg = await FakeTelegramApi.start();
       tg.addBot(BOT);
+      tg.addBot(TERM_BOT);
       receiver = await WebhookReceiver.start();
       // own Redis prefix: BullMQ's stalled-check key of another app (30 s lock) must not delay this queue's check
       t = await startTestApp(
@@ -215,5 +225,46 @@ describe('faults (e2e)', () => {
       );
       expect(sameEvent.length).toBeGreaterThanOrEqual(2); // at least once: the consumer dedupes on webhook-id
     }, 60_000);
+
+    it('lets an in-flight delivery finish when the worker gets SIGTERM', async () => {
+      for (const w of workers.filter((p) => p.exitCode === null && p.signalCode === null)) {
+        const gone = new Promise((r) => w.once('exit', r));
+        w.kill('SIGKILL');
+        await gone;
+      }
+      receiver.reset();
+      receiver.setResponseDelay(1500);
+      const worker = startWorker();
+      const alice = await createTenant(t);
+      const res = await alice
+        .post('/api/instances')
+        .send({
+          provider: 'telegram',
+          name: 'term',
+          config: { botToken: TERM_BOT },
+          webhookUrl: receiver.url(),
+          retryInterval: 200,
+        })
+        .expect(201);
+      const inFlight = await receiver.waitFor(
+        (r) => env(r).event === 'connected' && (r.json as { instanceId: string }).instanceId === res.body.id,
+        20_000,
+      );
+      const exited = new Promise<{ at: number; signal: NodeJS.Signals | null }>((r) =>
+        worker.once('exit', (_code, signal) => r({ at: Date.now(), signal })),
+      );
+      worker.kill('SIGTERM'); // while the receiver still holds the response
+      const exit = await exited;
+      // Nest closes the worker (BullMQ waits for the active job), then re-raises the signal
+      expect(exit.signal).toBe('SIGTERM');
+      expect(exit.at - inFlight.receivedAt).toBeGreaterThanOrEqual(1400);
+      const rows = await t.db.query(
+        `SELECT d.status, d.attempts FROM webhook_deliveries d JOIN events e ON e.id = d.event_id
+          WHERE e.instance_id = $1 AND e.type = 'connected'`,
+        [res.body.id],
+      );
+      expect(rows).toEqual([{ status: 'succeeded', attempts: 1 }]);
+      receiver.setResponseDelay(0);
+    }, 40_000);
   });
 });
