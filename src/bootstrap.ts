@@ -1,4 +1,4 @@
-import { INestApplication, ValidationPipe } from '@nestjs/common';
+import { DynamicModule, INestApplication, Module, Type, ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
@@ -11,9 +11,17 @@ import { validationExceptionFactory } from './common/errors/validation-exception
 /**
  * Builds the HTTP application exactly as production runs it (main.ts) and as the e2e tests
  * boot it: global validation, problem+json errors, Swagger at /api/docs, graceful shutdown.
+ * `extraModules` is for the bench's baseline routes only.
  */
-export async function createApp(role?: AppConfig['role']): Promise<NestExpressApplication> {
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(role), {
+export async function createApp(
+  role?: AppConfig['role'],
+  extraModules: Type[] = [],
+): Promise<NestExpressApplication> {
+  const root = AppModule.forRoot(role);
+  const module: DynamicModule = extraModules.length
+    ? { module: HostModule, imports: [root, ...extraModules] }
+    : root;
+  const app = await NestFactory.create<NestExpressApplication>(module, {
     bufferLogs: true,
     abortOnError: false,
   });
@@ -34,6 +42,10 @@ export async function createApp(role?: AppConfig['role']): Promise<NestExpressAp
   if (app.get(AppConfig).swaggerEnabled) setupSwagger(app);
   return app;
 }
+
+/** Hosts AppModule beside extra modules (see createApp). */
+@Module({})
+class HostModule {}
 
 export function setupSwagger(app: INestApplication): void {
   const config = new DocumentBuilder()

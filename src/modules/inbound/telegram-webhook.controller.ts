@@ -7,8 +7,7 @@ import { TelegramAdapter } from '../providers/telegram/telegram.adapter';
 import { TELEGRAM } from '../providers/telegram/telegram.client';
 import { normalizeTelegramUpdate } from '../providers/telegram/telegram.normalizer';
 import type { TgUpdate } from '../providers/telegram/telegram.normalizer';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+import { isUUID } from 'class-validator';
 
 /**
  * Telegram's webhook (PROVIDERS.md §1.3): `X-Telegram-Bot-Api-Secret-Token` must equal the
@@ -33,7 +32,7 @@ export class TelegramWebhookController {
     @Body() update: TgUpdate,
   ) {
     // the secret token is the proof: an unknown instance (no stored token) gets the same 401
-    if (!UUID.test(instanceId) || !(await this.telegram.verifyWebhookSecret(instanceId, secretToken))) {
+    if (!isUUID(instanceId) || !(await this.telegram.verifyWebhookSecret(instanceId, secretToken))) {
       throw new UnauthorizedError('X-Telegram-Bot-Api-Secret-Token is missing or wrong');
     }
     if (!update || typeof update !== 'object' || !Number.isSafeInteger(update.update_id)) {

@@ -2,8 +2,7 @@ import type { Repository } from 'typeorm';
 import { isAdmin, Principal } from '../../common/auth/principal';
 import { NotFoundError } from '../../common/errors/app-error';
 import type { InstanceEntity } from './instance.entity';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+import { isUUID } from 'class-validator';
 
 /**
  * The one way to load a tenant's instance (STYLE.md §8): scoped by the owner unless the caller
@@ -15,7 +14,7 @@ export async function findOwnedInstance(
   principal: Principal,
   id: string,
 ): Promise<InstanceEntity> {
-  if (!UUID.test(id)) throw new NotFoundError('Instance', id);
+  if (!isUUID(id)) throw new NotFoundError('Instance', id);
   const instance = await repo.findOne({
     where: isAdmin(principal) ? { id } : { id, userId: principal.userId },
   });

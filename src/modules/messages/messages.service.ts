@@ -23,8 +23,7 @@ import { ConversationsService, json } from './conversations.service';
 import { MessageEntity } from './message.entity';
 import { toMessageView } from './message-view';
 import type { HistoryQuery, SendMessageDto } from './messages.dto';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+import { isUUID } from 'class-validator';
 
 @Injectable()
 export class MessagesService {
@@ -233,7 +232,7 @@ export class MessagesService {
 
   /** Our message id (uuid) → its provider id; anything else is taken as a provider id already. */
   private async resolveProviderMessageId(instanceId: string, id: string, field: string): Promise<string> {
-    if (!UUID.test(id)) return id;
+    if (!isUUID(id)) return id;
     const m = await this.messages.findOne({
       where: { id, instanceId },
       select: { id: true, providerMessageId: true },
@@ -260,7 +259,7 @@ export class MessagesService {
   async history(principal: Principal, instanceId: string, chatRef: string, q: HistoryQuery) {
     const instance = await this.instances.get(principal, instanceId);
     const chat = await this.chats.findOne({
-      where: UUID.test(chatRef)
+      where: isUUID(chatRef)
         ? { id: chatRef, instanceId: instance.id }
         : { providerChatId: chatRef, instanceId: instance.id },
     });
@@ -302,7 +301,7 @@ export class MessagesService {
   private async find(principal: Principal, instanceId: string, messageId: string) {
     const instance = await this.instances.get(principal, instanceId);
     const message = await this.messages.findOne({
-      where: UUID.test(messageId)
+      where: isUUID(messageId)
         ? { id: messageId, instanceId: instance.id }
         : { providerMessageId: messageId, instanceId: instance.id },
     });

@@ -1,32 +1,17 @@
 import { Controller, MessageEvent, Param, Query, Sse } from '@nestjs/common';
-import {
-  ApiNotFoundResponse,
-  ApiOperation,
-  ApiProduces,
-  ApiPropertyOptional,
-  ApiTags,
-} from '@nestjs/swagger';
+import { ApiNotFoundResponse, ApiOperation, ApiProduces, PickType, ApiTags } from '@nestjs/swagger';
 import { InjectRepository } from '@nestjs/typeorm';
-import { Transform } from 'class-transformer';
-import { IsIn, IsOptional } from 'class-validator';
 import { map, Observable } from 'rxjs';
 import { Repository } from 'typeorm';
 import { ApiAuth, CurrentUser } from '../../common/auth/decorators';
 import type { Principal } from '../../common/auth/principal';
-import { csv } from '../../common/validation/transforms';
 import { findOwnedInstance } from '../instances/instance-access';
 import { InstanceEntity } from '../instances/instance.entity';
-import { EVENT_TYPES } from './event-types';
 import { EventStreamService } from './event-stream.service';
+import { EventsQuery } from './events.controller';
 
-export class StreamQuery {
-  /** Comma-separated event types to receive; all when omitted. */
-  @ApiPropertyOptional({ type: String, example: 'message_received,message_sent' })
-  @IsOptional()
-  @Transform(csv)
-  @IsIn(EVENT_TYPES, { each: true })
-  types?: string[];
-}
+/** `types`: comma-separated event types to receive; all when omitted. */
+export class StreamQuery extends PickType(EventsQuery, ['types'] as const) {}
 
 @ApiTags('events')
 @ApiAuth()

@@ -18,8 +18,8 @@ import type {
 } from './webhook-deliveries.dto';
 import type { DeliveryStatus } from './webhook-delivery.entity';
 import { WebhookSenderService } from './webhook-sender.service';
+import { isUUID } from 'class-validator';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** Most events one replay call queues; more → `truncated: true`. */
 const REPLAY_CAP = 10_000;
 
@@ -254,7 +254,7 @@ export class WebhookDeliveriesService {
 
   /** A delivery of the caller's instances (admins: any). @throws NotFoundError */
   private async findOwned(principal: Principal, id: string): Promise<DeliveryRow> {
-    if (!UUID.test(id)) throw new NotFoundError('Webhook delivery', id);
+    if (!isUUID(id)) throw new NotFoundError('Webhook delivery', id);
     const [row]: DeliveryRow[] = await this.db.query(
       `SELECT ${DELIVERY_COLUMNS}
          FROM webhook_deliveries d JOIN events e ON e.id = d.event_id JOIN instances i ON i.id = d.instance_id
