@@ -12,6 +12,7 @@ import { payloadTooLarge } from './payload-size';
 import { RetryableDeliveryError } from './retryable-delivery.error';
 import { webhookSignatureHeader } from './signature-header';
 import { WebhookEndpointService } from './webhook-endpoint.service';
+import { MicroBatcher } from '../../common/batching/micro-batcher';
 
 const USER_AGENT = 'Switchboard-Webhooks/0.1 (+https://github.com/switchboard)';
 /** Failures never worth retrying; other 4xx are retried (the endpoint may be fixed). 410 disables the webhook. */
@@ -58,8 +59,25 @@ export interface AttemptOutcome {
  * The retry budget (maxRetries) counts attempts of the current series; numbering runs on across
  * series. 410 Gone and sustained failure disable the webhook (WebhookEndpointService).
  */
+interface FinishInput {
+  deliveryId: string;
+  attempt: number;
+  status: 'succeeded' | 'failed' | 'dead';
+  statusCode: number | null;
+  errorClass: string | null;
+  errorText: string | null;
+  snippet: string | null;
+  durationMs: number;
+  delivered: boolean;
+  nextDelayMs: number | null;
+}
+
 @Injectable()
 export class WebhookSenderService {
+  /** Concurrent jobs share one row-load query and one attempt-recording statement per batch. */
+  private readonly loader = new MicroBatcher<string, DeliveryRow | undefined>((ids) => this.load(ids));
+  private readonly recorder = new MicroBatcher<FinishInput, void>((items) => this.record(items));
+
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     private readonly http: WebhookHttpClient,
@@ -93,7 +111,15 @@ export class WebhookSenderService {
     deliveryId: string,
     opts: { single?: boolean; evenIfDisabled?: boolean } = {},
   ): Promise<AttemptOutcome> {
-    const [row]: DeliveryRow[] = await this.db.query(
+    const row = await this.loader.add(deliveryId);
+    if (!row || row.status === 'succeeded' || row.status === 'dead')
+      return { status: 'skipped', errorText: null };
+    return this.attemptRow(row, opts);
+  }
+
+  /** Loads many deliveries (with event and instance settings) in one query; `undefined` for unknown ids. */
+  private async load(ids: string[]): Promise<(DeliveryRow | undefined)[]> {
+    const rows: DeliveryRow[] = await this.db.query(
       `SELECT d.id, d.status, d.attempts, d.series_start_attempt, d.url,
               e.id AS event_id, e.type AS event_type, e.payload AS event_payload,
               e.sequence AS event_sequence, e.created_at AS event_created_at,
@@ -104,11 +130,17 @@ export class WebhookSenderService {
          FROM webhook_deliveries d
          JOIN events e ON e.id = d.event_id
          JOIN instances i ON i.id = d.instance_id
-        WHERE d.id = $1`,
-      [deliveryId],
+        WHERE d.id = ANY($1::uuid[])`,
+      [ids],
     );
-    if (!row || row.status === 'succeeded' || row.status === 'dead')
-      return { status: 'skipped', errorText: null };
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    return ids.map((id) => byId.get(id));
+  }
+
+  private async attemptRow(
+    row: DeliveryRow,
+    opts: { single?: boolean; evenIfDisabled?: boolean },
+  ): Promise<AttemptOutcome> {
     const attempt = row.attempts + 1;
 
     if (!row.webhook_enabled && !opts.evenIfDisabled) {
@@ -215,8 +247,8 @@ export class WebhookSenderService {
     return headers;
   }
 
-  /** Records the attempt and the delivery's new state. */
-  private async finish(
+  /** Records the attempt and the delivery's new state (batched with concurrent deliveries). */
+  private finish(
     deliveryId: string,
     attempt: number,
     status: 'succeeded' | 'failed' | 'dead',
@@ -228,30 +260,51 @@ export class WebhookSenderService {
     delivered: boolean,
     nextDelayMs?: number,
   ): Promise<void> {
-    // one statement: the attempt row and the delivery's new state commit together
+    return this.recorder.add({
+      deliveryId,
+      attempt,
+      status,
+      statusCode,
+      errorClass,
+      errorText,
+      snippet,
+      durationMs,
+      delivered,
+      nextDelayMs: nextDelayMs ?? null,
+    });
+  }
+
+  /** One statement for a batch: every attempt row and every delivery's new state commit together. */
+  private async record(items: FinishInput[]): Promise<void[]> {
+    const col = <K extends keyof FinishInput>(k: K) => items.map((i) => i[k]);
     await this.db.query(
-      `WITH attempt AS (
+      `WITH v AS (
+         SELECT * FROM unnest($1::uuid[], $2::text[], $3::int[], $4::int[], $5::text[], $6::text[], $7::text[],
+                              $8::int[], $9::boolean[], $10::int[])
+           AS v(id, status, attempt, status_code, error_class, error_text, snippet, duration_ms, delivered, delay_ms)
+       ), attempt AS (
          INSERT INTO webhook_delivery_attempts (delivery_id, attempt, status_code, duration_ms, error, response_snippet)
-         VALUES ($1, $3, $4, $8, $9, $10)
+         SELECT id, attempt, status_code, duration_ms, error_class, snippet FROM v
        )
-       UPDATE webhook_deliveries
-          SET status = $2, attempts = $3, last_status_code = $4, last_error = $5,
-              delivered_at = CASE WHEN $6 THEN now() ELSE delivered_at END,
-              next_attempt_at = CASE WHEN $7::int IS NULL THEN NULL ELSE now() + make_interval(secs => $7::int / 1000.0) END,
+       UPDATE webhook_deliveries d
+          SET status = v.status, attempts = v.attempt, last_status_code = v.status_code, last_error = v.error_text,
+              delivered_at = CASE WHEN v.delivered THEN now() ELSE d.delivered_at END,
+              next_attempt_at = CASE WHEN v.delay_ms IS NULL THEN NULL ELSE now() + make_interval(secs => v.delay_ms / 1000.0) END,
               updated_at = now()
-        WHERE id = $1`,
+         FROM v WHERE d.id = v.id`,
       [
-        deliveryId,
-        status,
-        attempt,
-        statusCode,
-        errorText,
-        delivered,
-        nextDelayMs ?? null,
-        durationMs,
-        errorClass,
-        snippet,
+        col('deliveryId'),
+        col('status'),
+        col('attempt'),
+        col('statusCode'),
+        col('errorClass'),
+        col('errorText'),
+        col('snippet'),
+        col('durationMs'),
+        col('delivered'),
+        col('nextDelayMs'),
       ],
     );
+    return items.map(() => undefined);
   }
 }
