@@ -14,6 +14,8 @@ import { InboundModule } from './modules/inbound/inbound.module';
 import { InstancesModule } from './modules/instances/instances.module';
 import { MessagesModule } from './modules/messages/messages.module';
 import { ProvidersModule } from './modules/providers/providers.module';
+import { StatsModule } from './modules/stats/stats.module';
+import { UsageModule } from './modules/usage/usage.module';
 import { WebhooksModule } from './modules/webhooks/webhooks.module';
 
 /**
@@ -76,12 +78,14 @@ export class AppModule {
           }),
         }),
         WebhooksModule.register({ workers }),
+        UsageModule,
         AuthModule,
         ProvidersModule,
         InstancesModule,
         MessagesModule,
         ContactsModule,
         InboundModule.register({ api, workers }),
+        StatsModule,
         HealthModule,
       ],
     };

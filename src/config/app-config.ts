@@ -37,6 +37,12 @@ export class AppConfig {
     allowedNetworks: string[];
   };
   readonly swaggerEnabled: boolean;
+  /** Usage counters: on/off and the flush interval (ms). */
+  readonly usage: { enabled: boolean; flushIntervalMs: number };
+  /** Redis-backed API rate limits: window (ms) and budgets per window; 0 = off. */
+  readonly rateLimit: { ttlMs: number; limit: number; sendLimit: number; webhookLimit: number };
+  /** Bearer token protecting GET /metrics, when set. */
+  readonly metricsToken?: string;
 
   constructor(env: EnvSchema) {
     this.nodeEnv = env.NODE_ENV;
@@ -84,6 +90,14 @@ export class AppConfig {
         .filter(Boolean),
     };
     this.swaggerEnabled = env.SWAGGER_ENABLED;
+    this.usage = { enabled: env.USAGE_COUNTERS_ENABLED, flushIntervalMs: env.USAGE_FLUSH_INTERVAL_MS };
+    this.rateLimit = {
+      ttlMs: env.RATE_LIMIT_TTL_MS,
+      limit: env.RATE_LIMIT_LIMIT,
+      sendLimit: env.RATE_LIMIT_SEND_LIMIT,
+      webhookLimit: env.RATE_LIMIT_WEBHOOK_LIMIT,
+    };
+    this.metricsToken = env.METRICS_TOKEN;
   }
 
   get runsApi(): boolean {

@@ -47,6 +47,7 @@ export function toInstanceView(i: InstanceEntity, secret: string | null) {
       headers: i.webhookHeaders,
     },
     connectionStatus: { ready: i.status === 'connected', status: i.status, hasQr: false },
+    limits: i.limits,
   };
 }
 
@@ -127,6 +128,7 @@ export class InstancesService {
         retryIntervalMs: dto.retryInterval ?? 60_000,
         webhookSecretEnc: this.secrets.encrypt(secret),
         webhookHeaders: dto.headers ?? {},
+        limits: { ...(dto.limits ?? {}) },
       });
       await tx.save(instance);
       const account = await adapter.createConfig(tx, instance, config);
@@ -159,6 +161,7 @@ export class InstancesService {
     const secret = nested.secret ?? dto.webhookSecret;
     if (secret !== undefined) instance.webhookSecretEnc = this.secrets.encrypt(secret);
     if (headers !== undefined) instance.webhookHeaders = headers;
+    if (dto.limits !== undefined) instance.limits = { ...dto.limits };
     if (instance.webhookEnabled && !instance.webhookUrl) {
       throw new ValidationError('webhookEnabled needs a webhookUrl', [
         { field: 'webhookUrl', message: 'required when webhookEnabled is true' },

@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { InstanceEntity } from '../instances/instance.entity';
 import type { InboundMessage, InboundResult } from '../providers/normalized';
+import { UsageService } from '../usage/usage.service';
 import { EventsService, PendingDelivery } from '../webhooks/events.service';
 
 /** jsonb parameter: node-postgres would turn a JS array into a PostgreSQL array, so serialize explicitly. */
@@ -45,6 +46,7 @@ export class ConversationsService {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     private readonly events: EventsService,
+    private readonly usage: UsageService,
   ) {}
 
   /**
@@ -60,7 +62,10 @@ export class ConversationsService {
     if (result.kind === 'message' && !result.message.editedAt) {
       const { outcome, delivery } = await this.ingestNew(instance, providerEventId, payload, result.message);
       await this.events.enqueue([delivery]);
-      if (outcome.stored) this.touchActivity(instance.id);
+      if (outcome.stored) {
+        this.touchActivity(instance.id);
+        this.countReceived(instance.id, result.message);
+      }
       return outcome;
     }
     const { outcome, delivery } = await this.db.transaction(async (tx) => {
@@ -92,8 +97,21 @@ export class ConversationsService {
       return this.storeInbound(tx, entity, result.message, payload);
     });
     await this.events.enqueue([delivery]);
-    if (outcome.stored) this.touchActivity(instance.id);
+    if (outcome.stored) {
+      this.touchActivity(instance.id);
+      if (result.kind === 'message' && !result.message.editedAt)
+        this.countReceived(instance.id, result.message);
+    }
     return outcome;
+  }
+
+  /** In-memory usage counting (flushed in batches by UsageService): no I/O on the ingest path. */
+  private countReceived(instanceId: string, m: InboundMessage): void {
+    this.usage.add(instanceId, {
+      messagesReceived: 1,
+      mediaReceived: m.media ? 1 : 0,
+      totalMediaSize: m.media?.size ?? 0,
+    });
   }
 
   /**

@@ -17,6 +17,8 @@ import type { InstanceEntity } from '../instances/instance.entity';
 import { MEDIA_TYPES, OutboundMessage } from '../providers/normalized';
 import type { MediaDownload, ProviderAdapter } from '../providers/provider-adapter';
 import { ProviderRegistry } from '../providers/provider-registry';
+import { LimitsService } from '../usage/limits.service';
+import { UsageService } from '../usage/usage.service';
 import { EventsService } from '../webhooks/events.service';
 import { ChatEntity } from './chat.entity';
 import { ConversationsService, json } from './conversations.service';
@@ -36,6 +38,8 @@ export class MessagesService {
     private readonly providers: ProviderRegistry,
     private readonly conversations: ConversationsService,
     private readonly events: EventsService,
+    private readonly limits: LimitsService,
+    private readonly usage: UsageService,
   ) {}
 
   /**
@@ -63,6 +67,8 @@ export class MessagesService {
         : undefined,
     };
     adapter.validateOutbound(resolved);
+    const media = MEDIA_TYPES.includes(dto.type);
+    await this.limits.assertCanSend(instance, media);
 
     let queued: MessageEntity;
     try {
@@ -134,6 +140,7 @@ export class MessagesService {
         return recorded.delivery;
       });
       await this.events.enqueue([delivery]);
+      this.usage.add(instance.id, { messagesSent: 1, mediaSent: media ? 1 : 0 });
       return toMessageView(await this.messages.findOneByOrFail({ id: queued.id }), {
         providerChatId: dto.to,
       });

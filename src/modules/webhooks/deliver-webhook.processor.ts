@@ -8,6 +8,7 @@ import { seedsSignature, standardWebhooksSignature } from '../../common/crypto/w
 import { WebhookHttpClient } from '../../common/http/webhook-http-client';
 import { DeliverWebhookJob, QueueName } from '../../common/queues/queues';
 import { AppConfig } from '../../config/app-config';
+import { UsageService } from '../usage/usage.service';
 import { toEnvelope } from './events.service';
 import { parseRetryAfter, retryDelayMs } from './backoff';
 
@@ -64,6 +65,7 @@ export class DeliverWebhookProcessor extends WorkerHost implements OnApplication
     private readonly http: WebhookHttpClient,
     private readonly secrets: SecretBox,
     private readonly config: AppConfig,
+    private readonly usage: UsageService,
   ) {
     super();
   }
@@ -144,6 +146,7 @@ export class DeliverWebhookProcessor extends WorkerHost implements OnApplication
         result.durationMs,
         true,
       );
+      this.usage.add(row.instance_id, { webhookSent: 1 });
       return;
     }
 
