@@ -3,6 +3,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
 import { randomUUID } from 'node:crypto';
 import { CommonModule } from './common/common.module';
+import { ThrottlingModule } from './common/throttling/throttling.module';
 import { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { validateEnv } from './config/env.schema';
@@ -80,6 +81,7 @@ export class AppModule {
         WebhooksModule.register({ workers }),
         UsageModule,
         AuthModule,
+        ...(api ? [ThrottlingModule] : []),
         ProvidersModule,
         InstancesModule,
         MessagesModule,

@@ -1,0 +1,82 @@
+import request from 'supertest';
+import { FakeTelegramApi } from '../fakes/fake-telegram-api';
+import { createTenant, startTestApp, TestApp, TestTenant } from '../utils/test-app';
+
+const BOT = '440501876:DDHdqTcvCH1vGWJxfSeofSAs0K5PALDsdz';
+
+/**
+ * Redis-backed API rate limits with small budgets (read at boot): two app instances on the same
+ * Redis share one budget per user; sends have their own stricter budget; /health is exempt.
+ */
+describe('API rate limiting (e2e)', () => {
+  let a: TestApp;
+  let b: TestApp;
+  let tg: FakeTelegramApi;
+  let alice: TestTenant;
+  let bob: TestTenant;
+  let carol: TestTenant;
+
+  beforeAll(async () => {
+    tg = await FakeTelegramApi.start();
+    tg.addBot(BOT, { username: 'rate_bot' });
+    const env = {
+      TELEGRAM_API_ROOT: tg.apiRoot,
+      RATE_LIMIT_TTL_MS: '60000',
+      RATE_LIMIT_LIMIT: '5',
+      RATE_LIMIT_SEND_LIMIT: '2',
+      // budgets are per user and the admin is shared by every spec of the run: keep ours apart
+      REDIS_PREFIX: `${process.env.REDIS_PREFIX}-ratelimit`,
+    };
+    a = await startTestApp(env);
+    b = await startTestApp(env);
+    alice = await createTenant(a);
+    bob = await createTenant(a);
+    carol = await createTenant(a);
+  });
+
+  afterAll(async () => {
+    await a.close();
+    await b.close();
+    await tg.stop();
+  });
+
+  it('shares one budget per user across two app instances: 429 with Retry-After past it', async () => {
+    const on = (app: TestApp) => request(app.baseUrl).get('/api/instances').set('x-api-key', alice.apiKey);
+    const remaining: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const res = await on(i % 2 === 0 ? a : b).expect(200);
+      expect(res.headers['x-ratelimit-limit']).toBe('5');
+      remaining.push(Number(res.headers['x-ratelimit-remaining']));
+    }
+    expect(remaining).toEqual([4, 3, 2, 1, 0]);
+
+    for (const app of [a, b]) {
+      const refused = await on(app).expect(429);
+      expect(refused.headers['content-type']).toMatch(/application\/problem\+json/);
+      const retryAfter = Number(refused.headers['retry-after']);
+      expect(retryAfter).toBeGreaterThan(0);
+      expect(retryAfter).toBeLessThanOrEqual(60);
+      expect(refused.body).toMatchObject({ status: 429, code: 'rate_limited', budget: 'default', limit: 5 });
+    }
+
+    // another user has a budget of their own; probes are never throttled
+    await bob.get('/api/instances').expect(200);
+    for (let i = 0; i < 8; i++) await request(a.baseUrl).get('/health').expect(200);
+  });
+
+  it('sends spend a stricter budget of their own', async () => {
+    const created = await carol
+      .post('/api/instances')
+      .send({ provider: 'telegram', name: 'Rate bot', config: { botToken: BOT } })
+      .expect(201);
+    const send = () =>
+      carol.post(`/api/instances/${created.body.id}/messages`).send({ to: '77', type: 'text', text: 'hi' });
+    const first = await send().expect(201);
+    expect(first.headers['x-ratelimit-limit-send']).toBe('2');
+    await send().expect(201);
+    const refused = await send().expect(429);
+    expect(refused.body).toMatchObject({ code: 'rate_limited', budget: 'send', limit: 2 });
+    expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
+    expect(tg.calls('sendMessage')).toHaveLength(2);
+  });
+});
