@@ -26,6 +26,7 @@ describe('API rate limiting (e2e)', () => {
       RATE_LIMIT_SEND_LIMIT: '2',
       // budgets are per user and the admin is shared by every spec of the run: keep ours apart
       REDIS_PREFIX: `${process.env.REDIS_PREFIX}-ratelimit`,
+      METRICS_TOKEN: 'metrics-token-0123456789',
     };
     a = await startTestApp(env);
     b = await startTestApp(env);
@@ -62,6 +63,18 @@ describe('API rate limiting (e2e)', () => {
     // another user has a budget of their own; probes are never throttled
     await bob.get('/api/instances').expect(200);
     for (let i = 0; i < 8; i++) await request(a.baseUrl).get('/health').expect(200);
+  });
+
+  it('protects /metrics with METRICS_TOKEN and never throttles it', async () => {
+    const denied = await request(a.baseUrl).get('/metrics').expect(401);
+    expect(denied.body).toMatchObject({ status: 401, code: 'unauthorized' });
+    for (let i = 0; i < 7; i++) {
+      const ok = await request(a.baseUrl)
+        .get('/metrics')
+        .set('authorization', 'Bearer metrics-token-0123456789')
+        .expect(200);
+      expect(ok.text).toContain('switchboard_http_request_duration_seconds_bucket');
+    }
   });
 
   it('sends spend a stricter budget of their own', async () => {

@@ -167,6 +167,43 @@ describe('Usage stats and limits (e2e)', () => {
     expect(system.body.usage.totalMediaSize).toBeGreaterThanOrEqual(4096);
   });
 
+  it('exposes the gateway series on /metrics as valid Prometheus text that moved with the traffic', async () => {
+    const res = await t.http().get('/metrics').expect(200);
+    expect(res.headers['content-type']).toMatch(/^text\/plain/);
+    const samples = new Map<string, number>();
+    for (const line of res.text.split('\n')) {
+      if (line === '' || line.startsWith('#')) continue;
+      const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{.*\})? (-?[0-9.e+-]+|NaN|[+-]Inf)$/.exec(line);
+      expect([line, !!m]).toEqual([line, true]);
+      samples.set(`${m![1]}${m![2] ?? ''}`, Number(m![3]));
+    }
+    expect(samples.get('switchboard_messages_total{provider="telegram",direction="out",type="text"}')).toBe(
+      2,
+    );
+    expect(samples.get('switchboard_messages_total{provider="telegram",direction="out",type="image"}')).toBe(
+      1,
+    );
+    expect(samples.get('switchboard_messages_total{provider="telegram",direction="in",type="text"}')).toBe(1);
+    expect(samples.get('switchboard_messages_total{provider="telegram",direction="in",type="image"}')).toBe(
+      1,
+    );
+    expect(samples.get('switchboard_webhook_deliveries_total{outcome="succeeded"}')).toBeGreaterThanOrEqual(
+      6,
+    );
+    expect(
+      samples.get('switchboard_webhook_delivery_duration_seconds_count{outcome="succeeded"}'),
+    ).toBeGreaterThanOrEqual(6);
+    expect(
+      samples.get(
+        'switchboard_http_request_duration_seconds_count{method="POST",route="/api/instances/:id/messages",status="201"}',
+      ),
+    ).toBe(3);
+    expect(
+      samples.get('switchboard_instances{provider="telegram",status="connected"}'),
+    ).toBeGreaterThanOrEqual(1);
+    expect([...samples.keys()].some((k) => k.startsWith('switchboard_queue_jobs{'))).toBe(true);
+  });
+
   it('system stats are admin only; another tenant’s instance stats are a 404', async () => {
     const forbidden = await alice.get('/api/stats/system').expect(403);
     expect(forbidden.headers['content-type']).toMatch(/application\/problem\+json/);

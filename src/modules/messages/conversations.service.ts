@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
+import { GatewayMetrics } from '../../common/metrics/gateway-metrics';
 import { InstanceEntity } from '../instances/instance.entity';
 import type { InboundMessage, InboundResult } from '../providers/normalized';
 import { UsageService } from '../usage/usage.service';
@@ -47,6 +48,7 @@ export class ConversationsService {
     @InjectDataSource() private readonly db: DataSource,
     private readonly events: EventsService,
     private readonly usage: UsageService,
+    private readonly metrics: GatewayMetrics,
   ) {}
 
   /**
@@ -64,7 +66,7 @@ export class ConversationsService {
       await this.events.enqueue([delivery]);
       if (outcome.stored) {
         this.touchActivity(instance.id);
-        this.countReceived(instance.id, result.message);
+        this.countReceived(instance, result.message);
       }
       return outcome;
     }
@@ -99,15 +101,15 @@ export class ConversationsService {
     await this.events.enqueue([delivery]);
     if (outcome.stored) {
       this.touchActivity(instance.id);
-      if (result.kind === 'message' && !result.message.editedAt)
-        this.countReceived(instance.id, result.message);
+      if (result.kind === 'message' && !result.message.editedAt) this.countReceived(instance, result.message);
     }
     return outcome;
   }
 
-  /** In-memory usage counting (flushed in batches by UsageService): no I/O on the ingest path. */
-  private countReceived(instanceId: string, m: InboundMessage): void {
-    this.usage.add(instanceId, {
+  /** In-memory usage counting (flushed in batches by UsageService) and metrics: no I/O on the ingest path. */
+  private countReceived(instance: InstanceRef, m: InboundMessage): void {
+    this.metrics.messages.inc({ provider: instance.provider, direction: 'in', type: m.type });
+    this.usage.add(instance.id, {
       messagesReceived: 1,
       mediaReceived: m.media ? 1 : 0,
       totalMediaSize: m.media?.size ?? 0,

@@ -11,6 +11,7 @@ import {
   UnprocessableError,
   ValidationError,
 } from '../../common/errors/app-error';
+import { GatewayMetrics } from '../../common/metrics/gateway-metrics';
 import { paginate } from '../../common/pagination/pagination';
 import { InstancesService } from '../instances/instances.service';
 import type { InstanceEntity } from '../instances/instance.entity';
@@ -40,6 +41,7 @@ export class MessagesService {
     private readonly events: EventsService,
     private readonly limits: LimitsService,
     private readonly usage: UsageService,
+    private readonly metrics: GatewayMetrics,
   ) {}
 
   /**
@@ -141,11 +143,14 @@ export class MessagesService {
       });
       await this.events.enqueue([delivery]);
       this.usage.add(instance.id, { messagesSent: 1, mediaSent: media ? 1 : 0 });
+      this.metrics.messages.inc({ provider: instance.provider, direction: 'out', type: dto.type });
       return toMessageView(await this.messages.findOneByOrFail({ id: queued.id }), {
         providerChatId: dto.to,
       });
     } catch (err) {
       await this.fail(instance, queued, dto, err);
+      if (err instanceof ProviderError)
+        this.metrics.providerErrors.inc({ provider: err.provider, code: err.code });
       if (err instanceof ProviderError && err.code === 'provider_unauthorized') {
         await this.instances.setStatus(instance, 'needs_reauth', err.message);
       }

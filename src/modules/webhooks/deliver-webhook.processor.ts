@@ -6,6 +6,7 @@ import { DataSource } from 'typeorm';
 import { SecretBox } from '../../common/crypto/secret-box';
 import { seedsSignature, standardWebhooksSignature } from '../../common/crypto/webhook-signature';
 import { WebhookHttpClient } from '../../common/http/webhook-http-client';
+import { GatewayMetrics } from '../../common/metrics/gateway-metrics';
 import { DeliverWebhookJob, QueueName } from '../../common/queues/queues';
 import { AppConfig } from '../../config/app-config';
 import { UsageService } from '../usage/usage.service';
@@ -66,6 +67,7 @@ export class DeliverWebhookProcessor extends WorkerHost implements OnApplication
     private readonly secrets: SecretBox,
     private readonly config: AppConfig,
     private readonly usage: UsageService,
+    private readonly metrics: GatewayMetrics,
   ) {
     super();
   }
@@ -202,6 +204,8 @@ export class DeliverWebhookProcessor extends WorkerHost implements OnApplication
     delivered: boolean,
     nextDelayMs?: number,
   ): Promise<void> {
+    this.metrics.deliveries.inc({ outcome: status });
+    if (durationMs > 0) this.metrics.deliveryDuration.observe({ outcome: status }, durationMs / 1000);
     // one statement: the attempt row and the delivery's new state commit together
     await this.db.query(
       `WITH attempt AS (
