@@ -9,6 +9,7 @@ import { ConfigModule } from './config/config.module';
 import { validateEnv } from './config/env.schema';
 import { DatabaseModule } from './database/database.module';
 import { AuthModule } from './modules/auth/auth.module';
+import { CompatModule } from './modules/compat/compat.module';
 import { ContactsModule } from './modules/contacts/contacts.module';
 import { HealthModule } from './modules/health/health.module';
 import { InboundModule } from './modules/inbound/inbound.module';
@@ -88,6 +89,7 @@ export class AppModule {
         ContactsModule,
         InboundModule.register({ api, workers }),
         StatsModule,
+        CompatModule,
         HealthModule,
       ],
     };
