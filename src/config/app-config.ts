@@ -43,6 +43,8 @@ export class AppConfig {
   readonly rateLimit: { ttlMs: number; limit: number; sendLimit: number; webhookLimit: number };
   /** Bearer token protecting GET /metrics, when set. */
   readonly metricsToken?: string;
+  /** Waiting + delayed webhook deliveries above which /health/ready is unhealthy. */
+  readonly healthQueueBacklogMax: number;
 
   constructor(env: EnvSchema) {
     this.nodeEnv = env.NODE_ENV;
@@ -98,6 +100,7 @@ export class AppConfig {
       webhookLimit: env.RATE_LIMIT_WEBHOOK_LIMIT,
     };
     this.metricsToken = env.METRICS_TOKEN;
+    this.healthQueueBacklogMax = env.HEALTH_QUEUE_BACKLOG_MAX;
   }
 
   get runsApi(): boolean {

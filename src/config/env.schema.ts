@@ -205,6 +205,12 @@ export class EnvSchema {
   @Min(0)
   RATE_LIMIT_WEBHOOK_LIMIT = 60_000;
 
+  /** GET /health/ready reports unhealthy when more webhook deliveries than this wait in the queue. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  HEALTH_QUEUE_BACKLOG_MAX = 10_000;
+
   /** When set, GET /metrics requires `Authorization: Bearer <METRICS_TOKEN>`. */
   @Transform(emptyToUndefined)
   @IsOptional()

@@ -192,6 +192,16 @@ describe('Seed-compatible routes (e2e)', () => {
       expect(providers.body).toEqual({ providers: ['telegram'], count: 1 });
     });
 
+    it('is documented under the compatibility tag', async () => {
+      const doc = await t.http().get('/api/docs-json').expect(200);
+      const tagged = (path: string, method: string) => doc.body.paths[path]?.[method]?.tags;
+      expect(tagged('/api/whatsapp/{instanceId}/send', 'post')).toEqual(['compatibility']);
+      expect(tagged('/api/v1/multi-provider/instances/{provider}/{instanceId}/send-message', 'post')).toEqual(
+        ['compatibility'],
+      );
+      expect(tagged('/api/stats/system', 'get')).toEqual(['stats']);
+    });
+
     it('is authenticated like every route', async () => {
       await t.http().get('/api/v1/multi-provider/stats').expect(401);
       await t.http().post(`/api/whatsapp/${instanceId}/send`).send({ phone: '1', message: 'x' }).expect(401);

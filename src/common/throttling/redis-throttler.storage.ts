@@ -21,10 +21,15 @@ if hits > tonumber(ARGV[2]) then
 end
 return {hits, ttl, 0, 0}`;
 
+/** How long a request waits for Redis before it is let through unthrottled (ms). */
+const REDIS_TIMEOUT_MS = 1000;
+
 /**
  * `@nestjs/throttler` storage on the shared Redis (keys `<prefix>:throttle:<key>`), so every API
  * process shares one budget per tracker. `ttl` and `blockDuration` arrive in ms; the record's
  * `timeToExpire`/`timeToBlockExpire` are seconds (what the guard writes into Retry-After).
+ * Fails open: when Redis does not answer within 1 s the request is not throttled (ioredis would
+ * otherwise hold it until Redis is back).
  */
 export class RedisThrottlerStorage implements ThrottlerStorage {
   constructor(private readonly redis: RedisService) {}
@@ -37,7 +42,30 @@ export class RedisThrottlerStorage implements ThrottlerStorage {
     throttlerName: string,
   ): Promise<ThrottlerStorageRecord> {
     const base = this.redis.key('throttle', throttlerName, key);
-    const [hits, windowMs, blocked, blockMs] = (await this.redis.client.eval(
+    const result = await this.count(base, ttl, limit, blockDuration);
+    if (!result)
+      return { totalHits: 0, timeToExpire: Math.ceil(ttl / 1000), isBlocked: false, timeToBlockExpire: 0 };
+    const [hits, windowMs, blocked, blockMs] = result;
+    return {
+      totalHits: hits,
+      timeToExpire: Math.ceil(windowMs / 1000),
+      isBlocked: blocked === 1,
+      timeToBlockExpire: Math.ceil(blockMs / 1000),
+    };
+  }
+
+  /** The script's result, or null when Redis fails or is slower than REDIS_TIMEOUT_MS. */
+  private async count(
+    base: string,
+    ttl: number,
+    limit: number,
+    blockDuration: number,
+  ): Promise<[number, number, number, number] | null> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<null>((resolve) => {
+      timer = setTimeout(() => resolve(null), REDIS_TIMEOUT_MS);
+    });
+    const call = this.redis.client.eval(
       INCREMENT,
       2,
       base,
@@ -45,12 +73,11 @@ export class RedisThrottlerStorage implements ThrottlerStorage {
       String(Math.max(1, Math.round(ttl))),
       String(limit),
       String(Math.max(1, Math.round(blockDuration))),
-    )) as [number, number, number, number];
-    return {
-      totalHits: hits,
-      timeToExpire: Math.ceil(windowMs / 1000),
-      isBlocked: blocked === 1,
-      timeToBlockExpire: Math.ceil(blockMs / 1000),
-    };
+    ) as Promise<[number, number, number, number]>;
+    try {
+      return await Promise.race([call.catch(() => null), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 }

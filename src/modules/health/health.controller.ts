@@ -13,7 +13,7 @@ import { timingSafeEqual } from 'node:crypto';
 import { collectDefaultMetrics, register } from 'prom-client';
 import { DataSource } from 'typeorm';
 import { Public } from '../../common/auth/decorators';
-import { UnauthorizedError } from '../../common/errors/app-error';
+import { AppError, UnauthorizedError } from '../../common/errors/app-error';
 import { GatewayMetrics } from '../../common/metrics/gateway-metrics';
 import { QueueName } from '../../common/queues/queues';
 import { RedisService } from '../../common/redis/redis.service';
@@ -44,15 +44,49 @@ export class HealthController {
 
   @Get('health/ready')
   @HealthCheck()
-  @ApiOperation({ summary: 'Readiness: PostgreSQL and Redis answer (503 otherwise)' })
-  ready() {
+  @ApiOperation({
+    summary:
+      'Readiness: PostgreSQL and Redis answer within 2 s, and the webhook queue backlog is under HEALTH_QUEUE_BACKLOG_MAX (503 otherwise)',
+  })
+  async ready() {
+    try {
+      return await this.checkReady();
+    } catch (err) {
+      // terminus throws a 503 HttpException; keep its per-dependency report in the problem body
+      const report = (err as { getResponse?: () => unknown }).getResponse?.() as
+        { error?: Record<string, unknown>; details?: Record<string, unknown> } | undefined;
+      if (!report?.details) throw err;
+      const down = Object.keys(report.error ?? {});
+      throw new AppError(503, 'not_ready', `Not ready: ${down.join(', ')} unhealthy`, {
+        error: report.error,
+        details: report.details,
+      });
+    }
+  }
+
+  private checkReady() {
     return this.health.check([
       () => this.db.pingCheck('database', { timeout: 2000 }),
       async () => {
         const indicator = this.indicators.check('redis');
         try {
-          await this.redis.client.ping();
+          await withTimeout(this.redis.client.ping(), 2000, 'redis ping timed out');
           return indicator.up();
+        } catch (err) {
+          return indicator.down({ message: (err as Error).message });
+        }
+      },
+      async () => {
+        const indicator = this.indicators.check('queue');
+        try {
+          const counts = await withTimeout(
+            this.deliveries.getJobCounts('waiting', 'delayed'),
+            2000,
+            'queue count timed out',
+          );
+          const backlog = (counts.waiting ?? 0) + (counts.delayed ?? 0);
+          const max = this.config.healthQueueBacklogMax;
+          return backlog <= max ? indicator.up({ backlog, max }) : indicator.down({ backlog, max });
         } catch (err) {
           return indicator.down({ message: (err as Error).message });
         }
@@ -94,7 +128,11 @@ export class HealthController {
       this.dataSource
         .query(`SELECT provider, status, count(*)::int AS n FROM instances GROUP BY provider, status`)
         .catch(() => [] as { provider: string; status: string; n: number }[]),
-      this.deliveries.getJobCounts('waiting', 'delayed', 'active', 'failed').catch(() => ({})),
+      withTimeout(
+        this.deliveries.getJobCounts('waiting', 'delayed', 'active', 'failed'),
+        2000,
+        'timeout',
+      ).catch(() => ({})),
     ]);
     instances.reset();
     for (const r of rows as { provider: string; status: string; n: number }[]) {
@@ -105,4 +143,13 @@ export class HealthController {
       queueDepth.set({ queue: QueueName.WebhookDelivery, state }, n);
     }
   }
+}
+
+/** Rejects with `message` when `p` takes longer than `ms` (ioredis queues commands while disconnected). */
+function withTimeout<T>(p: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(message)), ms);
+  });
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
 }
