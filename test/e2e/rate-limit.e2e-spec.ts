@@ -27,6 +27,7 @@ describe('API rate limiting (e2e)', () => {
       // budgets are per user and the admin is shared by every spec of the run: keep ours apart
       REDIS_PREFIX: `${process.env.REDIS_PREFIX}-ratelimit`,
       METRICS_TOKEN: 'metrics-token-0123456789',
+      RATE_LIMIT_WEBHOOK_LIMIT: '3',
     };
     a = await startTestApp(env);
     b = await startTestApp(env);
@@ -63,6 +64,18 @@ describe('API rate limiting (e2e)', () => {
     // another user has a budget of their own; probes are never throttled
     await bob.get('/api/instances').expect(200);
     for (let i = 0; i < 8; i++) await request(a.baseUrl).get('/health').expect(200);
+  });
+
+  it('gives provider webhooks one global ceiling, not a per-user budget', async () => {
+    const hook = (app: TestApp, id: string) =>
+      request(app.baseUrl).post(`/webhooks/telegram/${id}`).send({ update_id: 1 });
+    // unverified requests spend the ceiling too (401 before it is reached, whoever sends them)
+    await hook(a, '00000000-0000-4000-8000-000000000001').expect(401);
+    await hook(b, '00000000-0000-4000-8000-000000000002').expect(401);
+    await hook(a, '00000000-0000-4000-8000-000000000003').expect(401);
+    const refused = await hook(b, '00000000-0000-4000-8000-000000000004').expect(429);
+    expect(refused.body).toMatchObject({ code: 'rate_limited', budget: 'webhooks', limit: 3 });
+    expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
   });
 
   it('protects /metrics with METRICS_TOKEN and never throttles it', async () => {
