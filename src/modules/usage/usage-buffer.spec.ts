@@ -1,5 +1,5 @@
 import { UsageBuffer } from './usage-buffer';
-import { emptyUsage, utcDay } from './usage-counts';
+import { currentUtcDay, emptyUsage, utcDay } from './usage-counts';
 
 describe('UsageBuffer', () => {
   const day1 = new Date('2026-01-01T23:59:59Z');
@@ -29,7 +29,11 @@ describe('UsageBuffer', () => {
     expect(b.peek('a', '2026-01-01').messagesReceived).toBe(3);
   });
 
-  it('utcDay is the UTC date', () => {
+  it('utcDay is the UTC date; the cached current day rolls over at UTC midnight', () => {
     expect(utcDay(new Date('2026-03-04T23:30:00-05:00'))).toBe('2026-03-05');
+    expect(currentUtcDay(Date.parse('2026-03-04T23:59:59.999Z'))).toBe('2026-03-04');
+    expect(currentUtcDay(Date.parse('2026-03-05T00:00:00.000Z'))).toBe('2026-03-05');
+    expect(currentUtcDay(Date.parse('2026-03-01T12:00:00.000Z'))).toBe('2026-03-01');
+    expect(currentUtcDay()).toBe(utcDay());
   });
 });

@@ -1,4 +1,4 @@
-import { addUsage, emptyUsage, UsageCounts, utcDay } from './usage-counts';
+import { addUsage, currentUtcDay, emptyUsage, UsageCounts, utcDay } from './usage-counts';
 
 /** One (instance, day) slice of pending counts, as drained for a flush. */
 export interface UsageDelta {
@@ -16,8 +16,9 @@ export interface UsageDelta {
 export class UsageBuffer {
   private pending = new Map<string, UsageDelta>();
 
-  add(instanceId: string, counts: Partial<UsageCounts>, at: Date = new Date()): void {
-    const date = utcDay(at);
+  /** @param at when it happened; default now (UTC day cached until midnight). */
+  add(instanceId: string, counts: Partial<UsageCounts>, at?: Date): void {
+    const date = at ? utcDay(at) : currentUtcDay();
     const key = `${instanceId}|${date}`;
     let delta = this.pending.get(key);
     if (!delta) {

@@ -35,6 +35,19 @@ export const emptyUsage = (): UsageCounts => ({
 /** The UTC day of `at` as `YYYY-MM-DD` (the `usage_daily.date` key). */
 export const utcDay = (at: Date = new Date()): string => at.toISOString().slice(0, 10);
 
+let cachedDay = '';
+let cachedUntil = 0;
+
+/** `utcDay()` for now, recomputed only when the UTC day ends (hot paths call this per message). */
+export function currentUtcDay(now: number = Date.now()): string {
+  if (now >= cachedUntil || now < cachedUntil - 86_400_000) {
+    const d = new Date(now);
+    cachedDay = utcDay(d);
+    cachedUntil = Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate() + 1);
+  }
+  return cachedDay;
+}
+
 /** Adds `b` into `a` (mutates and returns `a`). */
 export function addUsage(a: UsageCounts, b: Partial<UsageCounts>): UsageCounts {
   for (const f of USAGE_FIELDS) a[f] += b[f] ?? 0;
