@@ -37,8 +37,8 @@ export class WebhookSettingsDto {
 
 /**
  * Per-instance daily usage limits (UTC day; seeds: `limit_exceeded`). Reaching one refuses
- * further requests of that kind with 429 `limit_exceeded` until the next UTC day. Omit a field
- * (or send `null` via PUT's whole-object replace) for no limit.
+ * further requests of that kind with 429 `limit_exceeded` until the next UTC day. An omitted
+ * field is no limit; on PUT the object replaces the previous limits (`{}` removes them all).
  */
 export class InstanceLimitsDto {
   /** Messages sent per day. @example 1000 */
