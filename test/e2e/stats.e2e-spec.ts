@@ -1,3 +1,4 @@
+import { Client } from 'pg';
 import { FakeTelegramApi } from '../fakes/fake-telegram-api';
 import { WebhookReceiver } from '../fakes/webhook-receiver';
 import { freePort } from '../utils/free-port';
@@ -20,6 +21,7 @@ describe('Usage stats and limits (e2e)', () => {
   let bob: TestTenant;
   let instanceId: string;
   let updateSeq = 9000;
+  let closed = false;
 
   const flush = () => t.app.get(UsageService).flush();
   const rows = (sql: string, params: unknown[] = []) => t.db.query(sql, params);
@@ -70,7 +72,7 @@ describe('Usage stats and limits (e2e)', () => {
   });
 
   afterAll(async () => {
-    await t.close();
+    if (!closed) await t.close();
     await tg.stop();
     await receiver.stop();
   });
@@ -287,5 +289,26 @@ describe('Usage stats and limits (e2e)', () => {
       .post(`/api/instances/${limitedId}/messages`)
       .send({ to: '5150', type: 'text', text: 'again' })
       .expect(201);
+  });
+
+  it('flushes pending counts on graceful shutdown', async () => {
+    const [before] = await rows('SELECT messages_sent FROM usage_daily WHERE instance_id = $1', [instanceId]);
+    await alice
+      .post(`/api/instances/${instanceId}/messages`)
+      .send({ to: '5150', type: 'text', text: 'last one' })
+      .expect(201);
+    await t.close();
+    closed = true;
+    const client = new Client({ connectionString: process.env.DATABASE_URL });
+    await client.connect();
+    try {
+      const { rows: after } = await client.query(
+        'SELECT messages_sent FROM usage_daily WHERE instance_id = $1',
+        [instanceId],
+      );
+      expect(Number(after[0]?.messages_sent ?? 0)).toBe(Number(before?.messages_sent ?? 0) + 1);
+    } finally {
+      await client.end();
+    }
   });
 });

@@ -1,4 +1,4 @@
-import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { BeforeApplicationShutdown, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../../config/app-config';
@@ -14,7 +14,7 @@ import { USAGE_COLUMNS, USAGE_FIELDS, UsageCounts, UsageField, utcDay } from './
  * loses at most the counts of the last interval (graceful shutdown flushes).
  */
 @Injectable()
-export class UsageService implements OnModuleInit, OnApplicationShutdown {
+export class UsageService implements OnModuleInit, BeforeApplicationShutdown {
   private readonly logger = new Logger(UsageService.name);
   private readonly buffer = new UsageBuffer();
   private timer?: NodeJS.Timeout;
@@ -35,7 +35,8 @@ export class UsageService implements OnModuleInit, OnApplicationShutdown {
     this.timer.unref();
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /** Before onApplicationShutdown, where TypeORM closes its pool. */
+  async beforeApplicationShutdown(): Promise<void> {
     clearInterval(this.timer);
     await this.flush();
   }
