@@ -3,17 +3,21 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
 import { randomUUID } from 'node:crypto';
 import { CommonModule } from './common/common.module';
+import { ThrottlingModule } from './common/throttling/throttling.module';
 import { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { validateEnv } from './config/env.schema';
 import { DatabaseModule } from './database/database.module';
 import { AuthModule } from './modules/auth/auth.module';
+import { CompatModule } from './modules/compat/compat.module';
 import { ContactsModule } from './modules/contacts/contacts.module';
 import { HealthModule } from './modules/health/health.module';
 import { InboundModule } from './modules/inbound/inbound.module';
 import { InstancesModule } from './modules/instances/instances.module';
 import { MessagesModule } from './modules/messages/messages.module';
 import { ProvidersModule } from './modules/providers/providers.module';
+import { StatsModule } from './modules/stats/stats.module';
+import { UsageModule } from './modules/usage/usage.module';
 import { WebhooksModule } from './modules/webhooks/webhooks.module';
 
 /**
@@ -76,12 +80,16 @@ export class AppModule {
           }),
         }),
         WebhooksModule.register({ workers, config: config.webhooks }),
+        UsageModule,
         AuthModule,
+        ...(api ? [ThrottlingModule] : []),
         ProvidersModule,
         InstancesModule,
         MessagesModule,
         ContactsModule,
         InboundModule.register({ api, workers }),
+        StatsModule,
+        CompatModule,
         HealthModule,
       ],
     };

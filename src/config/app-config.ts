@@ -49,6 +49,14 @@ export class AppConfig {
     retentionDeadMs: number;
   };
   readonly swaggerEnabled: boolean;
+  /** Usage counters: on/off and the flush interval (ms). */
+  readonly usage: { enabled: boolean; flushIntervalMs: number };
+  /** Redis-backed API rate limits: window (ms) and budgets per window; 0 = off. */
+  readonly rateLimit: { ttlMs: number; limit: number; sendLimit: number; webhookLimit: number };
+  /** Bearer token protecting GET /metrics, when set. */
+  readonly metricsToken?: string;
+  /** Waiting + delayed webhook deliveries above which /health/ready is unhealthy. */
+  readonly healthQueueBacklogMax: number;
 
   constructor(env: EnvSchema) {
     this.nodeEnv = env.NODE_ENV;
@@ -103,6 +111,15 @@ export class AppConfig {
       retentionDeadMs: env.WEBHOOK_RETENTION_DEAD_MS,
     };
     this.swaggerEnabled = env.SWAGGER_ENABLED;
+    this.usage = { enabled: env.USAGE_COUNTERS_ENABLED, flushIntervalMs: env.USAGE_FLUSH_INTERVAL_MS };
+    this.rateLimit = {
+      ttlMs: env.RATE_LIMIT_TTL_MS,
+      limit: env.RATE_LIMIT_LIMIT,
+      sendLimit: env.RATE_LIMIT_SEND_LIMIT,
+      webhookLimit: env.RATE_LIMIT_WEBHOOK_LIMIT,
+    };
+    this.metricsToken = env.METRICS_TOKEN;
+    this.healthQueueBacklogMax = env.HEALTH_QUEUE_BACKLOG_MAX;
   }
 
   get runsApi(): boolean {

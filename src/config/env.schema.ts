@@ -211,6 +211,55 @@ export class EnvSchema {
   @Transform(toBool)
   @IsBoolean()
   SWAGGER_ENABLED = true;
+
+  /** Usage counters (usage_daily); off only to measure their cost. */
+  @Transform(toBool)
+  @IsBoolean()
+  USAGE_COUNTERS_ENABLED = true;
+
+  /** How often each process writes its in-memory usage deltas to PostgreSQL (ms); a crash loses at most this much. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  @Max(3_600_000)
+  USAGE_FLUSH_INTERVAL_MS = 5_000;
+
+  /** API rate-limit window (ms), shared by all API processes through Redis. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  RATE_LIMIT_TTL_MS = 60_000;
+
+  /** Requests per window per API key / user (reads and everything else). 0 disables API rate limiting. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  RATE_LIMIT_LIMIT = 600;
+
+  /** Sends per window per API key / user (message sends, stricter than reads). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  RATE_LIMIT_SEND_LIMIT = 120;
+
+  /** Global ceiling on provider inbound webhooks (/webhooks/*) per window, all callers together. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  RATE_LIMIT_WEBHOOK_LIMIT = 60_000;
+
+  /** GET /health/ready reports unhealthy when more webhook deliveries than this wait in the queue. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  HEALTH_QUEUE_BACKLOG_MAX = 10_000;
+
+  /** When set, GET /metrics requires `Authorization: Bearer <METRICS_TOKEN>`. */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  @MinLength(16)
+  METRICS_TOKEN?: string;
 }
 
 /**

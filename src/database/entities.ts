@@ -10,8 +10,10 @@ import { TelegramInstanceEntity } from '../modules/providers/telegram/telegram-i
 import { EventEntity } from '../modules/webhooks/event.entity';
 import { WebhookDeliveryAttemptEntity } from '../modules/webhooks/webhook-delivery-attempt.entity';
 import { WebhookDeliveryEntity } from '../modules/webhooks/webhook-delivery.entity';
+import { UsageDailyEntity } from '../modules/usage/usage-daily.entity';
 import { InitialSchema1763700000000 } from '../../migrations/1763700000000-InitialSchema';
 import { WebhookDeliveryLog1763800000000 } from '../../migrations/1763800000000-WebhookDeliveryLog';
+import { UsageDaily1763900000000 } from '../../migrations/1763900000000-UsageDaily';
 
 /** Listed explicitly (no globs) so the same list works from ts-jest and from dist/. */
 export const ENTITIES = [
@@ -27,6 +29,11 @@ export const ENTITIES = [
   EventEntity,
   WebhookDeliveryEntity,
   WebhookDeliveryAttemptEntity,
+  UsageDailyEntity,
 ];
 
-export const MIGRATIONS = [InitialSchema1763700000000, WebhookDeliveryLog1763800000000];
+export const MIGRATIONS = [
+  InitialSchema1763700000000,
+  WebhookDeliveryLog1763800000000,
+  UsageDaily1763900000000,
+];

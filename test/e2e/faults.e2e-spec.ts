@@ -32,6 +32,8 @@ describe('faults (e2e)', () => {
           TELEGRAM_API_ROOT: tg.apiRoot,
           PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
           REDIS_URL: proxy.url,
+          // own queue prefix: another app's stalled-check key (30 s lock) must not delay this one's recovery
+          REDIS_PREFIX: `${process.env.REDIS_PREFIX}-cut`,
           WEBHOOK_LOCK_DURATION_MS: '2000',
         },
         port,

@@ -1,63 +1,69 @@
-import net from 'node:net';
+import * as net from 'node:net';
+import type { AddressInfo } from 'node:net';
 
 /**
- * A TCP proxy on 127.0.0.1 the test controls, standing between the gateway and a service
- * (Redis in the fault tests): `cut()` drops every connection and refuses new ones, `restore()`
- * accepts again on the same port.
+ * A TCP forwarder on 127.0.0.1 in front of a real service (PostgreSQL, Redis) that a test can
+ * cut — every open connection is destroyed and new ones are refused-by-reset — and restore, to
+ * simulate the dependency going away and coming back.
  */
 export class TcpProxy {
-  private server: net.Server | null = null;
   private readonly sockets = new Set<net.Socket>();
+  private cutOff = false;
+
   private constructor(
-    private readonly target: { host: string; port: number },
-    public port: number,
+    private readonly server: net.Server,
+    readonly target: { host: string; port: number },
   ) {}
 
   static async start(target: { host: string; port: number }): Promise<TcpProxy> {
-    const proxy = new TcpProxy(target, 0);
-    await proxy.listen();
+    const server = net.createServer();
+    const proxy = new TcpProxy(server, target);
+    server.on('connection', (client) => proxy.forward(client));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     return proxy;
   }
 
+  get port(): number {
+    return (this.server.address() as AddressInfo).port;
+  }
+
+  /** `redis://127.0.0.1:<port>`, for pointing a Redis client through the proxy. */
   get url(): string {
     return `redis://127.0.0.1:${this.port}`;
   }
 
-  private listen(): Promise<void> {
-    const server = net.createServer((client) => {
-      const upstream = net.connect(this.target);
-      for (const s of [client, upstream]) {
-        this.sockets.add(s);
-        s.on('close', () => this.sockets.delete(s));
-        s.on('error', () => s.destroy());
-      }
-      client.pipe(upstream).pipe(client);
-      client.on('close', () => upstream.destroy());
-      upstream.on('close', () => client.destroy());
-    });
-    this.server = server;
-    return new Promise((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.port, '127.0.0.1', () => {
-        this.port = (server.address() as net.AddressInfo).port;
-        resolve();
-      });
-    });
-  }
-
-  /** Drops every open connection and stops accepting (clients get ECONNREFUSED). */
-  async cut(): Promise<void> {
-    const server = this.server;
-    this.server = null;
+  /** Drops every connection and resets new ones until {@link restore}. */
+  cut(): void {
+    this.cutOff = true;
     for (const s of this.sockets) s.destroy();
-    if (server) await new Promise<void>((r) => server.close(() => r()));
+    this.sockets.clear();
   }
 
-  async restore(): Promise<void> {
-    if (!this.server) await this.listen();
+  restore(): void {
+    this.cutOff = false;
   }
 
   async stop(): Promise<void> {
-    await this.cut();
+    this.cut();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  private forward(client: net.Socket): void {
+    if (this.cutOff) {
+      client.destroy();
+      return;
+    }
+    const upstream = net.connect(this.target.port, this.target.host);
+    for (const s of [client, upstream]) {
+      this.sockets.add(s);
+      s.on('error', () => undefined);
+      s.on('close', () => {
+        this.sockets.delete(s);
+        client.destroy();
+        upstream.destroy();
+      });
+    }
+    client.pipe(upstream);
+    upstream.pipe(client);
   }
 }

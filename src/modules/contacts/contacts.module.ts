@@ -9,5 +9,6 @@ import { ContactsService } from './contacts.service';
   imports: [TypeOrmModule.forFeature([ContactEntity]), InstancesModule],
   controllers: [ContactsController],
   providers: [ContactsService],
+  exports: [ContactsService],
 })
 export class ContactsModule {}

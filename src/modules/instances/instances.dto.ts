@@ -35,6 +35,20 @@ export class WebhookSettingsDto {
   @IsOptional() @IsObject() headers?: Record<string, string>;
 }
 
+/**
+ * Per-instance daily usage limits (UTC day; seeds: `limit_exceeded`). Reaching one refuses
+ * further requests of that kind with 429 `limit_exceeded` until the next UTC day. An omitted
+ * field is no limit; on PUT the object replaces the previous limits (`{}` removes them all).
+ */
+export class InstanceLimitsDto {
+  /** Messages sent per day. @example 1000 */
+  @IsOptional() @IsInt() @Min(0) maxMessagesSent?: number;
+  /** Media messages sent per day. @example 100 */
+  @IsOptional() @IsInt() @Min(0) maxMediaSent?: number;
+  /** Authenticated API requests touching the instance per day. @example 5000 */
+  @IsOptional() @IsInt() @Min(0) maxApiCalls?: number;
+}
+
 class WebhookFieldsDto {
   /** Where events are POSTed. @example https://example.com/webhook */
   @IsOptional() @IsUrl(URL_OPTS) @MaxLength(2000) webhookUrl?: string;
@@ -51,6 +65,8 @@ class WebhookFieldsDto {
   @IsOptional() @IsString() @MinLength(16) @MaxLength(200) webhookSecret?: string;
   /** Extra headers sent with every delivery. @example {"Custom-Header":"custom-value"} */
   @IsOptional() @IsObject() headers?: Record<string, string>;
+  /** Daily usage limits; on PUT the whole object replaces the previous limits. */
+  @IsOptional() @ValidateNested() @Type(() => InstanceLimitsDto) limits?: InstanceLimitsDto;
 }
 
 export class CreateInstanceDto extends WebhookFieldsDto {

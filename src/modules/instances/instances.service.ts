@@ -56,6 +56,7 @@ export function toInstanceView(i: InstanceEntity, secret: string | null) {
       headers: i.webhookHeaders,
     },
     connectionStatus: { ready: i.status === 'connected', status: i.status, hasQr: false },
+    limits: i.limits,
   };
 }
 
@@ -146,6 +147,7 @@ export class InstancesService {
         retryIntervalMs: dto.retryInterval ?? 60_000,
         webhookSecretEnc: this.secrets.encrypt(secret),
         webhookHeaders: dto.headers ?? {},
+        limits: { ...(dto.limits ?? {}) },
       });
       await tx.save(instance);
       const account = await adapter.createConfig(tx, instance, config);
@@ -198,6 +200,7 @@ export class InstancesService {
       instance.webhookFailingSince = null;
     }
     if (headers !== undefined) instance.webhookHeaders = headers;
+    if (dto.limits !== undefined) instance.limits = { ...dto.limits };
     if (instance.webhookEnabled && !instance.webhookUrl) {
       throw new ValidationError('webhookEnabled needs a webhookUrl', [
         { field: 'webhookUrl', message: 'required when webhookEnabled is true' },

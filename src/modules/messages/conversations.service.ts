@@ -1,9 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
+import { GatewayMetrics } from '../../common/metrics/gateway-metrics';
 import { InstanceEntity } from '../instances/instance.entity';
 import type { InboundMessage, InboundResult } from '../providers/normalized';
 import { AppConfig } from '../../config/app-config';
+import { UsageService } from '../usage/usage.service';
 import { EventsService, PendingDelivery } from '../webhooks/events.service';
 import { envelopeBytes, MESSAGE_REF_BYTES, payloadTooLarge } from '../webhooks/payload-size';
 
@@ -48,6 +50,8 @@ export class ConversationsService {
     @InjectDataSource() private readonly db: DataSource,
     private readonly events: EventsService,
     private readonly config: AppConfig,
+    private readonly usage: UsageService,
+    private readonly metrics: GatewayMetrics,
   ) {}
 
   /**
@@ -63,7 +67,10 @@ export class ConversationsService {
     if (result.kind === 'message' && !result.message.editedAt) {
       const { outcome, delivery } = await this.ingestNew(instance, providerEventId, payload, result.message);
       await this.events.enqueue([delivery]);
-      if (outcome.stored) this.touchActivity(instance.id);
+      if (outcome.stored) {
+        this.touchActivity(instance.id);
+        this.countReceived(instance, result.message);
+      }
       return outcome;
     }
     const { outcome, delivery } = await this.db.transaction(async (tx) => {
@@ -95,8 +102,21 @@ export class ConversationsService {
       return this.storeInbound(tx, entity, result.message, payload);
     });
     await this.events.enqueue([delivery]);
-    if (outcome.stored) this.touchActivity(instance.id);
+    if (outcome.stored) {
+      this.touchActivity(instance.id);
+      if (result.kind === 'message' && !result.message.editedAt) this.countReceived(instance, result.message);
+    }
     return outcome;
+  }
+
+  /** In-memory usage counting (flushed in batches by UsageService) and metrics: no I/O on the ingest path. */
+  private countReceived(instance: InstanceRef, m: InboundMessage): void {
+    this.metrics.messages.inc({ provider: instance.provider, direction: 'in', type: m.type });
+    this.usage.add(instance.id, {
+      messagesReceived: 1,
+      mediaReceived: m.media ? 1 : 0,
+      totalMediaSize: m.media?.size ?? 0,
+    });
   }
 
   /**

@@ -14,6 +14,7 @@ import type { Response } from 'express';
 import { ApiAuth, CurrentUser } from '../../common/auth/decorators';
 import type { Principal } from '../../common/auth/principal';
 import { ValidationError } from '../../common/errors/app-error';
+import { SendRoute } from '../../common/throttling/rate-limit-routes';
 import { PageQuery } from '../../common/pagination/pagination';
 import { HistoryQuery, SendMessageDto } from './messages.dto';
 import { MessagesService } from './messages.service';
@@ -26,6 +27,7 @@ export class MessagesController {
   constructor(private readonly messages: MessagesService) {}
 
   @Post('messages')
+  @SendRoute()
   @ApiOperation({
     summary: 'Send a message (text, media, location, contacts, reaction, ...)',
     description:
@@ -44,7 +46,10 @@ export class MessagesController {
   @ApiUnprocessableEntityResponse({
     description: 'The provider does not support this type / limit exceeded / recipient blocked the bot',
   })
-  @ApiTooManyRequestsResponse({ description: 'Provider rate limit; `Retry-After` in seconds' })
+  @ApiTooManyRequestsResponse({
+    description:
+      'Provider rate limit (`provider_rate_limited`), our rate limit (`rate_limited`) or a daily instance limit (`limit_exceeded`); `Retry-After` in seconds',
+  })
   send(
     @CurrentUser() principal: Principal,
     @Param('id') id: string,

@@ -12,6 +12,6 @@ import { MessagesService } from './messages.service';
   imports: [TypeOrmModule.forFeature([MessageEntity, ChatEntity]), InstancesModule, ProvidersModule],
   controllers: [MessagesController],
   providers: [MessagesService, ConversationsService],
-  exports: [ConversationsService],
+  exports: [ConversationsService, MessagesService],
 })
 export class MessagesModule {}

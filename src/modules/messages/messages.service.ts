@@ -11,12 +11,15 @@ import {
   UnprocessableError,
   ValidationError,
 } from '../../common/errors/app-error';
+import { GatewayMetrics } from '../../common/metrics/gateway-metrics';
 import { paginate } from '../../common/pagination/pagination';
 import { InstancesService } from '../instances/instances.service';
 import type { InstanceEntity } from '../instances/instance.entity';
 import { MEDIA_TYPES, OutboundMessage } from '../providers/normalized';
 import type { MediaDownload, ProviderAdapter } from '../providers/provider-adapter';
 import { ProviderRegistry } from '../providers/provider-registry';
+import { LimitsService } from '../usage/limits.service';
+import { UsageService } from '../usage/usage.service';
 import { EventsService } from '../webhooks/events.service';
 import { ChatEntity } from './chat.entity';
 import { ConversationsService, json } from './conversations.service';
@@ -35,6 +38,9 @@ export class MessagesService {
     private readonly providers: ProviderRegistry,
     private readonly conversations: ConversationsService,
     private readonly events: EventsService,
+    private readonly limits: LimitsService,
+    private readonly usage: UsageService,
+    private readonly metrics: GatewayMetrics,
   ) {}
 
   /**
@@ -62,6 +68,8 @@ export class MessagesService {
         : undefined,
     };
     adapter.validateOutbound(resolved);
+    const media = MEDIA_TYPES.includes(dto.type);
+    await this.limits.assertCanSend(instance, media);
 
     let queued: MessageEntity;
     try {
@@ -133,11 +141,15 @@ export class MessagesService {
         return recorded.delivery;
       });
       await this.events.enqueue([delivery]);
+      this.usage.add(instance.id, { messagesSent: 1, mediaSent: media ? 1 : 0 });
+      this.metrics.messages.inc({ provider: instance.provider, direction: 'out', type: dto.type });
       return toMessageView(await this.messages.findOneByOrFail({ id: queued.id }), {
         providerChatId: dto.to,
       });
     } catch (err) {
       await this.fail(instance, queued, dto, err);
+      if (err instanceof ProviderError)
+        this.metrics.providerErrors.inc({ provider: err.provider, code: err.code });
       if (err instanceof ProviderError && err.code === 'provider_unauthorized') {
         await this.instances.setStatus(instance, 'needs_reauth', err.message);
       }

@@ -1,12 +1,9 @@
-import { Controller, MessageEvent, Param, Query, Sse } from '@nestjs/common';
+import { Controller, MessageEvent, Query, Req, Sse, UseGuards } from '@nestjs/common';
 import { ApiNotFoundResponse, ApiOperation, ApiProduces, PickType, ApiTags } from '@nestjs/swagger';
-import { InjectRepository } from '@nestjs/typeorm';
 import { map, Observable } from 'rxjs';
-import { Repository } from 'typeorm';
-import { ApiAuth, CurrentUser } from '../../common/auth/decorators';
-import type { Principal } from '../../common/auth/principal';
-import { findOwnedInstance } from '../instances/instance-access';
-import { InstanceEntity } from '../instances/instance.entity';
+import { ApiAuth } from '../../common/auth/decorators';
+import { InstanceOwnerGuard } from '../instances/instance-owner.guard';
+import type { RequestWithInstance } from '../instances/instance-owner.guard';
 import { EventStreamService } from './event-stream.service';
 import { EventsQuery } from './events.controller';
 
@@ -17,10 +14,7 @@ export class StreamQuery extends PickType(EventsQuery, ['types'] as const) {}
 @ApiAuth()
 @Controller('api/instances/:id/events')
 export class EventStreamController {
-  constructor(
-    private readonly stream: EventStreamService,
-    @InjectRepository(InstanceEntity) private readonly instances: Repository<InstanceEntity>,
-  ) {}
+  constructor(private readonly stream: EventStreamService) {}
 
   @Sse('stream')
   @ApiOperation({
@@ -31,12 +25,9 @@ export class EventStreamController {
   })
   @ApiProduces('text/event-stream')
   @ApiNotFoundResponse({ description: 'No such instance of the caller' })
-  async open(
-    @CurrentUser() principal: Principal,
-    @Param('id') id: string,
-    @Query() q: StreamQuery,
-  ): Promise<Observable<MessageEvent>> {
-    const instance = await findOwnedInstance(this.instances, principal, id);
+  @UseGuards(InstanceOwnerGuard)
+  open(@Req() req: RequestWithInstance, @Query() q: StreamQuery): Observable<MessageEvent> {
+    const instance = req.instance!;
     return this.stream
       .follow(instance.id, instance.provider, q.types)
       .pipe(map((e) => ({ id: String(e.sequence), type: e.event, data: e })));

@@ -13,6 +13,8 @@ import { RetryableDeliveryError } from './retryable-delivery.error';
 import { webhookSignatureHeader } from './signature-header';
 import { WebhookEndpointService } from './webhook-endpoint.service';
 import { MicroBatcher } from '../../common/batching/micro-batcher';
+import { GatewayMetrics } from '../../common/metrics/gateway-metrics';
+import { UsageService } from '../usage/usage.service';
 
 const USER_AGENT = 'Switchboard-Webhooks/0.1 (+https://github.com/switchboard)';
 /** Failures never worth retrying; other 4xx are retried (the endpoint may be fixed). 410 disables the webhook. */
@@ -84,6 +86,8 @@ export class WebhookSenderService {
     private readonly secrets: SecretBox,
     private readonly endpoint: WebhookEndpointService,
     private readonly config: AppConfig,
+    private readonly usage: UsageService,
+    private readonly metrics: GatewayMetrics,
   ) {}
 
   /**
@@ -180,6 +184,7 @@ export class WebhookSenderService {
         result.durationMs,
         true,
       );
+      this.usage.add(row.instance_id, { webhookSent: 1 });
       if (row.webhook_failing_since) await this.endpoint.recordSuccess(row.instance_id);
       return { status: 'succeeded', errorText: null, attempt: result };
     }
@@ -260,6 +265,8 @@ export class WebhookSenderService {
     delivered: boolean,
     nextDelayMs?: number,
   ): Promise<void> {
+    this.metrics.deliveries.inc({ outcome: status });
+    if (durationMs > 0) this.metrics.deliveryDuration.observe({ outcome: status }, durationMs / 1000);
     return this.recorder.add({
       deliveryId,
       attempt,
