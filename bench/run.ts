@@ -127,6 +127,10 @@ async function main(): Promise<void> {
     WEBHOOK_ALLOWED_NETWORKS: '127.0.0.0/8',
     WEBHOOK_MAX_RETRY_DELAY_MS: String(MAX_RETRY_DELAY_MS),
     DATABASE_POOL_SIZE: process.env.DATABASE_POOL_SIZE ?? '50',
+    // the bench measures the gateway, not its rate limiter's budget
+    RATE_LIMIT_LIMIT: '1000000000',
+    RATE_LIMIT_SEND_LIMIT: '1000000000',
+    RATE_LIMIT_WEBHOOK_LIMIT: '1000000000',
   };
   const execArgv = (process.env.BENCH_NODE_FLAGS ?? NODE_FLAGS).split(' ').filter(Boolean);
   const child: ChildProcess = fork(join(__dirname, 'gateway.js'), {
@@ -251,6 +255,66 @@ async function main(): Promise<void> {
       const seconds = (performance.now() - t0) / 1000;
       drain = { deliveries: backlog, seconds: +seconds.toFixed(1), perSecond: Math.round(backlog / seconds) };
     }
+    // usage counters on vs off (issue 5): a second API process with USAGE_COUNTERS_ENABLED=false,
+    // both measured back to back twice with the worker paused, so only ingest is compared
+    const offPort = await freePort();
+    const offGateway = fork(join(__dirname, 'gateway.js'), {
+      execArgv,
+      env: {
+        ...childEnv,
+        PORT: String(offPort),
+        APP_ROLE: 'api',
+        DB_MIGRATIONS_RUN: 'false',
+        USAGE_COUNTERS_ENABLED: 'false',
+      },
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    await new Promise<void>((resolve, reject) => {
+      offGateway.once('message', () => resolve());
+      offGateway.once('exit', (code) => reject(new Error(`counters-off gateway exited with ${code}`)));
+    });
+    const counters = { on: [] as number[], off: [] as number[] };
+    worker?.kill('SIGSTOP');
+    for (let round = 0; round < 2; round++) {
+      for (const [key, port] of [
+        ['on', PORT],
+        ['off', offPort],
+      ] as const) {
+        const r = await cannon(`inbound, counters ${key}`, {
+          url: `http://127.0.0.1:${port}`,
+          requests: [inboundRequest],
+        });
+        counters[key].push(r.rps);
+      }
+    }
+    worker?.kill('SIGCONT');
+    offGateway.kill('SIGTERM');
+    await new Promise((r) => offGateway.once('exit', r));
+    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    const countersOn = Math.round(mean(counters.on));
+    const countersOff = Math.round(mean(counters.off));
+    rows.push({
+      name: 'inbound, usage counters on (mean of 2)',
+      rps: countersOn,
+      p50: NaN,
+      p99: NaN,
+      non2xx: 0,
+    });
+    rows.push({
+      name: 'inbound, usage counters off (mean of 2)',
+      rps: countersOff,
+      p50: NaN,
+      p99: NaN,
+      non2xx: 0,
+    });
+    for (const until = Date.now() + 120_000; Date.now() < until;) {
+      const [{ n }] = (
+        await db.query("SELECT count(*)::int AS n FROM webhook_deliveries WHERE status = 'pending'")
+      ).rows;
+      if (n === 0) break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+
     rows.push(
       await cannon(
         'telegram inbound webhook @ 500 updates/s',
@@ -353,7 +417,7 @@ async function main(): Promise<void> {
 
     const insert = rows[1];
     const inbound = rows[2];
-    const at500 = rows[3];
+    const at500 = rows.find((r) => r.name.includes('@ 500'))!;
     console.log(
       `\nSwitchboard bench — ${new Date().toISOString()} — ${DURATION_S}s per run, 32 connections, node ${process.version}, topology ${topology}`,
     );
@@ -372,6 +436,11 @@ async function main(): Promise<void> {
       inboundVsInsertBaseline: +(inbound.rps / insert.rps).toFixed(3),
       inboundP99At500Ms: at500.p99,
       deliveryDrain: drain,
+      usageCounters: {
+        onPerSecond: countersOn,
+        offPerSecond: countersOff,
+        costPercent: +(((countersOff - countersOn) / countersOff) * 100).toFixed(1),
+      },
       bullmqCeilingPerSecond: Math.round(ceiling),
       deliveriesVsCeiling: drain ? +(drain.perSecond / ceiling).toFixed(3) : null,
       afterOutage: outageDrain,
@@ -393,6 +462,9 @@ async function main(): Promise<void> {
           `(signed, attempt recorded) = ${((drain.perSecond / ceiling) * 100).toFixed(0)} % of the bare BullMQ ceiling, ${Math.round(ceiling)} jobs/s`,
       );
     }
+    console.log(
+      `usage counters: inbound ${countersOn}/s on vs ${countersOff}/s off → ${summary.usageCounters.costPercent} % (target < 5 %)`,
+    );
     console.log(
       `after a ${OUTAGE_S} s receiver outage: ${outageDrain.deliveries}/${outageDrain.expected} deliveries done ` +
         `${outageDrain.drainSeconds} s after it came back (backoff cap ${MAX_RETRY_DELAY_MS} ms)`,
