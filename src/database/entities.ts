@@ -7,11 +7,13 @@ import { ChatEntity } from '../modules/messages/chat.entity';
 import { MessageEntity } from '../modules/messages/message.entity';
 import { InboundEventEntity } from '../modules/providers/inbound-event.entity';
 import { TelegramInstanceEntity } from '../modules/providers/telegram/telegram-instance.entity';
+import { WhatsappOfficialInstanceEntity } from '../modules/providers/whatsapp-official/whatsapp-official-instance.entity';
 import { EventEntity } from '../modules/webhooks/event.entity';
 import { WebhookDeliveryAttemptEntity } from '../modules/webhooks/webhook-delivery-attempt.entity';
 import { WebhookDeliveryEntity } from '../modules/webhooks/webhook-delivery.entity';
 import { InitialSchema1763700000000 } from '../../migrations/1763700000000-InitialSchema';
 import { WebhookDeliveryLog1763800000000 } from '../../migrations/1763800000000-WebhookDeliveryLog';
+import { MetaProviders1764000000000 } from '../../migrations/1764000000000-MetaProviders';
 
 /** Listed explicitly (no globs) so the same list works from ts-jest and from dist/. */
 export const ENTITIES = [
@@ -20,6 +22,7 @@ export const ENTITIES = [
   InstanceEntity,
   ActivityLogEntity,
   TelegramInstanceEntity,
+  WhatsappOfficialInstanceEntity,
   ContactEntity,
   ChatEntity,
   MessageEntity,
@@ -29,4 +32,8 @@ export const ENTITIES = [
   WebhookDeliveryAttemptEntity,
 ];
 
-export const MIGRATIONS = [InitialSchema1763700000000, WebhookDeliveryLog1763800000000];
+export const MIGRATIONS = [
+  InitialSchema1763700000000,
+  WebhookDeliveryLog1763800000000,
+  MetaProviders1764000000000,
+];

@@ -1,0 +1,38 @@
+import { MigrationInterface, QueryRunner } from 'typeorm';
+
+/**
+ * Meta providers (issue 4): the WhatsApp Cloud API config table, 1:1 with `instances`. Secrets are
+ * SecretBox ciphertext; `phone_number_id` is unique (webhooks are routed by it) and the verify
+ * token's hash is indexed for the shared GET handshake.
+ */
+export class MetaProviders1764000000000 implements MigrationInterface {
+  name = 'MetaProviders1764000000000';
+
+  async up(q: QueryRunner): Promise<void> {
+    await q.query(`
+      CREATE TABLE whatsapp_official_instances (
+        instance_id uuid PRIMARY KEY REFERENCES instances(id) ON DELETE CASCADE,
+        phone_number_id text NOT NULL UNIQUE,
+        waba_id text,
+        display_phone_number text,
+        verified_name text,
+        access_token_enc text NOT NULL,
+        app_secret_enc text NOT NULL,
+        webhook_verify_token_enc text NOT NULL,
+        webhook_verify_token_hash text NOT NULL,
+        version text,
+        created_at timestamptz NOT NULL DEFAULT now(),
+        updated_at timestamptz NOT NULL DEFAULT now()
+      )`);
+    await q.query(
+      `CREATE INDEX whatsapp_official_instances_verify_idx ON whatsapp_official_instances (webhook_verify_token_hash)`,
+    );
+    await q.query(
+      `CREATE INDEX whatsapp_official_instances_waba_idx ON whatsapp_official_instances (waba_id)`,
+    );
+  }
+
+  async down(q: QueryRunner): Promise<void> {
+    await q.query(`DROP TABLE IF EXISTS whatsapp_official_instances`);
+  }
+}
