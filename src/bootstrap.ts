@@ -16,6 +16,8 @@ export async function createApp(role?: AppConfig['role']): Promise<NestExpressAp
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(role), {
     bufferLogs: true,
     abortOnError: false,
+    // Meta webhooks are signed over the exact bytes sent: controllers read req.rawBody
+    rawBody: true,
   });
   app.useLogger(app.get(Logger));
   app.set('trust proxy', 'loopback');

@@ -4,6 +4,8 @@ import { MessagesModule } from '../messages/messages.module';
 import { ProvidersModule } from '../providers/providers.module';
 import { TelegramPollerService } from './telegram-poller.service';
 import { TelegramWebhookController } from './telegram-webhook.controller';
+import { WhatsappWebhookController } from './whatsapp-webhook.controller';
+import { WhatsappWebhookService } from './whatsapp-webhook.service';
 
 /**
  * Provider → gateway: public provider webhooks (API role) and long-polling loops (worker role),
@@ -15,8 +17,11 @@ export class InboundModule {
     return {
       module: InboundModule,
       imports: [InstancesModule, MessagesModule, ProvidersModule],
-      controllers: opts.api ? [TelegramWebhookController] : [],
-      providers: opts.workers ? [TelegramPollerService] : [],
+      controllers: opts.api ? [TelegramWebhookController, WhatsappWebhookController] : [],
+      providers: [
+        ...(opts.api ? [WhatsappWebhookService] : []),
+        ...(opts.workers ? [TelegramPollerService] : []),
+      ],
     };
   }
 }

@@ -100,6 +100,39 @@ export class SendMessageDto {
   @IsOptional() @IsString() @IsNotEmpty() replyTo?: string;
 }
 
+const UPLOAD_TYPES = ['image', 'video', 'audio', 'voice', 'document', 'sticker'] as const;
+
+/**
+ * Multipart fields of `POST …/messages/upload` (the seeds' send-file): the `file` part is uploaded
+ * to the provider first, then sent by the returned media id.
+ */
+export class UploadMessageDto {
+  /** Recipient (WhatsApp: phone number with country code). @example "16505551234" */
+  @IsString() @IsNotEmpty() @MaxLength(200) to: string;
+  @ApiProperty({ enum: UPLOAD_TYPES, example: 'document' })
+  @IsIn(UPLOAD_TYPES)
+  type: (typeof UPLOAD_TYPES)[number];
+  @IsOptional() @IsString() caption?: string;
+  /** Shown file name (documents); default: the uploaded file's name. */
+  @IsOptional() @IsString() @MaxLength(255) filename?: string;
+  @IsOptional() @IsString() @IsNotEmpty() replyTo?: string;
+}
+
+/** `POST /api/instances/:id/provider/raw` (the connector's `out.raw`). */
+export class RawProviderRequestDto {
+  @ApiPropertyOptional({
+    enum: ['GET', 'POST', 'DELETE'],
+    description: 'Default: POST when body is given, else GET',
+  })
+  @IsOptional()
+  @IsIn(['GET', 'POST', 'DELETE'])
+  method?: 'GET' | 'POST' | 'DELETE';
+  /** Provider path after the API version; default: the instance's send endpoint. @example /106540352242922/messages */
+  @IsOptional() @IsString() @MaxLength(500) path?: string;
+  /** JSON body sent as is. @example {"messaging_product":"whatsapp","to":"16505551234","type":"text","text":{"body":"hi"}} */
+  @IsOptional() @IsObject() body?: Record<string, unknown>;
+}
+
 export class HistoryQuery extends PageQuery {
   @ApiPropertyOptional({ description: 'ISO 8601' })
   @IsOptional()
