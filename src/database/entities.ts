@@ -6,6 +6,7 @@ import { InstanceEntity } from '../modules/instances/instance.entity';
 import { ChatEntity } from '../modules/messages/chat.entity';
 import { MessageEntity } from '../modules/messages/message.entity';
 import { InboundEventEntity } from '../modules/providers/inbound-event.entity';
+import { FacebookMessengerInstanceEntity } from '../modules/providers/facebook-messenger/facebook-messenger-instance.entity';
 import { TelegramInstanceEntity } from '../modules/providers/telegram/telegram-instance.entity';
 import { WhatsappOfficialInstanceEntity } from '../modules/providers/whatsapp-official/whatsapp-official-instance.entity';
 import { EventEntity } from '../modules/webhooks/event.entity';
@@ -23,6 +24,7 @@ export const ENTITIES = [
   ActivityLogEntity,
   TelegramInstanceEntity,
   WhatsappOfficialInstanceEntity,
+  FacebookMessengerInstanceEntity,
   ContactEntity,
   ChatEntity,
   MessageEntity,

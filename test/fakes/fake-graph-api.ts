@@ -140,6 +140,7 @@ export function hubSignature256(secret: string, raw: string | Buffer): string {
 export class FakeGraphApi {
   readonly calls: RecordedGraphCall[] = [];
   private readonly phones = new Map<string, PhoneNumber>();
+  private readonly pages = new Map<string, { token: string; name: string }>();
   private readonly media = new Map<string, Media>();
   private readonly failures: Failure[] = [];
   private seq = 0;
@@ -178,6 +179,11 @@ export class FakeGraphApi {
       displayPhoneNumber: opts.displayPhoneNumber ?? '+1 555-010-0000',
       verifiedName: opts.verifiedName ?? 'Switchboard Test',
     });
+  }
+
+  /** A Facebook Page reachable with its Page access token (Messenger Send API). */
+  addPage(pageId: string, opts: { token: string; name?: string }): void {
+    this.pages.set(pageId, { token: opts.token, name: opts.name ?? 'Switchboard Page' });
   }
 
   /** Media downloadable through `GET /<version>/<mediaId>` then the returned URL. */
@@ -239,7 +245,8 @@ export class FakeGraphApi {
     };
     const fail = (status: number, error: GraphErrorSpec, headers: Record<string, string> = {}) =>
       send(status, { error: { fbtrace_id: this.trace(), ...error } }, headers);
-    const knownToken = !!token && [...this.phones.values()].some((p) => p.token === token);
+    const knownToken =
+      !!token && [...this.phones.values(), ...this.pages.values()].some((p) => p.token === token);
 
     const download = url.pathname.match(/^\/media-download\/([^/]+)$/);
     if (download) {
@@ -325,6 +332,36 @@ export class FakeGraphApi {
       const mediaId = `9${String(this.seq).padStart(14, '0')}`;
       this.media.set(mediaId, file);
       return send(200, { id: mediaId });
+    }
+    const page = this.pages.get(id);
+    if (page && page.token !== token) {
+      return fail(400, {
+        message: `Unsupported get request. Object with ID '${id}' does not exist, cannot be loaded due to missing permissions, or does not support this operation.`,
+        type: 'GraphMethodException',
+        code: 100,
+        error_subcode: 33,
+      });
+    }
+    if (req.method === 'GET' && page && !edge) return send(200, { id, name: page.name });
+    if (req.method === 'POST' && page && edge === 'messages') {
+      const recipient = (body?.recipient as { id?: string } | undefined)?.id;
+      if (!recipient) {
+        return fail(400, {
+          message: '(#100) The parameter recipient is required',
+          type: 'OAuthException',
+          code: 100,
+        });
+      }
+      if (body?.sender_action) return send(200, { recipient_id: recipient });
+      if (!body?.message || !body.messaging_type) {
+        return fail(400, {
+          message: '(#100) Param message must be non-empty',
+          type: 'OAuthException',
+          code: 100,
+        });
+      }
+      this.seq += 1;
+      return send(200, { recipient_id: recipient, message_id: `m_FAKE${String(this.seq).padStart(6, '0')}` });
     }
     const m = this.media.get(id);
     if (req.method === 'GET' && m && !edge) {

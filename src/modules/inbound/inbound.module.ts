@@ -2,6 +2,8 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { InstancesModule } from '../instances/instances.module';
 import { MessagesModule } from '../messages/messages.module';
 import { ProvidersModule } from '../providers/providers.module';
+import { MessengerWebhookController } from './messenger-webhook.controller';
+import { MessengerWebhookService } from './messenger-webhook.service';
 import { TelegramPollerService } from './telegram-poller.service';
 import { TelegramWebhookController } from './telegram-webhook.controller';
 import { WhatsappWebhookController } from './whatsapp-webhook.controller';
@@ -17,9 +19,11 @@ export class InboundModule {
     return {
       module: InboundModule,
       imports: [InstancesModule, MessagesModule, ProvidersModule],
-      controllers: opts.api ? [TelegramWebhookController, WhatsappWebhookController] : [],
+      controllers: opts.api
+        ? [TelegramWebhookController, WhatsappWebhookController, MessengerWebhookController]
+        : [],
       providers: [
-        ...(opts.api ? [WhatsappWebhookService] : []),
+        ...(opts.api ? [WhatsappWebhookService, MessengerWebhookService] : []),
         ...(opts.workers ? [TelegramPollerService] : []),
       ],
     };

@@ -71,7 +71,7 @@ export class ConversationsService {
     result: InboundResult,
   ): Promise<IngestOutcome> {
     if (result.kind === 'status') return this.ingestStatus(instance, providerEventId, payload, result.status);
-    if (result.kind === 'message' && !result.message.editedAt) {
+    if (result.kind === 'message' && !result.message.editedAt && !result.message.fromMe) {
       const { outcome, delivery } = await this.ingestNew(instance, providerEventId, payload, result.message);
       await this.events.enqueue([delivery]);
       if (outcome.stored) this.touchActivity(instance.id);
@@ -221,11 +221,12 @@ export class ConversationsService {
     m: InboundMessage,
     raw: object,
   ): Promise<{ outcome: IngestOutcome; delivery: PendingDelivery | null }> {
+    // an echo's sender is our own account: the contact is the person the chat is with
     const senderContactId = await this.upsertContact(tx, instance.id, {
-      providerContactId: m.from.id,
-      name: m.from.name ?? null,
-      username: m.from.username ?? null,
-      phone: m.from.phone ?? null,
+      providerContactId: m.fromMe ? m.chat.id : m.from.id,
+      name: m.fromMe ? null : (m.from.name ?? null),
+      username: m.fromMe ? null : (m.from.username ?? null),
+      phone: m.fromMe ? null : (m.from.phone ?? null),
       isGroup: false,
       at: m.timestamp,
     });
@@ -276,7 +277,7 @@ export class ConversationsService {
       rows = await tx.query(
         `INSERT INTO messages (instance_id, chat_id, direction, provider_message_id, type, text, media, location, contacts,
                                reaction, reply_to, sender, status, raw, provider_timestamp, edited_at, error)
-         VALUES ($1, $2, 'in', $3, $4, $5, $6, $7, $8, $9, $10, $11, 'received', $12, $13, $14, $15)
+         VALUES ($1, $2, $16, $3, $4, $5, $6, $7, $8, $9, $10, $11, $17, $12, $13, $14, $15)
          ON CONFLICT (instance_id, provider_message_id) WHERE provider_message_id IS NOT NULL DO NOTHING
          RETURNING id`,
         [
@@ -290,12 +291,14 @@ export class ConversationsService {
           m.timestamp,
           m.editedAt ?? null,
           json(m.error),
+          m.fromMe ? 'out' : 'in',
+          m.fromMe ? 'sent' : 'received',
         ],
       );
       if (rows.length === 0) return { outcome: { duplicate: true, stored: false }, delivery: null };
     }
     const messageId = rows[0].id;
-    const recorded = await this.events.record(tx, instance, 'message_received', {
+    const recorded = await this.events.record(tx, instance, m.fromMe ? 'message_sent' : 'message_received', {
       ...this.receivedEventData(instance.id, m),
       messageId,
       chatId,
@@ -395,7 +398,7 @@ export class ConversationsService {
       providerChatId: m.chat.id,
       chat: m.chat,
       from: m.from,
-      direction: 'in',
+      direction: m.fromMe ? 'out' : 'in',
       type: m.type,
       text: m.text ?? null,
       media: m.media ?? null,
@@ -410,7 +413,7 @@ export class ConversationsService {
       ...(m.error ? { error: m.error } : {}),
       timestamp: Math.floor(m.timestamp.getTime() / 1000),
       // the seeds' names
-      fromMe: false,
+      fromMe: !!m.fromMe,
       body: m.text ?? null,
       hasMedia: !!m.media,
       pushName: m.from.name ?? null,

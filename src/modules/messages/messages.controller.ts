@@ -31,7 +31,13 @@ import { ApiAuth, CurrentUser } from '../../common/auth/decorators';
 import type { Principal } from '../../common/auth/principal';
 import { ValidationError } from '../../common/errors/app-error';
 import { PageQuery } from '../../common/pagination/pagination';
-import { HistoryQuery, RawProviderRequestDto, SendMessageDto, UploadMessageDto } from './messages.dto';
+import {
+  HistoryQuery,
+  RawProviderRequestDto,
+  SendMessageDto,
+  TypingDto,
+  UploadMessageDto,
+} from './messages.dto';
 import { MessagesService } from './messages.service';
 
 /** The fields of multer's in-memory file we use. */
@@ -153,6 +159,25 @@ export class MessagesController {
   @ApiOperation({ summary: 'Chats, most recent first (paginated)' })
   chats(@CurrentUser() principal: Principal, @Param('id') id: string, @Query() q: PageQuery) {
     return this.messages.listChats(principal, id, q);
+  }
+
+  @Post('chats/:chatId/typing')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Show (or stop) a typing indicator in a chat; chatId is our chat id or the provider’s',
+    description: 'Messenger: `typing_on` / `typing_off` sender actions. Providers without one answer 422.',
+  })
+  @ApiOkResponse({ description: '`{success: true}`' })
+  @ApiUnprocessableEntityResponse({
+    description: 'The provider has no typing indicator (names the provider)',
+  })
+  typing(
+    @CurrentUser() principal: Principal,
+    @Param('id') id: string,
+    @Param('chatId') chatId: string,
+    @Body() dto: TypingDto,
+  ) {
+    return this.messages.typing(principal, id, chatId, dto);
   }
 
   @Get('chats/:chatId/messages')

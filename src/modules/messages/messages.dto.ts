@@ -14,6 +14,7 @@ import {
   IsOptional,
   IsString,
   IsUrl,
+  Matches,
   MaxLength,
   ValidateIf,
   ValidateNested,
@@ -98,6 +99,20 @@ export class SendMessageDto {
 
   /** Reply to this message (our id or the provider's). */
   @IsOptional() @IsString() @IsNotEmpty() replyTo?: string;
+
+  /**
+   * Messenger only: message tag for sends outside the 24-hour window (`messaging_type: MESSAGE_TAG`).
+   * @example HUMAN_AGENT
+   */
+  @IsOptional()
+  @Matches(/^[A-Z_]{3,40}$/, { message: 'tag must be a Messenger message tag, e.g. HUMAN_AGENT' })
+  tag?: string;
+}
+
+/** `POST …/chats/:chatId/typing`. */
+export class TypingDto {
+  /** true: show typing (default); false: stop. */
+  @IsOptional() @IsBoolean() on?: boolean;
 }
 
 const UPLOAD_TYPES = ['image', 'video', 'audio', 'voice', 'document', 'sticker'] as const;

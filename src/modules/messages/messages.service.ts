@@ -22,7 +22,13 @@ import { ChatEntity } from './chat.entity';
 import { ConversationsService, json } from './conversations.service';
 import { MessageEntity } from './message.entity';
 import { toMessageView } from './message-view';
-import type { HistoryQuery, RawProviderRequestDto, SendMessageDto, UploadMessageDto } from './messages.dto';
+import type {
+  HistoryQuery,
+  RawProviderRequestDto,
+  SendMessageDto,
+  TypingDto,
+  UploadMessageDto,
+} from './messages.dto';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -212,6 +218,26 @@ export class MessagesService {
     const markRead = adapter.markRead.bind(adapter);
     await this.provider(instance, () => markRead(instance, message.providerMessageId!, chat.providerChatId));
     return { success: true, messageId: message.id, providerMessageId: message.providerMessageId };
+  }
+
+  /**
+   * Shows or stops a typing indicator in a chat (our chat id or the provider's).
+   * @throws UnprocessableError (422) naming the provider when it has no typing indicator.
+   */
+  async typing(principal: Principal, instanceId: string, chatRef: string, dto: TypingDto) {
+    const instance = await this.instances.get(principal, instanceId);
+    const adapter = this.providers.get(instance.provider);
+    if (!adapter.typing) {
+      throw new UnprocessableError('typing_unsupported', `${instance.provider} has no typing indicator`, {
+        provider: instance.provider,
+      });
+    }
+    const chat = UUID.test(chatRef)
+      ? await this.chats.findOne({ where: { id: chatRef, instanceId: instance.id } })
+      : null;
+    const typing = adapter.typing.bind(adapter);
+    await this.provider(instance, () => typing(instance, chat?.providerChatId ?? chatRef, dto.on ?? true));
+    return { success: true };
   }
 
   /**

@@ -64,6 +64,8 @@ export interface OutboundMessage {
   template?: { name: string; language: string; components?: unknown[] };
   /** Our message id or the provider's. */
   replyTo?: string;
+  /** Messenger message tag (e.g. `HUMAN_AGENT`): sent as `messaging_type: MESSAGE_TAG` outside the 24 h window. */
+  tag?: string;
 }
 
 /**
@@ -133,6 +135,11 @@ export interface InboundMessage {
   /** Provider message id this one replies to. */
   replyTo?: string;
   forwarded?: boolean;
+  /**
+   * Sent by our own account outside this gateway (Messenger / Instagram echoes): stored as an
+   * outbound `sent` message in chat `chat.id` and announced as `message_sent`, never as received.
+   */
+  fromMe?: boolean;
   /** Set for edits of an earlier message (same providerMessageId). */
   editedAt?: Date;
   /** For `unsupported`: which provider kind it was. */

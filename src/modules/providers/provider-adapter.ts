@@ -87,6 +87,9 @@ export interface ProviderAdapter {
    */
   markRead?(instance: InstanceEntity, providerMessageId: string, providerChatId: string): Promise<void>;
 
+  /** Optional: shows (`on`) or stops a typing indicator in a chat (Messenger `typing_on/off`). */
+  typing?(instance: InstanceEntity, providerChatId: string, on: boolean): Promise<void>;
+
   /** Optional: uploads a file and returns the provider media id to send it by (capabilities.mediaUpload). */
   uploadMedia?(instance: InstanceEntity, file: UploadFile): Promise<string>;
 

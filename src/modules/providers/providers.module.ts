@@ -5,25 +5,40 @@ import { ProviderRegistry } from './provider-registry';
 import { TelegramInstanceEntity } from './telegram/telegram-instance.entity';
 import { TelegramAdapter } from './telegram/telegram.adapter';
 import { TelegramClient } from './telegram/telegram.client';
+import { FacebookMessengerInstanceEntity } from './facebook-messenger/facebook-messenger-instance.entity';
+import { FacebookMessengerAdapter } from './facebook-messenger/facebook-messenger.adapter';
 import { GraphClient } from './graph/graph.client';
 import { WhatsappOfficialInstanceEntity } from './whatsapp-official/whatsapp-official-instance.entity';
 import { WhatsappOfficialAdapter } from './whatsapp-official/whatsapp-official.adapter';
 
 /** Every provider adapter, collected under PROVIDER_ADAPTERS; add new providers here. */
 @Module({
-  imports: [TypeOrmModule.forFeature([TelegramInstanceEntity, WhatsappOfficialInstanceEntity])],
+  imports: [
+    TypeOrmModule.forFeature([
+      TelegramInstanceEntity,
+      WhatsappOfficialInstanceEntity,
+      FacebookMessengerInstanceEntity,
+    ]),
+  ],
   providers: [
     TelegramClient,
     TelegramAdapter,
     GraphClient,
     WhatsappOfficialAdapter,
+    FacebookMessengerAdapter,
     {
       provide: PROVIDER_ADAPTERS,
-      inject: [TelegramAdapter, WhatsappOfficialAdapter],
+      inject: [TelegramAdapter, WhatsappOfficialAdapter, FacebookMessengerAdapter],
       useFactory: (...adapters: ProviderAdapter[]) => adapters,
     },
     ProviderRegistry,
   ],
-  exports: [ProviderRegistry, TelegramAdapter, TelegramClient, WhatsappOfficialAdapter],
+  exports: [
+    ProviderRegistry,
+    TelegramAdapter,
+    TelegramClient,
+    WhatsappOfficialAdapter,
+    FacebookMessengerAdapter,
+  ],
 })
 export class ProvidersModule {}

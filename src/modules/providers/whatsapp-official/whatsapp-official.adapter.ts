@@ -191,6 +191,16 @@ export class WhatsappOfficialAdapter implements ProviderAdapter {
 
   validateOutbound(m: OutboundMessage): void {
     whatsappRecipient(m.to);
+    if (m.tag) {
+      throw new UnprocessableError(
+        'message_tags_unsupported',
+        'WhatsApp has no message tags: send a template',
+        {
+          provider: WHATSAPP_OFFICIAL,
+          errors: [{ field: 'tag', message: 'not supported by whatsapp-official' }],
+        },
+      );
+    }
     if (m.type === 'template' && !/^[a-z]{2,3}(_[A-Za-z]{2,4})?$/.test(m.template?.language ?? '')) {
       throw new ValidationError('template.language must be a WhatsApp language code', [
         { field: 'template.language', message: 'e.g. en_US or de' },
