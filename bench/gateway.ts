@@ -17,6 +17,7 @@ async function main(): Promise<void> {
   const app = await NestFactory.create<NestExpressApplication>(BenchAppModule, {
     bufferLogs: true,
     abortOnError: false,
+    rawBody: true,
   });
   app.useLogger(app.get(Logger));
   app.useBodyParser('json', { limit: '1mb' });

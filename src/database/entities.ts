@@ -7,6 +7,7 @@ import { ChatEntity } from '../modules/messages/chat.entity';
 import { MessageEntity } from '../modules/messages/message.entity';
 import { InboundEventEntity } from '../modules/providers/inbound-event.entity';
 import { FacebookMessengerInstanceEntity } from '../modules/providers/facebook-messenger/facebook-messenger-instance.entity';
+import { InstagramInstanceEntity } from '../modules/providers/instagram/instagram-instance.entity';
 import { TelegramInstanceEntity } from '../modules/providers/telegram/telegram-instance.entity';
 import { WhatsappOfficialInstanceEntity } from '../modules/providers/whatsapp-official/whatsapp-official-instance.entity';
 import { EventEntity } from '../modules/webhooks/event.entity';
@@ -25,6 +26,7 @@ export const ENTITIES = [
   TelegramInstanceEntity,
   WhatsappOfficialInstanceEntity,
   FacebookMessengerInstanceEntity,
+  InstagramInstanceEntity,
   ContactEntity,
   ChatEntity,
   MessageEntity,

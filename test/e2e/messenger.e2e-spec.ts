@@ -383,9 +383,10 @@ describe('Facebook Messenger (e2e)', () => {
         200,
       );
       expect(
-        await count(`SELECT count(*)::int AS n FROM messages WHERE provider_message_id = $1`, [
-          a.body.providerMessageId,
-        ]),
+        await count(
+          `SELECT count(*)::int AS n FROM messages WHERE instance_id = $1 AND provider_message_id = $2`,
+          [id, a.body.providerMessageId],
+        ),
       ).toBe(1);
       await graph.pushWebhook(url(), echo('m_FROM_INBOX', 'typed in the Page inbox'), SECRET);
       const [inbox] = await rows(

@@ -6,6 +6,8 @@ import { request } from 'undici';
 /**
  * Local stand-in for Meta's Graph API (WhatsApp Cloud API), speaking the real wire format over
  * real HTTP on 127.0.0.1 (PROVIDERS.md §2, §9):
+ * - Messenger / Instagram: `/<version>/<PAGE_ID|IG_ID>` (GET) and `/<version>/<PAGE_ID|IG_ID>/messages`
+ *   (POST Send API bodies and sender actions) → `{recipient_id, message_id}`.
  * - `/<version>/<PHONE_NUMBER_ID>` (GET: phone number facts), `/<version>/<PHONE_NUMBER_ID>/messages`
  *   (POST: send or `status: read`), `/<version>/<PHONE_NUMBER_ID>/media` (POST multipart upload),
  *   `/<version>/<MEDIA_ID>` (GET: media URL); `GET /media-download/<MEDIA_ID>` serves the bytes
@@ -140,7 +142,7 @@ export function hubSignature256(secret: string, raw: string | Buffer): string {
 export class FakeGraphApi {
   readonly calls: RecordedGraphCall[] = [];
   private readonly phones = new Map<string, PhoneNumber>();
-  private readonly pages = new Map<string, { token: string; name: string }>();
+  private readonly pages = new Map<string, { token: string; name: string; instagram?: boolean }>();
   private readonly media = new Map<string, Media>();
   private readonly failures: Failure[] = [];
   private seq = 0;
@@ -184,6 +186,11 @@ export class FakeGraphApi {
   /** A Facebook Page reachable with its Page access token (Messenger Send API). */
   addPage(pageId: string, opts: { token: string; name?: string }): void {
     this.pages.set(pageId, { token: opts.token, name: opts.name ?? 'Switchboard Page' });
+  }
+
+  /** An Instagram professional account (messaging like a Page, but no `messaging_type` required). */
+  addInstagramAccount(igId: string, opts: { token: string; username?: string }): void {
+    this.pages.set(igId, { token: opts.token, name: opts.username ?? 'switchboard.test', instagram: true });
   }
 
   /** Media downloadable through `GET /<version>/<mediaId>` then the returned URL. */
@@ -342,7 +349,9 @@ export class FakeGraphApi {
         error_subcode: 33,
       });
     }
-    if (req.method === 'GET' && page && !edge) return send(200, { id, name: page.name });
+    if (req.method === 'GET' && page && !edge) {
+      return send(200, page.instagram ? { id, username: page.name } : { id, name: page.name });
+    }
     if (req.method === 'POST' && page && edge === 'messages') {
       const recipient = (body?.recipient as { id?: string } | undefined)?.id;
       if (!recipient) {
@@ -353,7 +362,7 @@ export class FakeGraphApi {
         });
       }
       if (body?.sender_action) return send(200, { recipient_id: recipient });
-      if (!body?.message || !body.messaging_type) {
+      if (!body?.message) {
         return fail(400, {
           message: '(#100) Param message must be non-empty',
           type: 'OAuthException',
@@ -361,7 +370,10 @@ export class FakeGraphApi {
         });
       }
       this.seq += 1;
-      return send(200, { recipient_id: recipient, message_id: `m_FAKE${String(this.seq).padStart(6, '0')}` });
+      return send(200, {
+        recipient_id: recipient,
+        message_id: `m_FAKE${String(this.seq).padStart(6, '0')}${randomBytes(4).toString('hex')}`,
+      });
     }
     const m = this.media.get(id);
     if (req.method === 'GET' && m && !edge) {

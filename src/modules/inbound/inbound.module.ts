@@ -2,6 +2,8 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { InstancesModule } from '../instances/instances.module';
 import { MessagesModule } from '../messages/messages.module';
 import { ProvidersModule } from '../providers/providers.module';
+import { InstagramWebhookController } from './instagram-webhook.controller';
+import { InstagramWebhookService } from './instagram-webhook.service';
 import { MessengerWebhookController } from './messenger-webhook.controller';
 import { MessengerWebhookService } from './messenger-webhook.service';
 import { TelegramPollerService } from './telegram-poller.service';
@@ -20,10 +22,15 @@ export class InboundModule {
       module: InboundModule,
       imports: [InstancesModule, MessagesModule, ProvidersModule],
       controllers: opts.api
-        ? [TelegramWebhookController, WhatsappWebhookController, MessengerWebhookController]
+        ? [
+            TelegramWebhookController,
+            WhatsappWebhookController,
+            MessengerWebhookController,
+            InstagramWebhookController,
+          ]
         : [],
       providers: [
-        ...(opts.api ? [WhatsappWebhookService, MessengerWebhookService] : []),
+        ...(opts.api ? [WhatsappWebhookService, MessengerWebhookService, InstagramWebhookService] : []),
         ...(opts.workers ? [TelegramPollerService] : []),
       ],
     };

@@ -8,6 +8,8 @@ import { TelegramClient } from './telegram/telegram.client';
 import { FacebookMessengerInstanceEntity } from './facebook-messenger/facebook-messenger-instance.entity';
 import { FacebookMessengerAdapter } from './facebook-messenger/facebook-messenger.adapter';
 import { GraphClient } from './graph/graph.client';
+import { InstagramInstanceEntity } from './instagram/instagram-instance.entity';
+import { InstagramAdapter } from './instagram/instagram.adapter';
 import { WhatsappOfficialInstanceEntity } from './whatsapp-official/whatsapp-official-instance.entity';
 import { WhatsappOfficialAdapter } from './whatsapp-official/whatsapp-official.adapter';
 
@@ -18,6 +20,7 @@ import { WhatsappOfficialAdapter } from './whatsapp-official/whatsapp-official.a
       TelegramInstanceEntity,
       WhatsappOfficialInstanceEntity,
       FacebookMessengerInstanceEntity,
+      InstagramInstanceEntity,
     ]),
   ],
   providers: [
@@ -26,9 +29,10 @@ import { WhatsappOfficialAdapter } from './whatsapp-official/whatsapp-official.a
     GraphClient,
     WhatsappOfficialAdapter,
     FacebookMessengerAdapter,
+    InstagramAdapter,
     {
       provide: PROVIDER_ADAPTERS,
-      inject: [TelegramAdapter, WhatsappOfficialAdapter, FacebookMessengerAdapter],
+      inject: [TelegramAdapter, WhatsappOfficialAdapter, FacebookMessengerAdapter, InstagramAdapter],
       useFactory: (...adapters: ProviderAdapter[]) => adapters,
     },
     ProviderRegistry,
@@ -39,6 +43,7 @@ import { WhatsappOfficialAdapter } from './whatsapp-official/whatsapp-official.a
     TelegramClient,
     WhatsappOfficialAdapter,
     FacebookMessengerAdapter,
+    InstagramAdapter,
   ],
 })
 export class ProvidersModule {}

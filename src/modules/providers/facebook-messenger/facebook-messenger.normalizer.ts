@@ -65,6 +65,9 @@ const MEDIA_TYPES: Record<string, string> = {
   file: 'document',
   ig_reel: 'video',
   reel: 'video',
+  // Instagram: a shared post and a story that mentions the account, both as their CDN URL
+  share: 'share',
+  story_mention: 'story_mention',
 };
 
 /**
