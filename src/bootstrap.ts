@@ -41,7 +41,7 @@ export function setupSwagger(app: INestApplication): void {
   const config = new DocumentBuilder()
     .setTitle('Switchboard')
     .setDescription(
-      'One REST API for Telegram (and next: WhatsApp Cloud, Messenger, Instagram, Slack, Discord). ' +
+      'One REST API for Telegram, WhatsApp Cloud, Messenger and Instagram (next: Slack, Discord). ' +
         'Authenticate with `Authorization: Bearer <jwt>` from POST /api/auth/login, or `x-api-key`. ' +
         'Errors are application/problem+json `{type, title, status, detail, code, errors?, requestId}`. ' +
         'Events are POSTed to your webhook URL as `{id, event, instanceId, provider, sequence, data, timestamp}`, ' +

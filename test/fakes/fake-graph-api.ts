@@ -15,6 +15,8 @@ import { request } from 'undici';
  * - Auth: `Authorization: Bearer <token>` or `access_token` query; an unknown token → 401 code 190.
  * - Errors: `{"error":{message,type,code,error_subcode?,error_data?,fbtrace_id}}`; {@link failNext}
  *   injects one (see {@link GRAPH_ERRORS}).
+ * - `POST /sandbox/webhook` `{url, appSecret, body}` (not part of Graph; for `npm run sandbox`) pushes
+ *   `body` to `url` like {@link pushWebhook} and answers the gateway's status.
  * - {@link pushWebhook} POSTs a webhook exactly as Meta does: `\uXXXX`-escaped JSON (and `\/`),
  *   `X-Hub-Signature-256: sha256=<hex HMAC of the bytes sent>` and the legacy `X-Hub-Signature`.
  */
@@ -145,6 +147,7 @@ export class FakeGraphApi {
   private readonly pages = new Map<string, { token: string; name: string; instagram?: boolean }>();
   private readonly media = new Map<string, Media>();
   private readonly failures: Failure[] = [];
+  private readonly listeners: ((call: RecordedGraphCall) => void)[] = [];
   private seq = 0;
 
   private constructor(private readonly server: http.Server) {}
@@ -207,6 +210,11 @@ export class FakeGraphApi {
     this.failures.push({ path, status: spec.status, error: spec.error, headers });
   }
 
+  /** Called with every recorded Graph call (the sandbox logs them). */
+  onCall(listener: (call: RecordedGraphCall) => void): void {
+    this.listeners.push(listener);
+  }
+
   callsTo(path: RegExp, method?: string): RecordedGraphCall[] {
     return this.calls.filter((c) => path.test(c.path) && (!method || c.method === method));
   }
@@ -265,11 +273,25 @@ export class FakeGraphApi {
       return;
     }
 
+    if (req.method === 'POST' && url.pathname === '/sandbox/webhook') {
+      const {
+        url: target,
+        appSecret,
+        body,
+      } = JSON.parse(raw.toString('utf8')) as {
+        url: string;
+        appSecret: string;
+        body: unknown;
+      };
+      const pushed = await this.pushWebhook(target, body, appSecret);
+      return send(200, { status: pushed.status, response: pushed.text });
+    }
+
     const match = url.pathname.match(/^\/(v\d+\.\d+)(\/.*)$/);
     if (!match) return fail(400, { message: 'Unknown path components', type: 'OAuthException', code: 2500 });
     const [, version, path] = match;
     const body = await this.parseBody(req, raw);
-    this.calls.push({
+    const call: RecordedGraphCall = {
       method: req.method ?? 'GET',
       path,
       version,
@@ -277,7 +299,9 @@ export class FakeGraphApi {
       query: Object.fromEntries(url.searchParams),
       body,
       at: new Date(),
-    });
+    };
+    this.calls.push(call);
+    for (const listener of this.listeners) listener(call);
     if (!knownToken) {
       return fail(401, {
         message: 'Invalid OAuth access token - Cannot parse access token',

@@ -76,6 +76,41 @@ export class MessagesController {
   @ApiUnprocessableEntityResponse({
     description: 'The provider does not support this type / limit exceeded / recipient blocked the bot',
   })
+  @ApiBody({
+    type: SendMessageDto,
+    examples: {
+      'telegram text': { value: { to: '424242', type: 'text', text: 'Hello from Switchboard' } },
+      'whatsapp document': {
+        value: {
+          to: '16505551234',
+          type: 'document',
+          media: { url: 'https://example.com/invoice.pdf' },
+          filename: 'invoice.pdf',
+          caption: 'Your invoice',
+        },
+      },
+      'whatsapp template': {
+        value: {
+          to: '16505551234',
+          type: 'template',
+          template: {
+            name: 'order_update',
+            language: 'en_US',
+            components: [{ type: 'body', parameters: [{ type: 'text', text: 'Pablo' }] }],
+          },
+        },
+      },
+      'whatsapp reaction removal': {
+        value: { to: '16505551234', type: 'reaction', messageId: 'wamid.HBgL…', emoji: '' },
+      },
+      'messenger text with tag': {
+        value: { to: '2000000000001', type: 'text', text: 'An agent here', tag: 'HUMAN_AGENT' },
+      },
+      'instagram like_heart': {
+        value: { to: '5614879045272581', type: 'sticker', media: { providerMediaId: 'like_heart' } },
+      },
+    },
+  })
   @ApiTooManyRequestsResponse({ description: 'Provider rate limit; `Retry-After` in seconds' })
   send(
     @CurrentUser() principal: Principal,

@@ -58,7 +58,10 @@ const is =
  * `GET /api/instances/:id/capabilities` says which types and limits the provider has.
  */
 export class SendMessageDto {
-  /** Recipient chat id (Telegram: numeric chat id or @channelusername). @example "123456789" */
+  /**
+   * Recipient: Telegram numeric chat id or @channelusername; WhatsApp phone number with country
+   * code (or BSUID); Messenger PSID; Instagram IGSID. @example "123456789"
+   */
   @IsString() @IsNotEmpty() @MaxLength(200) to: string;
 
   @ApiProperty({ enum: OUTBOUND_TYPES, example: 'text' })
