@@ -754,7 +754,8 @@ describe('WhatsApp Cloud API (e2e)', () => {
       };
       const state = async () =>
         (await rows('SELECT status, status_updated_at FROM messages WHERE id = $1', [sent.body.id]))[0];
-      expect(await post('delivered')).toMatchObject({ stored: 1 });
+      const pricing = { billable: true, pricing_model: 'PMP', category: 'service' };
+      expect(await post('delivered', { pricing })).toMatchObject({ stored: 1 });
       expect((await state()).status).toBe('delivered');
       expect(await post('read')).toMatchObject({ stored: 1 });
       expect(await post('delivered')).toMatchObject({ duplicates: 1 });
@@ -768,6 +769,11 @@ describe('WhatsApp Cloud API (e2e)', () => {
         [sent.body.id],
       );
       expect(events.map((e) => (e.payload as Row).status)).toEqual(['delivered', 'read']);
+      expect(events[0].payload).toMatchObject({
+        previousStatus: 'sent',
+        pricing,
+        recipientId: '16505551234',
+      });
       expect(events[1].payload).toMatchObject({ previousStatus: 'delivered', providerMessageId: wamid });
       const hook = await receiver.waitFor(
         (r) =>

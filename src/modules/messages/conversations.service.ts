@@ -378,6 +378,7 @@ export class ConversationsService {
           recipientId: s.recipientId ?? null,
           error,
           timestamp: Math.floor(s.timestamp.getTime() / 1000),
+          ...(s.details ?? {}),
         });
         out.push(recorded.delivery);
       }

@@ -415,9 +415,10 @@ export class MessagesService {
     const { instance, message } = await this.find(principal, instanceId, messageId);
     const media = message.media as { providerMediaId?: string; mimeType?: string; fileName?: string } | null;
     if (!media?.providerMediaId) throw new NotFoundError('Media of message', messageId);
-    const download = await this.providers
-      .get(instance.provider)
-      .downloadMedia(instance, media.providerMediaId);
+    const adapter = this.providers.get(instance.provider);
+    const download = await this.provider(instance, () =>
+      adapter.downloadMedia(instance, media.providerMediaId!),
+    );
     return {
       ...download,
       contentType: media.mimeType ?? download.contentType,

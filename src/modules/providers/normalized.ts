@@ -176,6 +176,8 @@ export interface InboundStatus {
   recipientId?: string;
   timestamp: Date;
   error?: InboundError;
+  /** Provider facts passed through to the `message_status` event (WhatsApp `conversation`, `pricing`). */
+  details?: Record<string, unknown>;
 }
 
 /** What an adapter makes of one inbound provider event. */

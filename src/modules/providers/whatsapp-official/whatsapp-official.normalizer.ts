@@ -97,6 +97,9 @@ interface WaStatus {
   timestamp?: string;
   recipient_id?: string;
   errors?: WaError[];
+  conversation?: Record<string, unknown>;
+  pricing?: Record<string, unknown>;
+  biz_opaque_callback_data?: string;
 }
 
 /** One inbound item of a webhook body: a message, a status, or a change we do not model. */
@@ -311,6 +314,15 @@ function normalizeStatus(st: WaStatus): InboundResult {
       ...(st.recipient_id ? { recipientId: st.recipient_id } : {}),
       timestamp: unixSeconds(st.timestamp),
       ...(st.errors?.[0] ? { error: toInboundError(st.errors[0]) } : {}),
+      ...(st.conversation || st.pricing || st.biz_opaque_callback_data
+        ? {
+            details: {
+              ...(st.conversation ? { conversation: st.conversation } : {}),
+              ...(st.pricing ? { pricing: st.pricing } : {}),
+              ...(st.biz_opaque_callback_data ? { bizOpaqueCallbackData: st.biz_opaque_callback_data } : {}),
+            },
+          }
+        : {}),
     },
   };
 }
