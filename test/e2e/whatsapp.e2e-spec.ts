@@ -682,8 +682,27 @@ describe('WhatsApp Cloud API (e2e)', () => {
       expect(fixtures.length).toBeGreaterThanOrEqual(100);
       let messages = 0;
       let skipped = 0;
+      let statuses = 0;
+      const [{ id: seedChat }] = await rows(
+        `INSERT INTO chats (instance_id, provider_chat_id, type) VALUES ($1, 'status-fixtures', 'private') RETURNING id`,
+        [idA],
+      );
       for (const [i, f] of fixtures.entries()) {
         const body = uniquify(f.body, `f${i}`);
+        // every other status fixture is about a message we sent: seed it as queued first
+        const statusIds = (body.entry ?? []).flatMap((e) =>
+          (e.changes ?? []).flatMap((c) =>
+            ((c.value?.statuses ?? []) as { id?: string }[]).map((st) => st.id),
+          ),
+        );
+        const seeded = new Set(statusIds.filter((_, k) => (i + k) % 2 === 0));
+        for (const wamid of seeded) {
+          await rows(
+            `INSERT INTO messages (instance_id, chat_id, direction, provider_message_id, type, text, status, provider_timestamp)
+             VALUES ($1, $2, 'out', $3, 'text', 'seeded', 'queued', now())`,
+            [idA, seedChat, wamid],
+          );
+        }
         const res = await graph.pushWebhook(`${url()}/${idA}`, body, SECRET_A);
         expect({ label: f.label, status: res.status }).toEqual({ label: f.label, status: 200 });
         for (const e of body.entry ?? []) {
@@ -712,6 +731,16 @@ describe('WhatsApp Cloud API (e2e)', () => {
               } else if (item.result.kind === 'skip') {
                 expect(ev).toEqual({ outcome: 'skipped', skip_reason: item.result.reason });
                 skipped += 1;
+              } else if (seeded.has(item.result.status.providerMessageId!)) {
+                const st = item.result.status;
+                const [row] = await rows(
+                  'SELECT status, error, status_updated_at FROM messages WHERE instance_id = $1 AND provider_message_id = $2',
+                  [idA, st.providerMessageId],
+                );
+                expect({ label: f.label, status: row.status }).toEqual({ label: f.label, status: st.status });
+                if (st.status === 'failed') expect(row.error).toEqual(st.error);
+                expect(ev.outcome).toBe('stored');
+                statuses += 1;
               } else {
                 // statuses about messages this gateway never sent change nothing
                 expect(ev).toEqual({ outcome: 'skipped', skip_reason: 'status_for_unknown_message' });
@@ -722,6 +751,7 @@ describe('WhatsApp Cloud API (e2e)', () => {
       }
       expect(messages).toBeGreaterThan(40);
       expect(skipped).toBeGreaterThan(20);
+      expect(statuses).toBeGreaterThanOrEqual(5);
       const [loc] = await rows(
         `SELECT location FROM messages WHERE instance_id = $1 AND type = 'location' AND location->>'name' = 'Facebook HQ' LIMIT 1`,
         [idA],
