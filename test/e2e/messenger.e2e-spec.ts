@@ -250,6 +250,13 @@ describe('Facebook Messenger (e2e)', () => {
       expect(lastSend().body).toEqual({ recipient: { id: PSID }, sender_action: 'typing_on' });
       await alice.post(`/api/instances/${id}/chats/${PSID}/typing`).send({ on: false }).expect(200);
       expect(lastSend().body).toEqual({ recipient: { id: PSID }, sender_action: 'typing_off' });
+      const upload = await alice
+        .post(`/api/instances/${id}/messages/upload`)
+        .field('to', PSID)
+        .field('type', 'image')
+        .attach('file', Buffer.from('png'), { filename: 'a.png', contentType: 'image/png' })
+        .expect(422);
+      expect(upload.body).toMatchObject({ code: 'media_upload_unsupported', provider: 'facebook-messenger' });
     });
 
     it('Graph errors: 100/2018001 and 551 name the recipient problem, 613 → 429', async () => {

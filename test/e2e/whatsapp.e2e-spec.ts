@@ -514,6 +514,8 @@ describe('WhatsApp Cloud API (e2e)', () => {
       );
       const refused = await alice.post(`/api/instances/${idA}/messages/${out.id}/read`).expect(422);
       expect(refused.body.code).toBe('not_an_inbound_message');
+      const typing = await alice.post(`/api/instances/${idA}/chats/16505551234/typing`).send({}).expect(422);
+      expect(typing.body).toMatchObject({ code: 'typing_unsupported', provider: 'whatsapp-official' });
     });
 
     it('passes raw Graph calls through with the instance credentials', async () => {
