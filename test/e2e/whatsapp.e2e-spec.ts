@@ -101,6 +101,10 @@ function uniquify(body: WaWebhook, tag: string): WaWebhook {
         if (m.edit?.original_message_id) m.edit.original_message_id = `${m.edit.original_message_id}~${tag}`;
       }
       for (const s of (c.value?.statuses ?? []) as { id?: string }[]) if (s.id) s.id = `${s.id}~${tag}`;
+      for (const m of c.value?.message_echoes ?? []) {
+        if (m.id) m.id = `${m.id}~${tag}`;
+        if (m.edit?.original_message_id) m.edit.original_message_id = `${m.edit.original_message_id}~${tag}`;
+      }
     }
   }
   return copy;
@@ -718,12 +722,16 @@ describe('WhatsApp Cloud API (e2e)', () => {
               if (item.result.kind === 'message') {
                 const m = item.result.message;
                 const [row] = await rows(
-                  `SELECT type, text, media, location, contacts, reaction, reply_to, error FROM messages
+                  `SELECT type, text, media, location, contacts, reaction, reply_to, error, direction FROM messages
                     WHERE instance_id = $1 AND provider_message_id = $2`,
                   [idA, m.providerMessageId],
                 );
                 expect({ label: f.label, type: row?.type }).toEqual({ label: f.label, type: m.type });
                 expect(row.text).toBe(m.text ?? null);
+                expect({ label: f.label, direction: row.direction }).toEqual({
+                  label: f.label,
+                  direction: m.fromMe ? 'out' : 'in',
+                });
                 if (m.media) expect(row.media).toMatchObject({ providerMediaId: m.media.providerMediaId });
                 if (m.location) expect(row.location).toEqual(m.location);
                 if (m.contacts) expect(row.contacts).toEqual(m.contacts);

@@ -169,7 +169,6 @@ describe('WhatsApp Cloud normalizer (fixtures: pywa + restfb)', () => {
       'call_status.json',
       'call_terminate.json',
       'call_permission_update.json',
-      'outgoing_message.json',
       'flow_completion.json',
     ]) {
       for (const v of Object.values(variants(file))) {
@@ -180,6 +179,23 @@ describe('WhatsApp Cloud normalizer (fixtures: pywa + restfb)', () => {
         }
       }
     }
+  });
+
+  it('business-app echoes (smb_message_echoes) are ours, in the chat with the recipient', () => {
+    const o = variants('outgoing_message.json');
+    expect(msg(o.text)).toMatchObject({
+      fromMe: true,
+      type: 'text',
+      text: 'Test message',
+      chat: { id: '<WHATSAPP_USER_PHONE_NUMBER>' },
+      from: { id: '<BUSINESS_DISPLAY_PHONE_NUMBER>' },
+    });
+    expect(msg(o.edit)).toMatchObject({
+      fromMe: true,
+      providerMessageId: 'wamid.zzzzzz',
+      text: 'Text was edited',
+    });
+    expect(one(o.delete)).toEqual({ kind: 'skip', reason: 'unmodeled_message:revoke' });
   });
 
   it('normalizes every fixture file without throwing, each item with a dedupe key', () => {

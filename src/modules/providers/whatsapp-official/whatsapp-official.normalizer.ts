@@ -34,6 +34,8 @@ export interface WaValue {
   messages?: WaMessage[];
   statuses?: WaStatus[];
   errors?: WaError[];
+  /** field `smb_message_echoes`: messages the business sent from the WhatsApp Business app. */
+  message_echoes?: (WaMessage & { to?: string; to_user_id?: string })[];
 }
 interface WaContact {
   profile?: { name?: string; username?: string };
@@ -139,6 +141,15 @@ export function normalizeWhatsAppChange(change: WaChange): WaInboundItem[] {
       });
     }
   }
+  if (field === 'smb_message_echoes') {
+    for (const echo of value.message_echoes ?? []) {
+      items.push({
+        providerEventId: echo.id ?? contentId(field, echo),
+        payload: { field, metadata: value.metadata, message_echoes: [echo] },
+        result: normalizeEcho(echo, value.metadata?.display_phone_number),
+      });
+    }
+  }
   if (items.length === 0) {
     const errors = value.errors?.map((e) => `${e.code} ${e.title ?? e.message ?? ''}`.trim()).join('; ');
     items.push({
@@ -192,6 +203,24 @@ export function normalizeMessage(msg: WaMessage, contacts: WaContact[]): Inbound
     m.replyTo = msg.context.id;
   if (msg.context?.forwarded || msg.context?.frequently_forwarded) m.forwarded = true;
   return { kind: 'message', message: m };
+}
+
+/**
+ * A message the business sent from the WhatsApp Business app (coexistence): stored as ours
+ * (`fromMe`) in the chat with `to`.
+ */
+function normalizeEcho(
+  echo: WaMessage & { to?: string; to_user_id?: string },
+  businessNumber: string | undefined,
+): InboundResult {
+  const to = echo.to ?? echo.to_user_id;
+  if (!to) return { kind: 'skip', reason: `no_recipient:${echo.type ?? 'unknown'}` };
+  const r = normalizeMessage({ ...echo, from: to, from_user_id: undefined }, []);
+  if (r.kind !== 'message') return r;
+  return {
+    kind: 'message',
+    message: { ...r.message, from: { id: echo.from ?? businessNumber ?? 'business' }, fromMe: true },
+  };
 }
 
 /** The type-specific part of a message. */
