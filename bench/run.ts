@@ -14,6 +14,7 @@ import http from 'node:http';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { request } from 'undici';
+import { FakeGraphApi, hubSignature256, metaJson } from '../test/fakes/fake-graph-api';
 import { FakeTelegramApi } from '../test/fakes/fake-telegram-api';
 import { bullmqCeiling } from './bullmq-ceiling';
 import { freePort } from '../test/utils/free-port';
@@ -21,6 +22,9 @@ import { freePort } from '../test/utils/free-port';
 const PG_ADMIN = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 8);
 const BOT = '987654321:BENCHbenchBENCHbenchBENCHbench';
+const WA_PHONE = '106540352242922';
+const WA_TOKEN = 'EAABenchWhatsAppToken';
+const WA_SECRET = 'bench-app-secret-0123456789abcdef';
 let PORT = 0;
 let BASE = '';
 /** The same V8 heap flags `npm start` and the Docker image use (package.json). */
@@ -88,6 +92,8 @@ async function main(): Promise<void> {
 
   const tg = await FakeTelegramApi.start();
   tg.addBot(BOT, { username: 'bench_bot' });
+  const graph = await FakeGraphApi.start();
+  graph.addPhoneNumber(WA_PHONE, { token: WA_TOKEN });
 
   // client webhook receiver: records when each message_received arrives (for end-to-end latency)
   const arrivals = new Map<string, number>();
@@ -123,6 +129,7 @@ async function main(): Promise<void> {
     ADMIN_PASSWORD: 'bench-admin-password',
     LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn',
     TELEGRAM_API_ROOT: tg.apiRoot,
+    GRAPH_API_BASE_URL: graph.baseUrl,
     PUBLIC_BASE_URL: BASE,
     WEBHOOK_ALLOWED_NETWORKS: '127.0.0.0/8',
     WEBHOOK_MAX_RETRY_DELAY_MS: String(MAX_RETRY_DELAY_MS),
@@ -208,8 +215,72 @@ async function main(): Promise<void> {
       setupRequest: (req: autocannon.Request) => ({ ...req, body: inboundBody() }),
     };
 
+    await json(
+      'POST',
+      '/api/instances',
+      {
+        provider: 'whatsapp-official',
+        name: 'bench wa',
+        config: {
+          phoneNumberId: WA_PHONE,
+          accessToken: WA_TOKEN,
+          appSecret: WA_SECRET,
+          webhookVerifyToken: 'bench',
+        },
+        webhookUrl: receiverUrl,
+        webhookSecret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
+        maxRetries: 3,
+        retryInterval: 1000,
+      },
+      auth,
+    );
+    // WhatsApp Cloud webhook on the shared URL, as Meta sends it: escaped JSON, signed per request
+    let wamid = 1;
+    const whatsappRequest = {
+      method: 'POST' as const,
+      path: '/webhooks/whatsapp',
+      headers: { 'content-type': 'application/json' },
+      setupRequest: (req: autocannon.Request) => {
+        const id = wamid++;
+        const from = String(16_505_550_000 + (id % 1000));
+        const body = metaJson({
+          object: 'whatsapp_business_account',
+          entry: [
+            {
+              id: '102290129340398',
+              changes: [
+                {
+                  field: 'messages',
+                  value: {
+                    messaging_product: 'whatsapp',
+                    metadata: { display_phone_number: '15550783881', phone_number_id: WA_PHONE },
+                    contacts: [{ profile: { name: 'Bench' }, wa_id: from }],
+                    messages: [
+                      {
+                        from,
+                        id: `wamid.bench${run}${id}`,
+                        timestamp: String(Math.floor(Date.now() / 1000)),
+                        type: 'text',
+                        text: { body: `wa bench ${id}` },
+                      },
+                    ],
+                  },
+                },
+              ],
+            },
+          ],
+        });
+        return {
+          ...req,
+          body,
+          headers: { ...req.headers, 'x-hub-signature-256': hubSignature256(WA_SECRET, body) },
+        };
+      },
+    };
+
     // warm-up
     await cannon('warm-up', { url: BASE, duration: 2, requests: [inboundRequest] });
+    await cannon('warm-up', { url: BASE, duration: 2, requests: [whatsappRequest] });
     await cannon('warm-up', {
       url: `${BASE}/bench/insert`,
       duration: 2,
@@ -237,6 +308,11 @@ async function main(): Promise<void> {
         requests: [inboundRequest],
       }),
     );
+    const whatsappRow = await cannon(
+      `whatsapp inbound webhook (signature+store+enqueue), max${worker ? ', worker paused' : ''}`,
+      { url: BASE, requests: [whatsappRequest] },
+    );
+    rows.push(whatsappRow);
     let drain: { deliveries: number; seconds: number; perSecond: number } | null = null;
     if (worker) {
       const [{ n: backlog }] = (
@@ -435,6 +511,8 @@ async function main(): Promise<void> {
       inboundPerSecond: Math.round(inbound.rps),
       inboundVsInsertBaseline: +(inbound.rps / insert.rps).toFixed(3),
       inboundP99At500Ms: at500.p99,
+      whatsappInboundPerSecond: Math.round(whatsappRow.rps),
+      whatsappVsTelegram: +(whatsappRow.rps / inbound.rps).toFixed(3),
       deliveryDrain: drain,
       usageCounters: {
         onPerSecond: countersOn,
@@ -477,6 +555,7 @@ async function main(): Promise<void> {
     );
     console.log(
       `targets: inbound ≥ 1000/s and ≥ 35 % of insert baseline → ${summary.inboundPerSecond}/s, ${(summary.inboundVsInsertBaseline * 100).toFixed(0)} %; ` +
+        `WhatsApp inbound within 20 % of Telegram → ${(summary.whatsappVsTelegram * 100).toFixed(0)} %; ` +
         `p99 @ 500/s < 100 ms → ${at500.p99} ms; e2e p50 @ 200/s < 30 ms → ${summary.e2eAt200.p50Ms} ms; RSS < 300 MB → ${summary.gatewayMaxRssMb} MB`,
     );
     mkdirSync(join(__dirname, '../../bench/results'), { recursive: true });
@@ -492,6 +571,7 @@ async function main(): Promise<void> {
       await new Promise((r) => p.once('exit', r));
     }
     await tg.stop();
+    await graph.stop();
     receiver.close();
     await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
     await admin.end();

@@ -54,6 +54,11 @@ export class AppModule {
                 'req.headers["x-telegram-bot-api-secret-token"]',
                 'req.headers.cookie',
                 '*.botToken',
+                '*.accessToken',
+                '*.pageAccessToken',
+                '*.appSecret',
+                '*.metaAppSecret',
+                '*.webhookVerifyToken',
                 '*.password',
                 '*.webhookSecret',
                 '*.secret',
@@ -66,7 +71,8 @@ export class AppModule {
               req: (req: { id: string; method: string; url: string }) => ({
                 id: req.id,
                 method: req.method,
-                url: req.url,
+                // the Meta GET handshake carries hub.verify_token in the query
+                url: req.url.startsWith('/webhooks/') ? req.url.split('?')[0] : req.url,
               }),
             },
           },

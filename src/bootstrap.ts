@@ -26,6 +26,8 @@ export async function createApp(
   const app = await NestFactory.create<NestExpressApplication>(module, {
     bufferLogs: true,
     abortOnError: false,
+    // Meta webhooks are signed over the exact bytes sent: controllers read req.rawBody
+    rawBody: true,
   });
   app.useLogger(app.get(Logger));
   app.set('trust proxy', 'loopback');
@@ -54,7 +56,7 @@ export function setupSwagger(app: INestApplication): void {
   const config = new DocumentBuilder()
     .setTitle('Switchboard')
     .setDescription(
-      'One REST API for Telegram (and next: WhatsApp Cloud, Messenger, Instagram, Slack, Discord). ' +
+      'One REST API for Telegram, WhatsApp Cloud, Messenger and Instagram (next: Slack, Discord). ' +
         'Authenticate with `Authorization: Bearer <jwt>` from POST /api/auth/login, or `x-api-key`. ' +
         'Errors are application/problem+json `{type, title, status, detail, code, errors?, requestId}`. ' +
         'Events are POSTed to your webhook URL as `{id, event, instanceId, provider, sequence, data, timestamp}`, ' +

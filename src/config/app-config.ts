@@ -29,6 +29,8 @@ export class AppConfig {
   readonly encryptionKeys: string[];
   readonly publicBaseUrl?: string;
   readonly telegram: { apiRoot: string; pollTimeoutSeconds: number };
+  /** Meta Graph API hosts (no trailing slash) and the default version (`v23.0`). */
+  readonly graph: { baseUrl: string; version: string; instagramBaseUrl: string };
   /** Outbound client webhooks; all durations in ms (WEBHOOKS.md). */
   readonly webhooks: {
     timeoutMs: number;
@@ -94,6 +96,11 @@ export class AppConfig {
     this.telegram = {
       apiRoot: env.TELEGRAM_API_ROOT.replace(/\/+$/, ''),
       pollTimeoutSeconds: env.TELEGRAM_POLL_TIMEOUT_SECONDS,
+    };
+    this.graph = {
+      baseUrl: env.GRAPH_API_BASE_URL.replace(/\/+$/, ''),
+      version: env.GRAPH_API_VERSION,
+      instagramBaseUrl: env.INSTAGRAM_GRAPH_API_BASE_URL.replace(/\/+$/, ''),
     };
     this.webhooks = {
       timeoutMs: env.WEBHOOK_TIMEOUT_MS,

@@ -6,6 +6,7 @@ import {
   IsOptional,
   IsString,
   IsUrl,
+  Matches,
   Max,
   Min,
   MinLength,
@@ -139,6 +140,18 @@ export class EnvSchema {
 
   @IsUrl({ require_tld: false, protocols: ['http', 'https'], require_protocol: true })
   TELEGRAM_API_ROOT = 'https://api.telegram.org';
+
+  /** Meta Graph API host for WhatsApp Cloud, Messenger and Page-linked Instagram (PROVIDERS.md §2–4). */
+  @IsUrl({ require_tld: false, protocols: ['http', 'https'], require_protocol: true })
+  GRAPH_API_BASE_URL = 'https://graph.facebook.com';
+
+  /** Graph API version used when an instance does not pin its own, e.g. `v23.0`. */
+  @Matches(/^v\d+\.\d+$/, { message: 'GRAPH_API_VERSION must look like v23.0' })
+  GRAPH_API_VERSION = 'v23.0';
+
+  /** Host of the Instagram API with Instagram Login (PROVIDERS.md §4). */
+  @IsUrl({ require_tld: false, protocols: ['http', 'https'], require_protocol: true })
+  INSTAGRAM_GRAPH_API_BASE_URL = 'https://graph.instagram.com';
 
   @Transform(toInt)
   @IsInt()

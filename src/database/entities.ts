@@ -6,7 +6,10 @@ import { InstanceEntity } from '../modules/instances/instance.entity';
 import { ChatEntity } from '../modules/messages/chat.entity';
 import { MessageEntity } from '../modules/messages/message.entity';
 import { InboundEventEntity } from '../modules/providers/inbound-event.entity';
+import { FacebookMessengerInstanceEntity } from '../modules/providers/facebook-messenger/facebook-messenger-instance.entity';
+import { InstagramInstanceEntity } from '../modules/providers/instagram/instagram-instance.entity';
 import { TelegramInstanceEntity } from '../modules/providers/telegram/telegram-instance.entity';
+import { WhatsappOfficialInstanceEntity } from '../modules/providers/whatsapp-official/whatsapp-official-instance.entity';
 import { EventEntity } from '../modules/webhooks/event.entity';
 import { WebhookDeliveryAttemptEntity } from '../modules/webhooks/webhook-delivery-attempt.entity';
 import { WebhookDeliveryEntity } from '../modules/webhooks/webhook-delivery.entity';
@@ -14,6 +17,7 @@ import { UsageDailyEntity } from '../modules/usage/usage-daily.entity';
 import { InitialSchema1763700000000 } from '../../migrations/1763700000000-InitialSchema';
 import { WebhookDeliveryLog1763800000000 } from '../../migrations/1763800000000-WebhookDeliveryLog';
 import { UsageDaily1763900000000 } from '../../migrations/1763900000000-UsageDaily';
+import { MetaProviders1764000000000 } from '../../migrations/1764000000000-MetaProviders';
 
 /** Listed explicitly (no globs) so the same list works from ts-jest and from dist/. */
 export const ENTITIES = [
@@ -22,6 +26,9 @@ export const ENTITIES = [
   InstanceEntity,
   ActivityLogEntity,
   TelegramInstanceEntity,
+  WhatsappOfficialInstanceEntity,
+  FacebookMessengerInstanceEntity,
+  InstagramInstanceEntity,
   ContactEntity,
   ChatEntity,
   MessageEntity,
@@ -36,4 +43,5 @@ export const MIGRATIONS = [
   InitialSchema1763700000000,
   WebhookDeliveryLog1763800000000,
   UsageDaily1763900000000,
+  MetaProviders1764000000000,
 ];

@@ -189,7 +189,10 @@ describe('Seed-compatible routes (e2e)', () => {
       expect(bobs.body.stats).toEqual({});
 
       const providers = await alice.get('/api/v1/multi-provider/active-providers').expect(200);
-      expect(providers.body).toEqual({ providers: ['telegram'], count: 1 });
+      expect(providers.body).toEqual({
+        providers: ['telegram', 'whatsapp-official', 'facebook-messenger', 'instagram'],
+        count: 4,
+      });
     });
 
     it('is documented under the compatibility tag', async () => {

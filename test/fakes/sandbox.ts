@@ -1,11 +1,16 @@
 /**
- * Local sandbox: a fake Telegram Bot API plus a webhook receiver that logs what the gateway delivers.
+ * Local sandbox: a fake Telegram Bot API, a fake Meta Graph API (WhatsApp Cloud, Messenger,
+ * Instagram) and a webhook receiver that logs what the gateway delivers.
  *
  * Run with `npm run sandbox` (builds, then runs dist/test/fakes/sandbox.js). Environment:
  * - `SANDBOX_TELEGRAM_PORT` (default 8081): fake Telegram Bot API (`TELEGRAM_API_ROOT` for the gateway).
  * - `SANDBOX_RECEIVER_PORT` (default 8082): webhook receiver; point an instance's webhookUrl at `/hook`.
  * - `SANDBOX_BOT_TOKEN` (default `123456:SANDBOX-TOKEN`): bot token accepted by the fake.
+ * - `SANDBOX_GRAPH_PORT` (default 8083): fake Graph API (`GRAPH_API_BASE_URL` and
+ *   `INSTAGRAM_GRAPH_API_BASE_URL` for the gateway) with WhatsApp phone number id `106540352242922`,
+ *   Page `112233445566778` and Instagram account `17841452691600098`, all with token `SANDBOX-GRAPH-TOKEN`.
  */
+import { FakeGraphApi, type RecordedGraphCall } from './fake-graph-api';
 import { FakeTelegramApi, type RecordedTelegramCall } from './fake-telegram-api';
 import { WebhookReceiver, type RecordedRequest } from './webhook-receiver';
 
@@ -30,6 +35,11 @@ function describeCall(call: RecordedTelegramCall): string {
   return parts.join(' ');
 }
 
+/** One-line summary of a Graph call. */
+function describeGraphCall(call: RecordedGraphCall): string {
+  return `[graph] ${call.method} /${call.version}${call.path} ${call.body ? JSON.stringify(call.body).slice(0, 160) : ''}`;
+}
+
 /** One-line summary of a delivered webhook: event name plus signature-related headers. */
 function describeWebhook(req: RecordedRequest): string {
   const body = (req.json ?? {}) as Record<string, unknown>;
@@ -48,6 +58,14 @@ async function main(): Promise<void> {
   const receiverPort = envPort('SANDBOX_RECEIVER_PORT', 8082);
   const token = process.env.SANDBOX_BOT_TOKEN || '123456:SANDBOX-TOKEN';
 
+  const graphPort = envPort('SANDBOX_GRAPH_PORT', 8083);
+  const graphToken = 'SANDBOX-GRAPH-TOKEN';
+  const graph = await FakeGraphApi.start(graphPort);
+  graph.addPhoneNumber('106540352242922', { token: graphToken });
+  graph.addPage('112233445566778', { token: graphToken });
+  graph.addInstagramAccount('17841452691600098', { token: graphToken });
+  graph.onCall((call) => console.log(describeGraphCall(call)));
+
   const telegram = await FakeTelegramApi.start({ port: telegramPort });
   const bot = telegram.addBot(token, { first_name: 'Sandbox Bot', username: 'sandbox_bot' });
   telegram.onCall((call) => console.log(describeCall(call)));
@@ -64,6 +82,7 @@ async function main(): Promise<void> {
       '',
       `  Fake Telegram Bot API : ${telegram.apiRoot}   (bot token ${token}, @${bot.username}, id ${bot.id})`,
       `  Webhook receiver      : ${receiver.url('/hook')}`,
+      `  Fake Meta Graph API   : ${graph.baseUrl}   (token ${graphToken}; WhatsApp phone number id 106540352242922)`,
       '',
       'How to use:',
       `  1. Start the gateway with TELEGRAM_API_ROOT=${telegram.apiRoot}`,
@@ -73,6 +92,13 @@ async function main(): Promise<void> {
       `         -d '{"text":"hello from the sandbox","chatId":424242,"firstName":"Alice"}'`,
       '  4. Watch this console: outbound Bot API calls are logged as [telegram], deliveries to the webhook',
       '     receiver as [webhook] with their signature headers.',
+      `  5. Meta: start the gateway with GRAPH_API_BASE_URL=${graph.baseUrl}, create a whatsapp-official instance`,
+      `     (phoneNumberId 106540352242922, accessToken ${graphToken}, appSecret s3cret, webhookVerifyToken v),`,
+      '     then have the fake push a signed webhook (escaped JSON, X-Hub-Signature-256) to the gateway:',
+      `       curl -s -X POST ${graph.baseUrl}/sandbox/webhook -H 'content-type: application/json' -d '{"url":` +
+        `"http://127.0.0.1:3000/webhooks/whatsapp","appSecret":"s3cret","body":{"object":"whatsapp_business_account",` +
+        `"entry":[{"id":"1","changes":[{"field":"messages","value":{"metadata":{"phone_number_id":"106540352242922"},` +
+        `"messages":[{"from":"16505551234","id":"wamid.sandbox1","timestamp":"1700000000","type":"text","text":{"body":"hi"}}]}}]}]}}'`,
       '',
       'Press Ctrl+C to stop.',
     ].join('\n'),
@@ -83,7 +109,7 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     console.log(`\n${signal} received, stopping sandbox...`);
-    Promise.all([telegram.stop(), receiver.stop()]).then(
+    Promise.all([telegram.stop(), receiver.stop(), graph.stop()]).then(
       () => process.exit(0),
       (err: unknown) => {
         console.error(err);

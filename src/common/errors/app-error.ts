@@ -71,6 +71,8 @@ export class ProviderError extends AppError {
     readonly providerCode: number | string | undefined,
     readonly providerDescription: string | undefined,
     readonly retryAfterSeconds?: number,
+    /** Further provider facts for the problem body (e.g. the Graph error's subcode and fbtrace_id). */
+    details: Record<string, unknown> = {},
   ) {
     super(
       status,
@@ -81,6 +83,7 @@ export class ProviderError extends AppError {
         providerCode,
         providerDescription,
         ...(retryAfterSeconds !== undefined ? { retryAfter: retryAfterSeconds } : {}),
+        ...details,
       },
       retryAfterSeconds !== undefined ? { 'Retry-After': String(retryAfterSeconds) } : {},
     );

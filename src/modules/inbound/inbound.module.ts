@@ -2,8 +2,14 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { InstancesModule } from '../instances/instances.module';
 import { MessagesModule } from '../messages/messages.module';
 import { ProvidersModule } from '../providers/providers.module';
+import { InstagramWebhookController } from './instagram-webhook.controller';
+import { InstagramWebhookService } from './instagram-webhook.service';
+import { MessengerWebhookController } from './messenger-webhook.controller';
+import { MessengerWebhookService } from './messenger-webhook.service';
 import { TelegramPollerService } from './telegram-poller.service';
 import { TelegramWebhookController } from './telegram-webhook.controller';
+import { WhatsappWebhookController } from './whatsapp-webhook.controller';
+import { WhatsappWebhookService } from './whatsapp-webhook.service';
 
 /**
  * Provider → gateway: public provider webhooks (API role) and long-polling loops (worker role),
@@ -15,8 +21,18 @@ export class InboundModule {
     return {
       module: InboundModule,
       imports: [InstancesModule, MessagesModule, ProvidersModule],
-      controllers: opts.api ? [TelegramWebhookController] : [],
-      providers: opts.workers ? [TelegramPollerService] : [],
+      controllers: opts.api
+        ? [
+            TelegramWebhookController,
+            WhatsappWebhookController,
+            MessengerWebhookController,
+            InstagramWebhookController,
+          ]
+        : [],
+      providers: [
+        ...(opts.api ? [WhatsappWebhookService, MessengerWebhookService, InstagramWebhookService] : []),
+        ...(opts.workers ? [TelegramPollerService] : []),
+      ],
     };
   }
 }

@@ -1,6 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
+  ApiBody,
   ApiConflictResponse,
   ApiCreatedResponse,
   ApiNotFoundResponse,
@@ -25,8 +26,55 @@ export class InstancesController {
   @ApiOperation({
     summary: 'Create an instance (a connected bot/account)',
     description:
-      'Checks the credentials with the provider (Telegram: getMe) before saving anything. A bad token is a 422 and nothing is stored. ' +
+      'Checks the credentials with the provider (Telegram: getMe; Meta: a Graph GET of the phone number, Page or account) ' +
+      'before saving anything. A bad token is a 422 and nothing is stored. ' +
       'When `webhookSecret` is omitted one is generated and returned once as `webhookSecret`.',
+  })
+  @ApiBody({
+    type: CreateInstanceDto,
+    examples: {
+      telegram: {
+        value: { provider: 'telegram', name: 'Support bot', config: { botToken: '123456789:ABCDEF…' } },
+      },
+      'whatsapp-official': {
+        value: {
+          provider: 'whatsapp-official',
+          name: 'Support line',
+          config: {
+            phoneNumberId: '106540352242922',
+            accessToken: 'EAAG…',
+            appSecret: '1222e786b144d0e85b9f365372d93676',
+            webhookVerifyToken: 'choose-one',
+            wabaId: '102290129340398',
+            version: 'v23.0',
+          },
+        },
+      },
+      'facebook-messenger': {
+        value: {
+          provider: 'facebook-messenger',
+          name: 'Page inbox',
+          config: {
+            pageId: '112233445566778',
+            pageAccessToken: 'EAAG…',
+            appSecret: '…',
+            webhookVerifyToken: 'choose-one',
+          },
+        },
+      },
+      instagram: {
+        value: {
+          provider: 'instagram',
+          name: 'Instagram DMs',
+          config: {
+            igId: '17841452691600098',
+            accessToken: 'IGAA…',
+            appSecret: '…',
+            webhookVerifyToken: 'choose-one',
+          },
+        },
+      },
+    },
   })
   @ApiCreatedResponse({ description: 'The instance (secrets masked)' })
   @ApiBadRequestResponse({ description: 'Validation failed; `errors` names each field' })

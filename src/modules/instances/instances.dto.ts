@@ -70,8 +70,11 @@ class WebhookFieldsDto {
 }
 
 export class CreateInstanceDto extends WebhookFieldsDto {
-  /** Provider key; this release implements `telegram` (others answer 400 naming the supported ones). */
-  @ApiProperty({ enum: ['telegram'], example: 'telegram' })
+  /** Provider key (others answer 400 naming the supported ones). */
+  @ApiProperty({
+    enum: ['telegram', 'whatsapp-official', 'facebook-messenger', 'instagram'],
+    example: 'telegram',
+  })
   @IsString()
   @MinLength(1)
   @MaxLength(40)
@@ -79,7 +82,12 @@ export class CreateInstanceDto extends WebhookFieldsDto {
   /** @example Support bot */
   @IsString() @MinLength(1) @MaxLength(200) name: string;
   @IsOptional() @IsString() @MaxLength(2000) description?: string;
-  /** Provider credentials; Telegram: `{ "botToken": "123456789:ABC…" }`. Never returned. */
+  /**
+   * Provider credentials (secrets are never returned). Telegram `{botToken}`; WhatsApp Cloud
+   * `{phoneNumberId, accessToken, appSecret, webhookVerifyToken, version?, wabaId?}`; Messenger
+   * `{pageId, pageAccessToken, appSecret, webhookVerifyToken, version?}`; Instagram `{igId,
+   * accessToken, appSecret, metaAppSecret?, webhookVerifyToken, login?, pageId?, version?}`.
+   */
   @ApiProperty({
     type: 'object',
     additionalProperties: true,

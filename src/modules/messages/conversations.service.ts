@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { GatewayMetrics } from '../../common/metrics/gateway-metrics';
 import { InstanceEntity } from '../instances/instance.entity';
-import type { InboundMessage, InboundResult } from '../providers/normalized';
+import type { DeliveryStatus, InboundMessage, InboundResult, InboundStatus } from '../providers/normalized';
 import { AppConfig } from '../../config/app-config';
 import { UsageService } from '../usage/usage.service';
 import { EventsService, PendingDelivery } from '../webhooks/events.service';
@@ -17,6 +17,16 @@ const CONTACT_UPSERT_SET = `push_name = COALESCE(EXCLUDED.push_name, contacts.pu
   name = COALESCE(contacts.name, EXCLUDED.name), username = COALESCE(EXCLUDED.username, contacts.username),
   phone = COALESCE(EXCLUDED.phone, contacts.phone),
   last_activity_at = GREATEST(contacts.last_activity_at, EXCLUDED.last_activity_at), updated_at = now()`;
+/** Forward-only order of outbound statuses; `failed` may replace only `queued` / `sent`. */
+const STATUS_RANK: Record<string, number> = { queued: 0, sent: 1, delivered: 2, read: 3, played: 4 };
+
+/** Whether a message in status `from` may move to `to` (repeats and backward moves are ignored). */
+export function statusAdvances(from: string, to: DeliveryStatus): boolean {
+  if (from === 'failed' || !(from in STATUS_RANK)) return false;
+  if (to === 'failed') return STATUS_RANK[from] <= STATUS_RANK.sent;
+  return STATUS_RANK[to] > STATUS_RANK[from];
+}
+
 const CHAT_UPSERT_SET = `title = COALESCE(EXCLUDED.title, chats.title), contact_id = COALESCE(chats.contact_id, EXCLUDED.contact_id),
   last_message_at = GREATEST(chats.last_message_at, EXCLUDED.last_message_at), updated_at = now()`;
 
@@ -64,7 +74,8 @@ export class ConversationsService {
     payload: object,
     result: InboundResult,
   ): Promise<IngestOutcome> {
-    if (result.kind === 'message' && !result.message.editedAt) {
+    if (result.kind === 'status') return this.ingestStatus(instance, providerEventId, payload, result.status);
+    if (result.kind === 'message' && !result.message.editedAt && !result.message.fromMe) {
       const { outcome, delivery } = await this.ingestNew(instance, providerEventId, payload, result.message);
       await this.events.enqueue([delivery]);
       if (outcome.stored) {
@@ -162,8 +173,8 @@ export class ConversationsService {
          RETURNING id
        ), msg AS (
          INSERT INTO messages (instance_id, chat_id, direction, provider_message_id, type, text, media, location, contacts,
-                               reaction, reply_to, sender, status, raw, provider_timestamp)
-         SELECT $1, chat.id, 'in', $14, $15, $16, $17, $18, $19, $20, $21, $22, 'received', $4, $9 FROM chat
+                               reaction, reply_to, sender, status, raw, provider_timestamp, error)
+         SELECT $1, chat.id, 'in', $14, $15, $16, $17, $18, $19, $20, $21, $22, 'received', $4, $9, $25 FROM chat
          ON CONFLICT (instance_id, provider_message_id) WHERE provider_message_id IS NOT NULL DO NOTHING
          RETURNING id, chat_id
        ), ev AS (
@@ -205,6 +216,7 @@ export class ConversationsService {
         json(m.from),
         dataJson,
         tooLarge,
+        json(m.error),
       ],
     );
     if (!row.found) return { outcome: { duplicate: false, stored: false, notFound: true }, delivery: null };
@@ -229,11 +241,12 @@ export class ConversationsService {
     m: InboundMessage,
     raw: object,
   ): Promise<{ outcome: IngestOutcome; delivery: PendingDelivery | null }> {
+    // an echo's sender is our own account: the contact is the person the chat is with
     const senderContactId = await this.upsertContact(tx, instance.id, {
-      providerContactId: m.from.id,
-      name: m.from.name ?? null,
-      username: m.from.username ?? null,
-      phone: m.from.phone ?? null,
+      providerContactId: m.fromMe ? m.chat.id : m.from.id,
+      name: m.fromMe ? null : (m.from.name ?? null),
+      username: m.fromMe ? null : (m.from.username ?? null),
+      phone: m.fromMe ? null : (m.from.phone ?? null),
       isGroup: false,
       at: m.timestamp,
     });
@@ -283,8 +296,8 @@ export class ConversationsService {
     if (rows.length === 0) {
       rows = await tx.query(
         `INSERT INTO messages (instance_id, chat_id, direction, provider_message_id, type, text, media, location, contacts,
-                               reaction, reply_to, sender, status, raw, provider_timestamp, edited_at)
-         VALUES ($1, $2, 'in', $3, $4, $5, $6, $7, $8, $9, $10, $11, 'received', $12, $13, $14)
+                               reaction, reply_to, sender, status, raw, provider_timestamp, edited_at, error)
+         VALUES ($1, $2, $16, $3, $4, $5, $6, $7, $8, $9, $10, $11, $17, $12, $13, $14, $15)
          ON CONFLICT (instance_id, provider_message_id) WHERE provider_message_id IS NOT NULL DO NOTHING
          RETURNING id`,
         [
@@ -297,17 +310,105 @@ export class ConversationsService {
           json(raw),
           m.timestamp,
           m.editedAt ?? null,
+          json(m.error),
+          m.fromMe ? 'out' : 'in',
+          m.fromMe ? 'sent' : 'received',
         ],
       );
       if (rows.length === 0) return { outcome: { duplicate: true, stored: false }, delivery: null };
     }
     const messageId = rows[0].id;
-    const recorded = await this.events.record(tx, instance, 'message_received', {
+    const recorded = await this.events.record(tx, instance, m.fromMe ? 'message_sent' : 'message_received', {
       ...this.receivedEventData(instance.id, m),
       messageId,
       chatId,
     });
     return { outcome: { duplicate: false, stored: true, messageId }, delivery: recorded.delivery };
+  }
+
+  /**
+   * A delivery report about our outbound messages (WhatsApp `statuses[]`, Messenger watermarks):
+   * archived under `providerEventId` (a repeated report is a duplicate), then every matching
+   * outbound message whose status moves forward gets the new status, `status_updated_at` (and the
+   * provider's error for `failed`) and one `message_status` event (filtered by notifyDelivery /
+   * notifyRead). Backward moves (read → delivered) and reports about unknown messages change nothing.
+   */
+  private async ingestStatus(
+    instance: InstanceRef,
+    providerEventId: string,
+    payload: object,
+    s: InboundStatus,
+  ): Promise<IngestOutcome> {
+    const { outcome, deliveries } = await this.db.transaction(async (tx) => {
+      const archived = await tx.query(
+        `INSERT INTO inbound_events (provider, instance_id, provider_event_id, payload, outcome)
+         SELECT $1, id, $3, $4, 'stored' FROM instances WHERE id = $2
+         ON CONFLICT (provider, instance_id, provider_event_id) DO NOTHING RETURNING id`,
+        [instance.provider, instance.id, providerEventId, json(payload)],
+      );
+      if (archived.length === 0) {
+        const found = await tx.query('SELECT 1 FROM instances WHERE id = $1', [instance.id]);
+        return {
+          outcome: found.length
+            ? { duplicate: true, stored: false }
+            : { duplicate: false, stored: false, notFound: true },
+          deliveries: [],
+        };
+      }
+      const targets: { id: string; chat_id: string; status: string; provider_message_id: string }[] =
+        s.providerMessageId
+          ? await tx.query(
+              `SELECT id, chat_id, status, provider_message_id FROM messages
+                WHERE instance_id = $1 AND provider_message_id = $2 AND direction = 'out' FOR UPDATE`,
+              [instance.id, s.providerMessageId],
+            )
+          : await tx.query(
+              `SELECT m.id, m.chat_id, m.status, m.provider_message_id FROM messages m
+                 JOIN chats c ON c.id = m.chat_id
+                WHERE m.instance_id = $1 AND c.provider_chat_id = $2 AND m.direction = 'out'
+                  AND m.provider_timestamp <= $3 AND m.provider_message_id IS NOT NULL
+                ORDER BY m.provider_timestamp FOR UPDATE OF m`,
+              [instance.id, s.providerChatId, s.watermark],
+            );
+      const moving = targets.filter((t) => statusAdvances(t.status, s.status));
+      if (moving.length === 0) {
+        const reason = targets.length ? 'status_not_newer' : 'status_for_unknown_message';
+        await tx.query(`UPDATE inbound_events SET outcome = 'skipped', skip_reason = $2 WHERE id = $1`, [
+          archived[0].id,
+          reason,
+        ]);
+        return { outcome: { duplicate: false, stored: false, skipReason: reason }, deliveries: [] };
+      }
+      const entity = await tx.findOneByOrFail(InstanceEntity, { id: instance.id });
+      const error = s.status === 'failed' ? (s.error ?? { message: 'failed' }) : null;
+      const out: (PendingDelivery | null)[] = [];
+      for (const t of moving) {
+        await tx.query(
+          `UPDATE messages SET status = $2, status_updated_at = now(), updated_at = now(),
+                  error = COALESCE($3::jsonb, error) WHERE id = $1`,
+          [t.id, s.status, json(error)],
+        );
+        const recorded = await this.events.record(tx, entity, 'message_status', {
+          instanceId: instance.id,
+          messageId: t.id,
+          chatId: t.chat_id,
+          providerMessageId: t.provider_message_id,
+          status: s.status,
+          previousStatus: t.status,
+          recipientId: s.recipientId ?? null,
+          error,
+          timestamp: Math.floor(s.timestamp.getTime() / 1000),
+          ...(s.details ?? {}),
+        });
+        out.push(recorded.delivery);
+      }
+      return {
+        outcome: { duplicate: false, stored: true, messageId: moving[0].id },
+        deliveries: out,
+      };
+    });
+    await this.events.enqueue(deliveries);
+    return outcome;
   }
 
   /** `message_received` data (messageId/chatId are added where the rows are written). */
@@ -318,7 +419,7 @@ export class ConversationsService {
       providerChatId: m.chat.id,
       chat: m.chat,
       from: m.from,
-      direction: 'in',
+      direction: m.fromMe ? 'out' : 'in',
       type: m.type,
       text: m.text ?? null,
       media: m.media ?? null,
@@ -329,9 +430,11 @@ export class ConversationsService {
       forwarded: m.forwarded ?? false,
       edited: !!m.editedAt,
       ...(m.unsupportedKind ? { unsupportedKind: m.unsupportedKind } : {}),
+      ...(m.interactive ? { interactive: m.interactive } : {}),
+      ...(m.error ? { error: m.error } : {}),
       timestamp: Math.floor(m.timestamp.getTime() / 1000),
       // the seeds' names
-      fromMe: false,
+      fromMe: !!m.fromMe,
       body: m.text ?? null,
       hasMedia: !!m.media,
       pushName: m.from.name ?? null,

@@ -1,8 +1,24 @@
-import { Body, Controller, Get, Headers, Param, Post, Query, Res } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Get,
+  Headers,
+  HttpCode,
+  Param,
+  Post,
+  Query,
+  Res,
+  UploadedFile,
+  UseInterceptors,
+} from '@nestjs/common';
+import { FileInterceptor } from '@nestjs/platform-express';
 import {
   ApiBadRequestResponse,
+  ApiBody,
+  ApiConsumes,
   ApiCreatedResponse,
   ApiHeader,
+  ApiOkResponse,
   ApiNotFoundResponse,
   ApiOperation,
   ApiProduces,
@@ -16,8 +32,24 @@ import type { Principal } from '../../common/auth/principal';
 import { ValidationError } from '../../common/errors/app-error';
 import { SendRoute } from '../../common/throttling/rate-limit-routes';
 import { PageQuery } from '../../common/pagination/pagination';
-import { HistoryQuery, SendMessageDto } from './messages.dto';
+import {
+  HistoryQuery,
+  RawProviderRequestDto,
+  SendMessageDto,
+  TypingDto,
+  UploadMessageDto,
+} from './messages.dto';
 import { MessagesService } from './messages.service';
+
+/** The fields of multer's in-memory file we use. */
+interface MulterFile {
+  buffer: Buffer;
+  mimetype: string;
+  originalname: string;
+}
+
+/** Largest multipart upload, bytes (WhatsApp: audio/video 16 MB). */
+const UPLOAD_MAX_BYTES = 16 * 1024 * 1024;
 
 @ApiTags('messages')
 @ApiAuth()
@@ -50,6 +82,42 @@ export class MessagesController {
     description:
       'Provider rate limit (`provider_rate_limited`), our rate limit (`rate_limited`) or a daily instance limit (`limit_exceeded`); `Retry-After` in seconds',
   })
+  @ApiBody({
+    type: SendMessageDto,
+    examples: {
+      'telegram text': { value: { to: '424242', type: 'text', text: 'Hello from Switchboard' } },
+      'whatsapp document': {
+        value: {
+          to: '16505551234',
+          type: 'document',
+          media: { url: 'https://example.com/invoice.pdf' },
+          filename: 'invoice.pdf',
+          caption: 'Your invoice',
+        },
+      },
+      'whatsapp template': {
+        value: {
+          to: '16505551234',
+          type: 'template',
+          template: {
+            name: 'order_update',
+            language: 'en_US',
+            components: [{ type: 'body', parameters: [{ type: 'text', text: 'Pablo' }] }],
+          },
+        },
+      },
+      'whatsapp reaction removal': {
+        value: { to: '16505551234', type: 'reaction', messageId: 'wamid.HBgL…', emoji: '' },
+      },
+      'messenger text with tag': {
+        value: { to: '2000000000001', type: 'text', text: 'An agent here', tag: 'HUMAN_AGENT' },
+      },
+      'instagram like_heart': {
+        value: { to: '5614879045272581', type: 'sticker', media: { providerMediaId: 'like_heart' } },
+      },
+    },
+  })
+  @ApiTooManyRequestsResponse({ description: 'Provider rate limit; `Retry-After` in seconds' })
   send(
     @CurrentUser() principal: Principal,
     @Param('id') id: string,
@@ -64,10 +132,93 @@ export class MessagesController {
     return this.messages.send(principal, id, dto, idempotencyKey);
   }
 
+  @Post('messages/upload')
+  @UseInterceptors(FileInterceptor('file', { limits: { fileSize: UPLOAD_MAX_BYTES, files: 1 } }))
+  @ApiConsumes('multipart/form-data')
+  @ApiBody({
+    schema: {
+      type: 'object',
+      required: ['to', 'type', 'file'],
+      properties: {
+        to: { type: 'string', example: '16505551234' },
+        type: { type: 'string', enum: ['image', 'video', 'audio', 'voice', 'document', 'sticker'] },
+        caption: { type: 'string' },
+        filename: { type: 'string', example: 'invoice.pdf' },
+        replyTo: { type: 'string' },
+        file: { type: 'string', format: 'binary' },
+      },
+    },
+  })
+  @ApiOperation({
+    summary: 'Send a file (multipart): uploaded to the provider, then sent by its media id',
+    description: 'WhatsApp Cloud: `POST /<phone>/media` then a message with `{id}`. Files up to 16 MB.',
+  })
+  @ApiCreatedResponse({ description: 'The stored message with status `sent`' })
+  @ApiUnprocessableEntityResponse({ description: 'The provider cannot upload media (names the provider)' })
+  sendUpload(
+    @CurrentUser() principal: Principal,
+    @Param('id') id: string,
+    @Body() dto: UploadMessageDto,
+    @UploadedFile() file: MulterFile | undefined,
+    @Headers('idempotency-key') idempotencyKey?: string,
+  ) {
+    const upload = file && { buffer: file.buffer, mimeType: file.mimetype, fileName: file.originalname };
+    return this.messages.sendUpload(principal, id, dto, upload, idempotencyKey);
+  }
+
+  @Post('messages/:messageId/read')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Mark a received message as read at the provider (WhatsApp blue ticks)',
+    description:
+      'WhatsApp Cloud: `{"status":"read","message_id":…}`. Providers without read receipts answer 422.',
+  })
+  @ApiOkResponse({ description: '`{success: true, messageId, providerMessageId}`' })
+  @ApiUnprocessableEntityResponse({ description: 'The provider has no read receipts (names the provider)' })
+  markRead(
+    @CurrentUser() principal: Principal,
+    @Param('id') id: string,
+    @Param('messageId') messageId: string,
+  ) {
+    return this.messages.markRead(principal, id, messageId);
+  }
+
+  @Post('provider/raw')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Raw provider API call with the instance’s credentials (the connector’s out.raw)',
+    description:
+      'WhatsApp Cloud: `path` after the Graph version (default `/<phoneNumberId>/messages`), `body` sent as JSON; ' +
+      'the Graph answer is returned as is, Graph errors are mapped like sends.',
+  })
+  @ApiOkResponse({ description: 'The provider’s JSON answer' })
+  raw(@CurrentUser() principal: Principal, @Param('id') id: string, @Body() dto: RawProviderRequestDto) {
+    return this.messages.raw(principal, id, dto);
+  }
+
   @Get('chats')
   @ApiOperation({ summary: 'Chats, most recent first (paginated)' })
   chats(@CurrentUser() principal: Principal, @Param('id') id: string, @Query() q: PageQuery) {
     return this.messages.listChats(principal, id, q);
+  }
+
+  @Post('chats/:chatId/typing')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Show (or stop) a typing indicator in a chat; chatId is our chat id or the provider’s',
+    description: 'Messenger: `typing_on` / `typing_off` sender actions. Providers without one answer 422.',
+  })
+  @ApiOkResponse({ description: '`{success: true}`' })
+  @ApiUnprocessableEntityResponse({
+    description: 'The provider has no typing indicator (names the provider)',
+  })
+  typing(
+    @CurrentUser() principal: Principal,
+    @Param('id') id: string,
+    @Param('chatId') chatId: string,
+    @Body() dto: TypingDto,
+  ) {
+    return this.messages.typing(principal, id, chatId, dto);
   }
 
   @Get('chats/:chatId/messages')

@@ -14,6 +14,7 @@ import {
   IsOptional,
   IsString,
   IsUrl,
+  Matches,
   MaxLength,
   ValidateIf,
   ValidateNested,
@@ -57,7 +58,10 @@ const is =
  * `GET /api/instances/:id/capabilities` says which types and limits the provider has.
  */
 export class SendMessageDto {
-  /** Recipient chat id (Telegram: numeric chat id or @channelusername). @example "123456789" */
+  /**
+   * Recipient: Telegram numeric chat id or @channelusername; WhatsApp phone number with country
+   * code (or BSUID); Messenger PSID; Instagram IGSID. @example "123456789"
+   */
   @IsString() @IsNotEmpty() @MaxLength(200) to: string;
 
   @ApiProperty({ enum: OUTBOUND_TYPES, example: 'text' })
@@ -98,6 +102,53 @@ export class SendMessageDto {
 
   /** Reply to this message (our id or the provider's). */
   @IsOptional() @IsString() @IsNotEmpty() replyTo?: string;
+
+  /**
+   * Messenger only: message tag for sends outside the 24-hour window (`messaging_type: MESSAGE_TAG`).
+   * @example HUMAN_AGENT
+   */
+  @IsOptional()
+  @Matches(/^[A-Z_]{3,40}$/, { message: 'tag must be a Messenger message tag, e.g. HUMAN_AGENT' })
+  tag?: string;
+}
+
+/** `POST …/chats/:chatId/typing`. */
+export class TypingDto {
+  /** true: show typing (default); false: stop. */
+  @IsOptional() @IsBoolean() on?: boolean;
+}
+
+const UPLOAD_TYPES = ['image', 'video', 'audio', 'voice', 'document', 'sticker'] as const;
+
+/**
+ * Multipart fields of `POST …/messages/upload` (the seeds' send-file): the `file` part is uploaded
+ * to the provider first, then sent by the returned media id.
+ */
+export class UploadMessageDto {
+  /** Recipient (WhatsApp: phone number with country code). @example "16505551234" */
+  @IsString() @IsNotEmpty() @MaxLength(200) to: string;
+  @ApiProperty({ enum: UPLOAD_TYPES, example: 'document' })
+  @IsIn(UPLOAD_TYPES)
+  type: (typeof UPLOAD_TYPES)[number];
+  @IsOptional() @IsString() caption?: string;
+  /** Shown file name (documents); default: the uploaded file's name. */
+  @IsOptional() @IsString() @MaxLength(255) filename?: string;
+  @IsOptional() @IsString() @IsNotEmpty() replyTo?: string;
+}
+
+/** `POST /api/instances/:id/provider/raw` (the connector's `out.raw`). */
+export class RawProviderRequestDto {
+  @ApiPropertyOptional({
+    enum: ['GET', 'POST', 'DELETE'],
+    description: 'Default: POST when body is given, else GET',
+  })
+  @IsOptional()
+  @IsIn(['GET', 'POST', 'DELETE'])
+  method?: 'GET' | 'POST' | 'DELETE';
+  /** Provider path after the API version; default: the instance's send endpoint. @example /106540352242922/messages */
+  @IsOptional() @IsString() @MaxLength(500) path?: string;
+  /** JSON body sent as is. @example {"messaging_product":"whatsapp","to":"16505551234","type":"text","text":{"body":"hi"}} */
+  @IsOptional() @IsObject() body?: Record<string, unknown>;
 }
 
 export class HistoryQuery extends PageQuery {

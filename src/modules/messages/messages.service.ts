@@ -16,7 +16,7 @@ import { paginate } from '../../common/pagination/pagination';
 import { InstancesService } from '../instances/instances.service';
 import type { InstanceEntity } from '../instances/instance.entity';
 import { MEDIA_TYPES, OutboundMessage } from '../providers/normalized';
-import type { MediaDownload, ProviderAdapter } from '../providers/provider-adapter';
+import type { MediaDownload, ProviderAdapter, UploadFile } from '../providers/provider-adapter';
 import { ProviderRegistry } from '../providers/provider-registry';
 import { LimitsService } from '../usage/limits.service';
 import { UsageService } from '../usage/usage.service';
@@ -25,7 +25,13 @@ import { ChatEntity } from './chat.entity';
 import { ConversationsService, json } from './conversations.service';
 import { MessageEntity } from './message.entity';
 import { toMessageView } from './message-view';
-import type { HistoryQuery, SendMessageDto } from './messages.dto';
+import type {
+  HistoryQuery,
+  RawProviderRequestDto,
+  SendMessageDto,
+  TypingDto,
+  UploadMessageDto,
+} from './messages.dto';
 import { isUUID } from 'class-validator';
 
 @Injectable()
@@ -150,6 +156,126 @@ export class MessagesService {
       await this.fail(instance, queued, dto, err);
       if (err instanceof ProviderError)
         this.metrics.providerErrors.inc({ provider: err.provider, code: err.code });
+      if (err instanceof ProviderError && err.code === 'provider_unauthorized') {
+        await this.instances.setStatus(instance, 'needs_reauth', err.message);
+      }
+      throw err;
+    }
+  }
+
+  /**
+   * The seeds' send-file: uploads `file` to the provider (WhatsApp `POST /<phone>/media`), then
+   * sends it by the returned media id through {@link send}.
+   * @throws UnprocessableError (422) naming the provider when it cannot upload media.
+   */
+  async sendUpload(
+    principal: Principal,
+    instanceId: string,
+    dto: UploadMessageDto,
+    file: UploadFile | undefined,
+    idempotencyKey?: string,
+  ) {
+    if (!file) {
+      throw new ValidationError('A multipart `file` part is required', [
+        { field: 'file', message: 'required' },
+      ]);
+    }
+    const instance = await this.instances.get(principal, instanceId);
+    const adapter = this.providers.get(instance.provider);
+    if (!adapter.capabilities.mediaUpload || !adapter.uploadMedia) {
+      throw new UnprocessableError(
+        'media_upload_unsupported',
+        `${instance.provider} cannot upload media files`,
+        {
+          provider: instance.provider,
+        },
+      );
+    }
+    const upload = adapter.uploadMedia.bind(adapter);
+    const providerMediaId = await this.provider(instance, () =>
+      upload(instance, { ...file, fileName: dto.filename ?? file.fileName }),
+    );
+    const message: SendMessageDto = {
+      to: dto.to,
+      type: dto.type,
+      media: { providerMediaId },
+      ...(dto.caption ? { caption: dto.caption } : {}),
+      ...(dto.type === 'document' ? { filename: dto.filename ?? file.fileName } : {}),
+      ...(dto.replyTo ? { replyTo: dto.replyTo } : {}),
+    };
+    return this.send(principal, instanceId, message, idempotencyKey);
+  }
+
+  /**
+   * Tells the provider an inbound message was read (WhatsApp `status: read`, Messenger `mark_seen`).
+   * @throws UnprocessableError (422) naming the provider when it has no read receipts, or when the
+   *   message is not an inbound one.
+   */
+  async markRead(principal: Principal, instanceId: string, messageId: string) {
+    const { instance, message, chat } = await this.find(principal, instanceId, messageId);
+    const adapter = this.providers.get(instance.provider);
+    if (!adapter.markRead) {
+      throw new UnprocessableError(
+        'read_receipts_unsupported',
+        `${instance.provider} cannot mark messages as read`,
+        { provider: instance.provider },
+      );
+    }
+    if (message.direction !== 'in' || !message.providerMessageId || !chat) {
+      throw new UnprocessableError('not_an_inbound_message', 'Only received messages can be marked as read', {
+        provider: instance.provider,
+      });
+    }
+    const markRead = adapter.markRead.bind(adapter);
+    await this.provider(instance, () => markRead(instance, message.providerMessageId!, chat.providerChatId));
+    return { success: true, messageId: message.id, providerMessageId: message.providerMessageId };
+  }
+
+  /**
+   * Shows or stops a typing indicator in a chat (our chat id or the provider's).
+   * @throws UnprocessableError (422) naming the provider when it has no typing indicator.
+   */
+  async typing(principal: Principal, instanceId: string, chatRef: string, dto: TypingDto) {
+    const instance = await this.instances.get(principal, instanceId);
+    const adapter = this.providers.get(instance.provider);
+    if (!adapter.typing) {
+      throw new UnprocessableError('typing_unsupported', `${instance.provider} has no typing indicator`, {
+        provider: instance.provider,
+      });
+    }
+    const chat = isUUID(chatRef)
+      ? await this.chats.findOne({ where: { id: chatRef, instanceId: instance.id } })
+      : null;
+    const typing = adapter.typing.bind(adapter);
+    await this.provider(instance, () => typing(instance, chat?.providerChatId ?? chatRef, dto.on ?? true));
+    return { success: true };
+  }
+
+  /**
+   * The connector's raw passthrough: one provider API call with the instance's credentials.
+   * @throws UnprocessableError (422) naming the provider when it has no raw API.
+   */
+  async raw(principal: Principal, instanceId: string, dto: RawProviderRequestDto) {
+    const instance = await this.instances.get(principal, instanceId);
+    const adapter = this.providers.get(instance.provider);
+    if (!adapter.rawRequest) {
+      throw new UnprocessableError(
+        'raw_requests_unsupported',
+        `${instance.provider} has no raw provider API`,
+        {
+          provider: instance.provider,
+        },
+      );
+    }
+    const rawRequest = adapter.rawRequest.bind(adapter);
+    return this.provider(instance, () => rawRequest(instance, dto));
+  }
+
+  /** A provider call outside send(): a rejected token still moves the instance to needs_reauth. */
+  private async provider<T>(instance: InstanceEntity, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
       if (err instanceof ProviderError && err.code === 'provider_unauthorized') {
         await this.instances.setStatus(instance, 'needs_reauth', err.message);
       }
@@ -300,9 +426,10 @@ export class MessagesService {
     const { instance, message } = await this.find(principal, instanceId, messageId);
     const media = message.media as { providerMediaId?: string; mimeType?: string; fileName?: string } | null;
     if (!media?.providerMediaId) throw new NotFoundError('Media of message', messageId);
-    const download = await this.providers
-      .get(instance.provider)
-      .downloadMedia(instance, media.providerMediaId);
+    const adapter = this.providers.get(instance.provider);
+    const download = await this.provider(instance, () =>
+      adapter.downloadMedia(instance, media.providerMediaId!),
+    );
     return {
       ...download,
       contentType: media.mimeType ?? download.contentType,

@@ -64,6 +64,8 @@ export interface OutboundMessage {
   template?: { name: string; language: string; components?: unknown[] };
   /** Our message id or the provider's. */
   replyTo?: string;
+  /** Messenger message tag (e.g. `HUMAN_AGENT`): sent as `messaging_type: MESSAGE_TAG` outside the 24 h window. */
+  tag?: string;
 }
 
 /**
@@ -133,12 +135,56 @@ export interface InboundMessage {
   /** Provider message id this one replies to. */
   replyTo?: string;
   forwarded?: boolean;
+  /**
+   * Sent by our own account outside this gateway (Messenger / Instagram echoes): stored as an
+   * outbound `sent` message in chat `chat.id` and announced as `message_sent`, never as received.
+   */
+  fromMe?: boolean;
   /** Set for edits of an earlier message (same providerMessageId). */
   editedAt?: Date;
   /** For `unsupported`: which provider kind it was. */
   unsupportedKind?: string;
+  /** Button / list replies: what was chosen (`type` = provider kind, e.g. `button_reply`). */
+  interactive?: { type: string; id?: string; title?: string; description?: string; payload?: string };
+  /** The provider's error about this message (e.g. WhatsApp `unsupported` with code 131051). */
+  error?: InboundError;
   timestamp: Date;
 }
 
+export interface InboundError {
+  code?: number | string;
+  title?: string;
+  message?: string;
+  details?: string;
+}
+
+/** Delivery states of an outbound message, in the order they can only move forward. */
+export const DELIVERY_STATUSES = ['sent', 'delivered', 'read', 'played', 'failed'] as const;
+export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
+
+/**
+ * A provider's report about messages we sent: one message by provider id (WhatsApp `statuses[]`),
+ * or every outbound message of a chat up to a watermark (Messenger `delivery` / `read`).
+ */
+export interface InboundStatus {
+  status: DeliveryStatus;
+  providerMessageId?: string;
+  /** With `providerChatId`: every outbound message sent at or before this time. */
+  watermark?: Date;
+  providerChatId?: string;
+  /** Provider id of the recipient the status is about. */
+  recipientId?: string;
+  timestamp: Date;
+  error?: InboundError;
+  /** Provider facts passed through to the `message_status` event (WhatsApp `conversation`, `pricing`). */
+  details?: Record<string, unknown>;
+}
+
 /** What an adapter makes of one inbound provider event. */
-export type InboundResult = { kind: 'message'; message: InboundMessage } | { kind: 'skip'; reason: string };
+export type InboundResult =
+  | { kind: 'message'; message: InboundMessage }
+  | { kind: 'status'; status: InboundStatus }
+  | { kind: 'skip'; reason: string };
+
+/** Providers without delivery receipts (Telegram) only ever produce these. */
+export type MessageOrSkip = Exclude<InboundResult, { kind: 'status' }>;

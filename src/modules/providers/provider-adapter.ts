@@ -12,6 +12,21 @@ export interface ConnectResult {
   details?: Record<string, unknown>;
 }
 
+/** A file received on our API to be uploaded to the provider (multipart `file`). */
+export interface UploadFile {
+  buffer: Buffer;
+  mimeType: string;
+  fileName?: string;
+}
+
+/** `POST /api/instances/:id/provider/raw`: a provider API call with the instance's credentials. */
+export interface RawProviderRequest {
+  method?: 'GET' | 'POST' | 'DELETE';
+  /** Provider path relative to the API root; the adapter picks a default when absent. */
+  path?: string;
+  body?: Record<string, unknown>;
+}
+
 export interface MediaDownload {
   stream: Readable;
   contentType?: string;
@@ -64,4 +79,20 @@ export interface ProviderAdapter {
 
   /** Streams inbound media from the provider with the instance's credentials. */
   downloadMedia(instance: InstanceEntity, providerMediaId: string): Promise<MediaDownload>;
+
+  /**
+   * Optional: tells the provider an inbound message was read (WhatsApp `status: read`, Messenger
+   * `mark_seen`). Absent → the API answers 422 naming the provider.
+   * @param providerChatId the chat the message is in (sender-action providers need the recipient).
+   */
+  markRead?(instance: InstanceEntity, providerMessageId: string, providerChatId: string): Promise<void>;
+
+  /** Optional: shows (`on`) or stops a typing indicator in a chat (Messenger `typing_on/off`). */
+  typing?(instance: InstanceEntity, providerChatId: string, on: boolean): Promise<void>;
+
+  /** Optional: uploads a file and returns the provider media id to send it by (capabilities.mediaUpload). */
+  uploadMedia?(instance: InstanceEntity, file: UploadFile): Promise<string>;
+
+  /** Optional: a raw provider API call with the instance's credentials; returns the provider's JSON. */
+  rawRequest?(instance: InstanceEntity, req: RawProviderRequest): Promise<Record<string, unknown>>;
 }

@@ -5,20 +5,45 @@ import { ProviderRegistry } from './provider-registry';
 import { TelegramInstanceEntity } from './telegram/telegram-instance.entity';
 import { TelegramAdapter } from './telegram/telegram.adapter';
 import { TelegramClient } from './telegram/telegram.client';
+import { FacebookMessengerInstanceEntity } from './facebook-messenger/facebook-messenger-instance.entity';
+import { FacebookMessengerAdapter } from './facebook-messenger/facebook-messenger.adapter';
+import { GraphClient } from './graph/graph.client';
+import { InstagramInstanceEntity } from './instagram/instagram-instance.entity';
+import { InstagramAdapter } from './instagram/instagram.adapter';
+import { WhatsappOfficialInstanceEntity } from './whatsapp-official/whatsapp-official-instance.entity';
+import { WhatsappOfficialAdapter } from './whatsapp-official/whatsapp-official.adapter';
 
 /** Every provider adapter, collected under PROVIDER_ADAPTERS; add new providers here. */
 @Module({
-  imports: [TypeOrmModule.forFeature([TelegramInstanceEntity])],
+  imports: [
+    TypeOrmModule.forFeature([
+      TelegramInstanceEntity,
+      WhatsappOfficialInstanceEntity,
+      FacebookMessengerInstanceEntity,
+      InstagramInstanceEntity,
+    ]),
+  ],
   providers: [
     TelegramClient,
     TelegramAdapter,
+    GraphClient,
+    WhatsappOfficialAdapter,
+    FacebookMessengerAdapter,
+    InstagramAdapter,
     {
       provide: PROVIDER_ADAPTERS,
-      inject: [TelegramAdapter],
+      inject: [TelegramAdapter, WhatsappOfficialAdapter, FacebookMessengerAdapter, InstagramAdapter],
       useFactory: (...adapters: ProviderAdapter[]) => adapters,
     },
     ProviderRegistry,
   ],
-  exports: [ProviderRegistry, TelegramAdapter, TelegramClient],
+  exports: [
+    ProviderRegistry,
+    TelegramAdapter,
+    TelegramClient,
+    WhatsappOfficialAdapter,
+    FacebookMessengerAdapter,
+    InstagramAdapter,
+  ],
 })
 export class ProvidersModule {}

@@ -1,4 +1,4 @@
-import type { InboundMessage, InboundParty, InboundResult } from '../normalized';
+import type { InboundMessage, InboundParty, MessageOrSkip } from '../normalized';
 
 /* Telegram Bot API wire shapes we read (PROVIDERS.md §1.3; grammyjs/types message.ts). */
 type TgUser = { id: number; is_bot?: boolean; first_name?: string; last_name?: string; username?: string };
@@ -224,7 +224,7 @@ function content(msg: TgMessage): Partial<InboundMessage> | { skip: string } {
  * we don't handle, service messages). Edits keep the original providerMessageId and set editedAt.
  * @throws Error when the body is not an Update (no numeric update_id).
  */
-export function normalizeTelegramUpdate(update: TgUpdate): InboundResult {
+export function normalizeTelegramUpdate(update: TgUpdate): MessageOrSkip {
   const kind = MESSAGE_KINDS.find((k) => update[k] !== undefined);
   if (!kind) {
     if (update.message_reaction) return normalizeReaction(update.message_reaction as ReactionUpdate);
@@ -265,7 +265,7 @@ type ReactionUpdate = {
   new_reaction: { type: string; emoji?: string; custom_emoji_id?: string }[];
 };
 
-function normalizeReaction(r: ReactionUpdate): InboundResult {
+function normalizeReaction(r: ReactionUpdate): MessageOrSkip {
   const actor = r.user ?? r.actor_chat ?? r.chat;
   const emoji = r.new_reaction.map((x) => x.emoji ?? x.custom_emoji_id ?? '').join('');
   return {

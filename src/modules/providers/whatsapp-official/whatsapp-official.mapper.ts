@@ -1,0 +1,103 @@
+import { ValidationError } from '../../../common/errors/app-error';
+import type { OutboundMessage } from '../normalized';
+
+/** Business-scoped user id (2026), e.g. `US.13491208655302741918`: sent as `recipient`, not `to`. */
+const BSUID = /^[A-Z]{2}\.(ENT\.)?\d+$/;
+/** Phone number with country code, digits only after an optional `+`. */
+const PHONE = /^\+?\d{6,15}$/;
+
+/**
+ * `to` → the Cloud API recipient field: `{to: "<digits>"}` for a phone number or
+ * `{recipient: "<BSUID>"}`. @throws ValidationError naming `to`.
+ */
+export function whatsappRecipient(to: string): { to: string } | { recipient: string } {
+  if (PHONE.test(to)) return { to: to.replace(/^\+/, '') };
+  if (BSUID.test(to)) return { recipient: to };
+  throw new ValidationError('to is not a WhatsApp recipient', [
+    {
+      field: 'to',
+      message: 'expected a phone number with country code (digits, e.g. 16505551234) or a BSUID',
+    },
+  ]);
+}
+
+function mediaObject(m: OutboundMessage, withCaption: boolean): Record<string, unknown> {
+  return {
+    ...(m.media?.providerMediaId ? { id: m.media.providerMediaId } : { link: m.media?.url }),
+    ...(withCaption && m.caption ? { caption: m.caption } : {}),
+    ...(m.type === 'document' && m.filename ? { filename: m.filename } : {}),
+  };
+}
+
+/**
+ * The normalized outbound message → the Cloud API `POST /<PHONE_NUMBER_ID>/messages` body
+ * (PROVIDERS.md §2.1; Meta: whatsapp/messages/send-messages, text/media/location/contacts/
+ * reaction/template messages). `replyTo` becomes `context.message_id`; `voice` is sent as an
+ * `audio` message (WhatsApp shows OGG/Opus audio as a voice note); a reaction with an empty
+ * emoji removes the reaction.
+ */
+export function toCloudApiMessage(m: OutboundMessage): Record<string, unknown> {
+  const envelope = {
+    messaging_product: 'whatsapp',
+    recipient_type: 'individual',
+    ...whatsappRecipient(m.to),
+    ...(m.replyTo && m.type !== 'reaction' ? { context: { message_id: m.replyTo } } : {}),
+  };
+  switch (m.type) {
+    case 'text':
+      return {
+        ...envelope,
+        type: 'text',
+        text: { body: m.text ?? '', ...(m.previewUrl === undefined ? {} : { preview_url: m.previewUrl }) },
+      };
+    case 'image':
+    case 'video':
+    case 'document':
+      return { ...envelope, type: m.type, [m.type]: mediaObject(m, true) };
+    case 'audio':
+    case 'voice':
+      return { ...envelope, type: 'audio', audio: mediaObject(m, false) };
+    case 'sticker':
+      return { ...envelope, type: 'sticker', sticker: mediaObject(m, false) };
+    case 'location':
+      return {
+        ...envelope,
+        type: 'location',
+        location: {
+          latitude: m.latitude,
+          longitude: m.longitude,
+          ...(m.name ? { name: m.name } : {}),
+          ...(m.address ? { address: m.address } : {}),
+        },
+      };
+    case 'contacts':
+      return {
+        ...envelope,
+        type: 'contacts',
+        contacts: (m.contacts ?? []).map((c) => ({
+          name: {
+            formatted_name: c.name,
+            first_name: c.firstName ?? c.name,
+            ...(c.lastName ? { last_name: c.lastName } : {}),
+          },
+          phones: [{ phone: c.phone, type: 'CELL' }],
+        })),
+      };
+    case 'template':
+      return {
+        ...envelope,
+        type: 'template',
+        template: {
+          name: m.template?.name,
+          language: { code: m.template?.language },
+          ...(m.template?.components ? { components: m.template.components } : {}),
+        },
+      };
+    case 'reaction':
+      return { ...envelope, type: 'reaction', reaction: { message_id: m.messageId, emoji: m.emoji ?? '' } };
+    default:
+      throw new ValidationError(`type ${String(m.type)} has no WhatsApp Cloud API form`, [
+        { field: 'type', message: 'not supported by whatsapp-official' },
+      ]);
+  }
+}
