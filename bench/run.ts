@@ -135,9 +135,9 @@ async function main(): Promise<void> {
     WEBHOOK_MAX_RETRY_DELAY_MS: String(MAX_RETRY_DELAY_MS),
     DATABASE_POOL_SIZE: process.env.DATABASE_POOL_SIZE ?? '50',
     // the bench measures the gateway, not its rate limiter's budget
-    RATE_LIMIT_LIMIT: '1000000000',
-    RATE_LIMIT_SEND_LIMIT: '1000000000',
-    RATE_LIMIT_WEBHOOK_LIMIT: '1000000000',
+    RATE_LIMIT_LIMIT: process.env.BENCH_RATE_LIMIT ?? '1000000000',
+    RATE_LIMIT_SEND_LIMIT: process.env.BENCH_RATE_LIMIT ?? '1000000000',
+    RATE_LIMIT_WEBHOOK_LIMIT: process.env.BENCH_RATE_LIMIT ?? '1000000000',
   };
   const execArgv = (process.env.BENCH_NODE_FLAGS ?? NODE_FLAGS).split(' ').filter(Boolean);
   const child: ChildProcess = fork(join(__dirname, 'gateway.js'), {
