@@ -58,8 +58,6 @@ const CAPABILITIES: ProviderCapabilities = {
   inbound: ['webhook'],
 };
 
-const RAW_PATH = /^\/(?!.*\.\.)[A-Za-z0-9_.\-/]*$/;
-
 /**
  * Facebook Messenger Send API and webhooks (PROVIDERS.md §3) through the in-house Graph client.
  * Inbound at `/webhooks/messenger` (routed by `entry.id` = Page id) or `/webhooks/messenger/:instanceId`.
@@ -212,18 +210,7 @@ export class FacebookMessengerAdapter implements ProviderAdapter {
   /** Default `POST /<PAGE_ID>/messages` with `body`. */
   async rawRequest(instance: InstanceEntity, req: RawProviderRequest): Promise<Record<string, unknown>> {
     const creds = await this.load(instance.id);
-    const path = req.path ?? `/${creds.pageId}/messages`;
-    if (!RAW_PATH.test(path)) {
-      throw new ValidationError('path must be a Graph path relative to the version, e.g. /<id>/messages', [
-        { field: 'path', message: 'relative path starting with /, no host and no ..' },
-      ]);
-    }
-    const method = req.method ?? (req.body ? 'POST' : 'GET');
-    return this.graph.call(this.targetOf(creds), {
-      method,
-      path,
-      ...(req.body && method === 'POST' ? { json: req.body } : {}),
-    });
+    return this.graph.raw(this.targetOf(creds), req, `/${creds.pageId}/messages`);
   }
 
   /** Inbound attachments carry a CDN URL as their media id: streamed from there. */

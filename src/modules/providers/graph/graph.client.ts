@@ -1,8 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { Readable } from 'node:stream';
 import { FormData, request } from 'undici';
-import { ProviderError } from '../../../common/errors/app-error';
-import type { MediaDownload } from '../provider-adapter';
+import { ProviderError, ValidationError } from '../../../common/errors/app-error';
+import type { MediaDownload, RawProviderRequest } from '../provider-adapter';
+
+/** A Graph path relative to the version: starts with `/`, no host, no `..`. */
+const RAW_PATH = /^\/(?!.*\.\.)[A-Za-z0-9_.\-/]*$/;
 
 /** Where and as whom one Graph call goes: host, version and the instance's token. */
 export interface GraphTarget {
@@ -151,6 +154,23 @@ export class GraphClient {
    * @returns the parsed JSON body of a 2xx answer.
    * @throws ProviderError (see graphError); network failures → 502 `provider_unavailable`.
    */
+  /**
+   * The connectors' raw passthrough (`POST /api/instances/:id/provider/raw`): any Graph path of
+   * this version with the instance's credentials; `defaultPath` when none is given. The path must
+   * stay relative (no host, no `..`), so a caller cannot aim the instance token elsewhere.
+   * @throws ValidationError naming `path`.
+   */
+  raw(target: GraphTarget, req: RawProviderRequest, defaultPath: string): Promise<Record<string, unknown>> {
+    const path = req.path ?? defaultPath;
+    if (!RAW_PATH.test(path)) {
+      throw new ValidationError('path must be a Graph path relative to the version, e.g. /<id>/messages', [
+        { field: 'path', message: 'relative path starting with /, no host and no ..' },
+      ]);
+    }
+    const method = req.method ?? (req.body ? 'POST' : 'GET');
+    return this.call(target, { method, path, ...(req.body && method === 'POST' ? { json: req.body } : {}) });
+  }
+
   async call<T = Record<string, unknown>>(target: GraphTarget, req: GraphRequest): Promise<T> {
     const url = new URL(`${target.baseUrl}/${target.version}${req.path}`);
     for (const [k, v] of Object.entries(req.query ?? {})) url.searchParams.set(k, v);

@@ -70,7 +70,6 @@ const CAPABILITIES: ProviderCapabilities = {
   inbound: ['webhook'],
 };
 
-const RAW_PATH = /^\/(?!.*\.\.)[A-Za-z0-9_.\-/]*$/;
 const LOVE = ['❤', '❤️', 'love'];
 
 /**
@@ -236,18 +235,7 @@ export class InstagramAdapter implements ProviderAdapter {
 
   async rawRequest(instance: InstanceEntity, req: RawProviderRequest): Promise<Record<string, unknown>> {
     const creds = await this.load(instance.id);
-    const path = req.path ?? `/${creds.senderId}/messages`;
-    if (!RAW_PATH.test(path)) {
-      throw new ValidationError('path must be a Graph path relative to the version, e.g. /<id>/messages', [
-        { field: 'path', message: 'relative path starting with /, no host and no ..' },
-      ]);
-    }
-    const method = req.method ?? (req.body ? 'POST' : 'GET');
-    return this.graph.call(this.targetOf(creds), {
-      method,
-      path,
-      ...(req.body && method === 'POST' ? { json: req.body } : {}),
-    });
+    return this.graph.raw(this.targetOf(creds), req, `/${creds.senderId}/messages`);
   }
 
   /** Inbound attachments carry a CDN URL as their media id. */

@@ -83,7 +83,6 @@ const CAPABILITIES: ProviderCapabilities = {
 };
 
 /** Raw passthrough paths: relative Graph paths only (no host, no `..`). */
-const RAW_PATH = /^\/(?!.*\.\.)[A-Za-z0-9_.\-/]*$/;
 
 /**
  * WhatsApp Cloud API (PROVIDERS.md §2) through the in-house Graph client. Inbound arrives at
@@ -274,18 +273,7 @@ export class WhatsappOfficialAdapter implements ProviderAdapter {
   /** The connector's `out.raw`: default `POST /<PHONE_NUMBER_ID>/messages` with `body`. */
   async rawRequest(instance: InstanceEntity, req: RawProviderRequest): Promise<Record<string, unknown>> {
     const creds = await this.load(instance.id);
-    const path = req.path ?? `/${creds.phoneNumberId}/messages`;
-    if (!RAW_PATH.test(path)) {
-      throw new ValidationError('path must be a Graph path relative to the version, e.g. /<id>/messages', [
-        { field: 'path', message: 'relative path starting with /, no host and no ..' },
-      ]);
-    }
-    const method = req.method ?? (req.body ? 'POST' : 'GET');
-    return this.graph.call(this.targetOf(creds), {
-      method,
-      path,
-      ...(req.body && method === 'POST' ? { json: req.body } : {}),
-    });
+    return this.graph.raw(this.targetOf(creds), req, `/${creds.phoneNumberId}/messages`);
   }
 
   /** `GET /<MEDIA_ID>` → `{url, mime_type}`, then the URL with the same Bearer token (valid 5 min). */
