@@ -331,6 +331,13 @@ async function main(): Promise<void> {
       const seconds = (performance.now() - t0) / 1000;
       drain = { deliveries: backlog, seconds: +seconds.toFixed(1), perSecond: Math.round(backlog / seconds) };
     }
+    rows.push(
+      await cannon(
+        'telegram inbound webhook @ 500 updates/s',
+        { url: BASE, overallRate: 500, requests: [inboundRequest] },
+        'fixed rate',
+      ),
+    );
     // usage counters on vs off (issue 5): a second API process with USAGE_COUNTERS_ENABLED=false,
     // both measured back to back twice with the worker paused, so only ingest is compared
     const offPort = await freePort();
@@ -391,13 +398,6 @@ async function main(): Promise<void> {
       await new Promise((r) => setTimeout(r, 200));
     }
 
-    rows.push(
-      await cannon(
-        'telegram inbound webhook @ 500 updates/s',
-        { url: BASE, overallRate: 500, requests: [inboundRequest] },
-        'fixed rate',
-      ),
-    );
     rows.push(
       await cannon('POST /messages → fake Bot API, max', {
         url: `${BASE}/api/instances/${instance.id}/messages`,
