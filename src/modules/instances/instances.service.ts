@@ -241,7 +241,7 @@ export class InstancesService {
       .disconnect(instance, { logout: false })
       .catch((err) => this.logger.warn({ err, id }, 'disconnect before delete failed'));
     await this.repo.delete({ id: instance.id });
-    (adapter as { forget?: (id: string) => void }).forget?.(instance.id);
+    adapter.forget(instance.id);
     return { success: true, message: `Instance ${instance.id} deleted successfully` };
   }
 

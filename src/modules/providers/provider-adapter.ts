@@ -77,6 +77,9 @@ export interface ProviderAdapter {
   /** Sends one normalized message (ids in `replyTo`/`messageId` already resolved to provider ids). */
   send(instance: InstanceEntity, message: OutboundMessage): Promise<SendResult>;
 
+  /** Drops whatever the adapter cached for the instance (credentials, routing); called when it is deleted. */
+  forget(instanceId: string): void;
+
   /** Streams inbound media from the provider with the instance's credentials. */
   downloadMedia(instance: InstanceEntity, providerMediaId: string): Promise<MediaDownload>;
 
