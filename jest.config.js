@@ -1,7 +1,7 @@
 /**
  * Two projects: `unit` (specs beside the code) and `e2e` (the real AppModule against
  * real PostgreSQL + Redis, fakes on 127.0.0.1). NestJS 12 ships ESM only; @swc/jest
- * turns its files into CommonJS (see ../shared/DESIGN.md §1 toolchain facts).
+ * turns its files into CommonJS (see the README, Development).
  */
 const common = {
   moduleFileExtensions: ['js', 'json', 'ts'],

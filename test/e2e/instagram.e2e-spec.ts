@@ -9,7 +9,7 @@ import {
 import { FakeGraphApi, GRAPH_ERRORS } from '../fakes/fake-graph-api';
 import { createTenant, startTestApp, TestApp, TestTenant } from '../utils/test-app';
 
-const FIXTURES = join(__dirname, '../../../shared/fixtures/instagram');
+const FIXTURES = join(__dirname, '../fixtures/instagram');
 /** The account of the restfb samples (entry.id). */
 const IG = '17841452691600098';
 const IG_TOKEN = 'IGAAUserToken01';

@@ -10,7 +10,7 @@ import { FakeGraphApi, GRAPH_ERRORS } from '../fakes/fake-graph-api';
 import { WebhookReceiver } from '../fakes/webhook-receiver';
 import { createTenant, startTestApp, TestApp, TestTenant } from '../utils/test-app';
 
-const FIXTURES = join(__dirname, '../../../shared/fixtures/messenger');
+const FIXTURES = join(__dirname, '../fixtures/messenger');
 const PAGE = '112233445566778';
 const TOKEN = 'EAAPageTokenMessenger1';
 const SECRET = 'f0e1d2c3b4a5968778695a4b3c2d1e0f';

@@ -5,7 +5,7 @@ import { RecordedRequest, WebhookReceiver } from '../fakes/webhook-receiver';
 import { freePort } from '../utils/free-port';
 import { createTenant, eventually, startTestApp, TestApp, TestTenant } from '../utils/test-app';
 
-const FIXTURES = join(__dirname, '../../../shared/fixtures/telegram');
+const FIXTURES = join(__dirname, '../fixtures/telegram');
 const BOT = '110201543:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw';
 const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
 

@@ -9,7 +9,7 @@ import { FakeGraphApi, GRAPH_ERRORS, hubSignature256 } from '../fakes/fake-graph
 import { WebhookReceiver } from '../fakes/webhook-receiver';
 import { createTenant, startTestApp, TestApp, TestTenant } from '../utils/test-app';
 
-const FIXTURES = join(__dirname, '../../../shared/fixtures/whatsapp-cloud');
+const FIXTURES = join(__dirname, '../fixtures/whatsapp-cloud');
 
 const PHONE_A = '106540352242922';
 const TOKEN_A = 'EAAGm0PX4ZCpsBAKtokenA';

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { InboundMessage, InboundResult } from '../normalized';
 import { MsWebhook, normalizeMessengerEntry } from './facebook-messenger.normalizer';
 
-const FIXTURES = join(__dirname, '../../../../../shared/fixtures/messenger');
+const FIXTURES = join(__dirname, '../../../../test/fixtures/messenger');
 const load = (f: string) => JSON.parse(readFileSync(join(FIXTURES, f), 'utf8')) as MsWebhook;
 
 function one(f: string): InboundResult {

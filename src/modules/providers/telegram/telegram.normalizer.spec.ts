@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { normalizeTelegramUpdate, parseTelegramMessageId, TgUpdate } from './telegram.normalizer';
 
-const FIXTURES = join(__dirname, '../../../../../shared/fixtures/telegram');
+const FIXTURES = join(__dirname, '../../../../test/fixtures/telegram');
 const load = (name: string): TgUpdate => JSON.parse(readFileSync(join(FIXTURES, name), 'utf8'));
 
 describe('normalizeTelegramUpdate', () => {

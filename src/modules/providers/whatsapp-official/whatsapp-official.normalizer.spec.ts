@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { InboundMessage, InboundResult, InboundStatus } from '../normalized';
 import { normalizeWhatsAppChange, WaInboundItem, WaWebhook } from './whatsapp-official.normalizer';
 
-const FIXTURES = join(__dirname, '../../../../../shared/fixtures/whatsapp-cloud');
+const FIXTURES = join(__dirname, '../../../../test/fixtures/whatsapp-cloud');
 
 const load = (file: string): unknown => JSON.parse(readFileSync(join(FIXTURES, file), 'utf8'));
 /** pywa files map a variant name to a full webhook body; restfb files are one body each. */
