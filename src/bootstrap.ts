@@ -5,6 +5,7 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { AppConfig } from './config/app-config';
+import { FrameworkLogger } from './common/logging/framework-logger';
 import { GatewayMetrics } from './common/metrics/gateway-metrics';
 import { httpMetricsMiddleware } from './common/metrics/http-metrics.middleware';
 import { ProblemDetailsFilter } from './common/errors/problem-details.filter';
@@ -29,7 +30,7 @@ export async function createApp(
     // Meta webhooks are signed over the exact bytes sent: controllers read req.rawBody
     rawBody: true,
   });
-  app.useLogger(app.get(Logger));
+  app.useLogger(new FrameworkLogger(app.get(Logger)));
   app.set('trust proxy', 'loopback');
   app.disable('x-powered-by');
   app.use(httpMetricsMiddleware(app.get(GatewayMetrics)));

@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { Logger } from '@nestjs/common';
 import { AppConfig } from './config/app-config';
 import { createApp } from './bootstrap';
 
@@ -7,6 +8,10 @@ async function main(): Promise<void> {
   const app = await createApp();
   const config = app.get(AppConfig);
   await app.listen(config.port, config.host);
+  const docs = config.swaggerEnabled ? `, Swagger UI at /api/docs` : '';
+  new Logger('Switchboard').log(
+    `listening on http://${config.host}:${config.port} (APP_ROLE=${config.role}, Node ${process.versions.node})${docs}`,
+  );
 }
 
 main().catch((err) => {

@@ -30,9 +30,21 @@ function describeCall(call: RecordedTelegramCall): string {
   if (p.chat_id !== undefined) parts.push(`chat_id=${String(p.chat_id)}`);
   if (typeof p.text === 'string') parts.push(`text=${JSON.stringify(p.text.slice(0, 80))}`);
   if (typeof p.url === 'string') parts.push(`url=${p.url}`);
-  if (call.method === 'getUpdates')
-    parts.push(`offset=${String(p.offset ?? '-')} timeout=${String(p.timeout ?? 0)}`);
   return parts.join(' ');
+}
+
+/**
+ * Logs Bot API calls, except the long-poll loop: the gateway calls getUpdates every poll timeout,
+ * so only the first poll of each bot token is shown.
+ */
+function telegramCallLogger(): (call: RecordedTelegramCall) => void {
+  const polling = new Set<string>();
+  return (call) => {
+    if (call.method !== 'getUpdates') return console.log(describeCall(call));
+    if (polling.has(call.token)) return;
+    polling.add(call.token);
+    console.log('[telegram] getUpdates: the gateway is long-polling this bot (further polls are not shown)');
+  };
 }
 
 /** One-line summary of a Graph call. */
@@ -40,16 +52,18 @@ function describeGraphCall(call: RecordedGraphCall): string {
   return `[graph] ${call.method} /${call.version}${call.path} ${call.body ? JSON.stringify(call.body).slice(0, 160) : ''}`;
 }
 
-/** One-line summary of a delivered webhook: event name plus signature-related headers. */
+/** A delivered webhook: event name, signature-related headers, then the JSON body, indented. */
 function describeWebhook(req: RecordedRequest): string {
   const body = (req.json ?? {}) as Record<string, unknown>;
   const event = body.event ?? body.type ?? body.eventType ?? body.name ?? '(no event field)';
   const sigs = Object.entries(req.headers)
     .filter(([name]) => SIGNATURE_HEADER.test(name))
     .map(([name, value]) => `${name}: ${value}`);
+  const payload = req.json === undefined ? req.rawBody : JSON.stringify(req.json, null, 2);
   return [
     `[webhook] ${req.method} ${req.url} event=${String(event)} (${req.rawBody.length} bytes)`,
     ...sigs,
+    ...payload.split('\n'),
   ].join('\n    ');
 }
 
@@ -68,7 +82,7 @@ async function main(): Promise<void> {
 
   const telegram = await FakeTelegramApi.start({ port: telegramPort });
   const bot = telegram.addBot(token, { first_name: 'Sandbox Bot', username: 'sandbox_bot' });
-  telegram.onCall((call) => console.log(describeCall(call)));
+  telegram.onCall(telegramCallLogger());
 
   const receiver = await WebhookReceiver.start(receiverPort);
   receiver.onRequest((req) => {
@@ -85,14 +99,16 @@ async function main(): Promise<void> {
       `  Fake Meta Graph API   : ${graph.baseUrl}   (token ${graphToken}; WhatsApp phone number id 106540352242922)`,
       '',
       'How to use:',
-      `  1. Start the gateway with TELEGRAM_API_ROOT=${telegram.apiRoot}`,
+      '  1. Start the gateway pointed at the fakes, with loopback opened for webhook deliveries (SSRF guard):',
+      `       TELEGRAM_API_ROOT=${telegram.apiRoot} GRAPH_API_BASE_URL=${graph.baseUrl} \\`,
+      `       INSTAGRAM_GRAPH_API_BASE_URL=${graph.baseUrl} WEBHOOK_ALLOWED_NETWORKS=127.0.0.0/8,::1/128 bash scripts/up.sh`,
       `  2. Create a Telegram instance with token "${token}" and webhookUrl "${receiver.url('/hook')}"`,
       '  3. Simulate a user writing to the bot (delivered via setWebhook if registered, else queued for getUpdates):',
       `       curl -s -X POST ${telegram.apiRoot}/sandbox/inbound -H 'content-type: application/json' \\`,
       `         -d '{"text":"hello from the sandbox","chatId":424242,"firstName":"Alice"}'`,
       '  4. Watch this console: outbound Bot API calls are logged as [telegram], deliveries to the webhook',
-      '     receiver as [webhook] with their signature headers.',
-      `  5. Meta: start the gateway with GRAPH_API_BASE_URL=${graph.baseUrl}, create a whatsapp-official instance`,
+      '     receiver as [webhook] with their signature headers and JSON body.',
+      '  5. Meta: create a whatsapp-official instance',
       `     (phoneNumberId 106540352242922, accessToken ${graphToken}, appSecret s3cret, webhookVerifyToken v),`,
       '     then have the fake push a signed webhook (escaped JSON, X-Hub-Signature-256) to the gateway:',
       `       curl -s -X POST ${graph.baseUrl}/sandbox/webhook -H 'content-type: application/json' -d '{"url":` +
