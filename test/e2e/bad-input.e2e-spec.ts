@@ -45,6 +45,7 @@ interface Operation {
   /** JSON property names of the request body schema, when there is a JSON body. */
   bodyFields?: string[];
   queryParams: string[];
+  pathParams: string[];
 }
 
 /**
@@ -151,6 +152,7 @@ describe('bad input never breaks the API (e2e)', () => {
             ? [...Object.keys(schema?.properties ?? {}), 'value']
             : undefined,
           queryParams: (op.parameters ?? []).filter((p) => p.in === 'query').map((p) => p.name),
+          pathParams: (op.parameters ?? []).filter((p) => p.in === 'path').map((p) => p.name),
         };
       }),
     );
@@ -602,6 +604,76 @@ describe('bad input never breaks the API (e2e)', () => {
       expect((await rows(`SELECT text FROM messages WHERE provider_message_id = 'wamid.NUL1'`))[0].text).toBe(
         'x\uFFFDy',
       );
+    });
+  });
+
+  describe('every documented operation, each of its inputs', () => {
+    /** Sends `op` with one input replaced; the answer must be a 4xx problem+json. */
+    const expect4xx = async (op: Operation, path: string, body: string | undefined, what: string) => {
+      let r = admin((t.http() as unknown as Record<string, (p: string) => request.Test>)[op.method](path));
+      if (body !== undefined) r = r.set('content-type', 'application/json').send(body);
+      const res = await r;
+      if (
+        res.status < 400 ||
+        res.status >= 500 ||
+        !/^application\/problem\+json/.test(res.headers['content-type'])
+      ) {
+        throw new Error(
+          `${op.method.toUpperCase()} ${op.path} with ${what}: ${res.status} ${res.text.slice(0, 200)}`,
+        );
+      }
+    };
+
+    it('NUL in any path parameter, query parameter or body field, a lone surrogate in any body field: a 4xx, nothing written', async () => {
+      const before = await counts();
+      let sent = 0;
+      for (const op of operations) {
+        for (const name of op.pathParams) {
+          const path = fill(op.path.replace(`{${name}}`, 'abc%00def'));
+          await expect4xx(op, path, op.bodyFields ? '{}' : undefined, `${name}=abc%00def`);
+          sent += 1;
+        }
+        for (const name of op.queryParams) {
+          await expect4xx(
+            op,
+            `${fill(op.path)}?${name}=a%00b`,
+            op.bodyFields ? '{}' : undefined,
+            `?${name}=a%00b`,
+          );
+          sent += 1;
+        }
+        for (const field of op.bodyFields ?? []) {
+          for (const value of ['"a\\u0000b"', '"a\\ud800b"']) {
+            await expect4xx(op, fill(op.path), `{${JSON.stringify(field)}:${value}}`, `${field}: ${value}`);
+            sent += 1;
+          }
+        }
+      }
+      expect(sent).toBeGreaterThan(100);
+      expect(await counts()).toEqual(before);
+    });
+
+    it('dates outside what PostgreSQL stores, in any date query parameter: a 4xx', async () => {
+      const dated = [
+        ...operations
+          .filter((o) => o.method === 'get')
+          .flatMap((o) =>
+            o.queryParams.filter((q) => /since|until|date/i.test(q)).map((q) => ({ op: o, name: q })),
+          ),
+        { op: { method: 'get', path: '/api/instances/{id}/events' } as Operation, name: 'since' },
+        { op: { method: 'get', path: '/api/instances/{id}/activity' } as Operation, name: 'startDate' },
+        { op: { method: 'get', path: '/api/instances/{id}/activity' } as Operation, name: 'endDate' },
+      ];
+      for (const { op, name } of dated) {
+        for (const value of ['-271821-04-20T00:00:00.000Z', '+275760-09-13T00:00:00.000Z', 'x']) {
+          await expect4xx(
+            op,
+            `${fill(op.path)}?${name}=${encodeURIComponent(value)}`,
+            undefined,
+            `${name}=${value}`,
+          );
+        }
+      }
     });
   });
 

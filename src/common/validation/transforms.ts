@@ -1,6 +1,6 @@
 import { applyDecorators } from '@nestjs/common';
-import { Transform } from 'class-transformer';
-import { IsInt, Max, Min } from 'class-validator';
+import { Transform, Type } from 'class-transformer';
+import { IsDate, IsInt, Max, MaxDate, Min, MinDate } from 'class-validator';
 
 /** class-transformer helper: `a,b,c` query strings → `['a','b','c']`. */
 export const csv = ({ value }: { value: unknown }) =>
@@ -26,5 +26,22 @@ export function QueryInt(min: number, max: number): PropertyDecorator {
     IsInt(),
     Min(min),
     Max(max),
+  );
+}
+
+const EARLIEST = new Date('0001-01-01T00:00:00.000Z');
+const LATEST = new Date('9999-12-31T23:59:59.999Z');
+
+/**
+ * A date (ISO 8601) in a query or body, between 0001-01-01 and 9999-12-31 UTC. JavaScript
+ * accepts dates PostgreSQL's timestamptz cannot hold (`-271821-04-20`), which would otherwise
+ * reach SQL and fail there (`timestamp out of range`) instead of being a 400 naming the field.
+ */
+export function StorableDate(): PropertyDecorator {
+  return applyDecorators(
+    Type(() => Date),
+    IsDate(),
+    MinDate(EARLIEST, { message: ({ property }) => `${property} must not be before 0001-01-01` }),
+    MaxDate(LATEST, { message: ({ property }) => `${property} must not be after 9999-12-31` }),
   );
 }
