@@ -6,14 +6,14 @@ import { FakeTelegramApi } from '../fakes/fake-telegram-api';
 import { freePort } from '../utils/free-port';
 import { createTenant, startTestApp, TestApp, TestTenant } from '../utils/test-app';
 
-const BOT = '110201543:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw';
-const PHONE = '106540352242922';
+const BOT = '790000001:AAFuzzBadInputSpecToken0123456789ab';
+const PHONE = '199900000000001';
 const WA_TOKEN = 'EAAGm0PX4ZCpsBAKtokenA';
 const WA_SECRET = 'a1b2c3d4e5f60718293a4b5c6d7e8f90';
-const PAGE = '112233445566778';
+const PAGE = '199900000000002';
 const PAGE_TOKEN = 'EAAPageToken0001';
 const PAGE_SECRET = 'f0e1d2c3b4a5968778695a4b3c2d1e0f';
-const IG = '17841452691600098';
+const IG = '17841499900000003';
 const IG_TOKEN = 'IGAAUserToken01';
 const IG_SECRET = 'instagram-app-secret-0001';
 const UNKNOWN_ID = '00000000-0000-4000-8000-000000000000';

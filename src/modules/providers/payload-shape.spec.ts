@@ -121,7 +121,7 @@ describe('provider payload shapes', () => {
         { id: 'P', messaging: [{ sender: { id: 'U' }, message: { mid: 'm', attachments: {} } }] },
         '/message/attachments',
       ],
-      [{ id: 'P', messaging: [7] }, '/messaging/0 must be object'],
+      [{ id: 'P', messaging: [7] }, 'malformed_payload:/ must be object'],
     ])('%j → one malformed_payload skip', (entry, where) => {
       const items = normalizeMessengerEntry(entry as never);
       expect(items).toHaveLength(1);

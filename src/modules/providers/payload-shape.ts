@@ -6,8 +6,9 @@ import type { InboundResult } from './normalized';
  * Shape checks of provider payloads before they are normalized (JSON Schema, ajv). A provider
  * may send what its docs don't promise (`statuses: 12345`, `messages: "garbage"`, a date of 1e20);
  * a signed payload is still ours to archive, so a part that fails its schema becomes one item
- * skipped as `malformed_payload:<JSON pointer> <why>` (inbound_events.skip_reason) instead of
- * reaching code that iterates it, and the provider gets its 2xx and stops retrying.
+ * skipped as `malformed_payload:<JSON pointer> <why>` (inbound_events.skip_reason; the pointer
+ * is into that item's archived payload) instead of reaching code that iterates it, and the
+ * provider gets its 2xx and stops retrying.
  *
  * Schemas name only the fields the normalizers read; everything else passes as received.
  * Ids are bounded so that they fit PostgreSQL's btree indexes (`provider_event_id`,
