@@ -1,4 +1,4 @@
-import { DynamicModule, INestApplication, Module, Type, ValidationPipe } from '@nestjs/common';
+import { DynamicModule, INestApplication, Module, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
@@ -9,11 +9,13 @@ import { FrameworkLogger } from './common/logging/framework-logger';
 import { GatewayMetrics } from './common/metrics/gateway-metrics';
 import { httpMetricsMiddleware } from './common/metrics/http-metrics.middleware';
 import { ProblemDetailsFilter } from './common/errors/problem-details.filter';
-import { validationExceptionFactory } from './common/errors/validation-exception.factory';
+import { jsonDepthLimit } from './common/validation/json-depth';
+import { inputPipes } from './common/validation/request-input.pipe';
 
 /**
  * Builds the HTTP application exactly as production runs it (main.ts) and as the e2e tests
- * boot it: global validation, problem+json errors, Swagger at /api/docs, graceful shutdown.
+ * boot it: JSON size and depth limits, global validation (inputPipes), problem+json errors,
+ * Swagger at /api/docs, graceful shutdown.
  * `extraModules` is for the bench's baseline routes only.
  */
 export async function createApp(
@@ -35,14 +37,8 @@ export async function createApp(
   app.disable('x-powered-by');
   app.use(httpMetricsMiddleware(app.get(GatewayMetrics)));
   app.useBodyParser('json', { limit: '1mb' });
-  app.useGlobalPipes(
-    new ValidationPipe({
-      whitelist: true,
-      forbidNonWhitelisted: true,
-      transform: true,
-      exceptionFactory: validationExceptionFactory,
-    }),
-  );
+  app.use(jsonDepthLimit());
+  app.useGlobalPipes(...inputPipes());
   app.useGlobalFilters(new ProblemDetailsFilter());
   app.enableShutdownHooks();
   if (app.get(AppConfig).swaggerEnabled) setupSwagger(app);

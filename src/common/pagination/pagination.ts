@@ -1,23 +1,24 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsInt, IsOptional, Max, Min } from 'class-validator';
+import { IsOptional } from 'class-validator';
 import type { ObjectLiteral, SelectQueryBuilder } from 'typeorm';
+import { QueryInt } from '../validation/transforms';
 
-/** `?limit=&skip=` (the seeds' pagination). limit 1–500. */
+/**
+ * Largest `skip` accepted: the largest integer a JSON number carries exactly, far inside
+ * PostgreSQL's bigint OFFSET, so a huge skip is a 400 naming `skip` instead of a database error.
+ */
+export const MAX_SKIP = Number.MAX_SAFE_INTEGER;
+
+/** `?limit=&skip=` (the seeds' pagination) for every list route. limit 1–500, skip 0–MAX_SKIP. */
 export class PageQuery {
   @ApiPropertyOptional({ minimum: 1, maximum: 500, default: 100 })
   @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(500)
+  @QueryInt(1, 500)
   limit?: number;
 
-  @ApiPropertyOptional({ minimum: 0, default: 0 })
+  @ApiPropertyOptional({ minimum: 0, maximum: MAX_SKIP, default: 0 })
   @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(0)
+  @QueryInt(0, MAX_SKIP)
   skip?: number;
 }
 

@@ -1,15 +1,6 @@
 import { ApiProperty, ApiPropertyOptional, PartialType } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import {
-  IsBoolean,
-  IsDate,
-  IsEmail,
-  IsIn,
-  IsOptional,
-  IsString,
-  MaxLength,
-  MinLength,
-} from 'class-validator';
+import { IsBoolean, IsEmail, IsIn, IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
+import { StorableDate } from '../../common/validation/transforms';
 
 export class LoginDto {
   /** @example user@example.com */
@@ -22,7 +13,7 @@ export class CreateApiKeyDto {
   /** A label to recognise the key by. @example crm-production */
   @IsString() @MinLength(1) @MaxLength(100) name: string;
   /** Optional expiry (ISO 8601). */
-  @IsOptional() @Type(() => Date) @IsDate() expiresAt?: Date;
+  @IsOptional() @StorableDate() expiresAt?: Date;
 }
 
 export class CreateUserDto {

@@ -4,9 +4,10 @@ import { ConversationsService } from '../messages/conversations.service';
 import type { FacebookMessengerAdapter } from '../providers/facebook-messenger/facebook-messenger.adapter';
 import {
   MsEntry,
-  MsWebhook,
+  MsInboundItem,
   normalizeMessengerEntry,
 } from '../providers/facebook-messenger/facebook-messenger.normalizer';
+import { array, isObject, malformedItem, object, shapeCheck } from '../providers/payload-shape';
 import { isUUID } from 'class-validator';
 
 export interface PageWebhookOutcome {
@@ -61,7 +62,12 @@ export abstract class PageWebhookService {
 
   /**
    * @param raw the body exactly as received.
-   * @throws UnauthorizedError (401) when no addressed instance's app secret made the signature.
+   * A verified body whose parts don't fit the platform's shapes (`messaging: "garbage"`, an event
+   * that is a number, no `entry[]` at all on the instance URL) is archived and counted as skipped
+   * with a `malformed_payload:` reason: Meta gets its 200 and stops retrying.
+   * @throws UnauthorizedError (401) when no addressed instance's app secret made the signature
+   *   (on the shared URL, also for a body that names no instance to check it with);
+   *   ValidationError (400) for a body that is not JSON.
    */
   async receive(
     raw: Buffer | undefined,
@@ -74,23 +80,24 @@ export abstract class PageWebhookService {
         throw new UnauthorizedError('X-Hub-Signature-256 is missing or wrong');
       }
     }
-    let body: MsWebhook;
+    let body: unknown;
     try {
-      body = JSON.parse(raw.toString('utf8')) as MsWebhook;
+      body = JSON.parse(raw.toString('utf8'));
     } catch {
       if (instanceId) throw new ValidationError('Body is not JSON');
       throw new UnauthorizedError('X-Hub-Signature-256 is missing or wrong');
     }
-    if (!body || typeof body !== 'object' || !Array.isArray(body.entry)) {
-      if (instanceId) throw new ValidationError(`Not a ${this.label} webhook: entry[] is required`);
-      throw new UnauthorizedError('X-Hub-Signature-256 is missing or wrong');
-    }
+    const bad = checkWebhook(body);
+    if (bad && !instanceId) throw new UnauthorizedError('X-Hub-Signature-256 is missing or wrong');
+    const entries = bad ? [] : (body as { entry: unknown[] }).entry;
     const routed = instanceId
-      ? body.entry.map((entry) => ({ instanceId, entry }))
-      : await this.route(body.entry, raw, signature);
+      ? bad
+        ? [{ instanceId, items: [malformedItem(body, bad)] }]
+        : entries.map((entry) => ({ instanceId, items: normalizeMessengerEntry(entry as MsEntry) }))
+      : await this.route(entries, raw, signature);
     const outcome: PageWebhookOutcome = { ok: true, stored: 0, duplicates: 0, skipped: 0 };
-    for (const { instanceId: id, entry } of routed) {
-      for (const item of normalizeMessengerEntry(entry)) {
+    for (const { instanceId: id, items } of routed) {
+      for (const item of items) {
         const r = await this.conversations.ingest(
           { id, provider: this.provider },
           item.providerEventId,
@@ -112,16 +119,21 @@ export abstract class PageWebhookService {
     return outcome;
   }
 
+  /** Shared URL: each entry → its instance by `entry.id`; only instances the signature verifies for. */
   private async route(
-    entries: MsEntry[],
+    entries: unknown[],
     raw: Buffer,
     signature: string | undefined,
-  ): Promise<{ instanceId: string; entry: MsEntry }[]> {
-    const wanted: { instanceId: string; entry: MsEntry }[] = [];
+  ): Promise<{ instanceId: string; items: MsInboundItem[] }[]> {
+    const wanted: { instanceId: string; items: MsInboundItem[] }[] = [];
     for (const entry of entries) {
-      const id = entry.id === undefined ? null : await this.adapter.instanceForAccount(String(entry.id));
-      if (id) wanted.push({ instanceId: id, entry });
-      else this.logger.warn({ accountId: entry.id }, 'webhook entry for no instance');
+      const accountId = isObject(entry) ? entry.id : undefined;
+      const id =
+        typeof accountId === 'string' || typeof accountId === 'number'
+          ? await this.adapter.instanceForAccount(String(accountId))
+          : null;
+      if (id) wanted.push({ instanceId: id, items: normalizeMessengerEntry(entry as MsEntry) });
+      else this.logger.warn({ accountId }, 'webhook entry for no instance');
     }
     const verified = new Map<string, boolean>();
     for (const id of new Set(wanted.map((w) => w.instanceId))) {
@@ -133,3 +145,6 @@ export abstract class PageWebhookService {
     return wanted.filter((w) => verified.get(w.instanceId));
   }
 }
+
+/** The envelope every Messenger / Instagram webhook has: an object with `entry[]`. */
+const checkWebhook = shapeCheck(object({ entry: array({}) }, ['entry']));

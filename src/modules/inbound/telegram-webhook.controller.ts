@@ -1,9 +1,10 @@
-import { Body, Controller, Headers, HttpCode, Param, Post } from '@nestjs/common';
+import { Body, Controller, Headers, HttpCode, Logger, Param, Post } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { Public } from '../../common/auth/decorators';
-import { NotFoundError, UnauthorizedError, ValidationError } from '../../common/errors/app-error';
+import { NotFoundError, UnauthorizedError } from '../../common/errors/app-error';
 import { ConversationsService } from '../messages/conversations.service';
 import { TelegramAdapter } from '../providers/telegram/telegram.adapter';
+import { malformedItem } from '../providers/payload-shape';
 import { TELEGRAM } from '../providers/telegram/telegram.client';
 import { normalizeTelegramUpdate } from '../providers/telegram/telegram.normalizer';
 import type { TgUpdate } from '../providers/telegram/telegram.normalizer';
@@ -13,12 +14,15 @@ import { isUUID } from 'class-validator';
  * Telegram's webhook (PROVIDERS.md §1.3): `X-Telegram-Bot-Api-Secret-Token` must equal the
  * secret we gave setWebhook (constant-time) or the update is refused with 401 and nothing is
  * stored. Telegram gets its 200 only after the update is durable in PostgreSQL; a redelivered
- * update_id is acknowledged and ignored.
+ * update_id is acknowledged and ignored; an update that does not fit the Bot API's shapes is
+ * archived and skipped as `malformed_payload:` (200, logged).
  */
 @ApiExcludeController()
 @Public()
 @Controller('webhooks/telegram')
 export class TelegramWebhookController {
+  private readonly logger = new Logger(TelegramWebhookController.name);
+
   constructor(
     private readonly telegram: TelegramAdapter,
     private readonly conversations: ConversationsService,
@@ -35,18 +39,26 @@ export class TelegramWebhookController {
     if (!isUUID(instanceId) || !(await this.telegram.verifyWebhookSecret(instanceId, secretToken))) {
       throw new UnauthorizedError('X-Telegram-Bot-Api-Secret-Token is missing or wrong');
     }
-    if (!update || typeof update !== 'object' || !Number.isSafeInteger(update.update_id)) {
-      throw new ValidationError('Not a Telegram Update: update_id (integer) is required', [
-        { field: 'update_id', message: 'required integer' },
-      ]);
-    }
+    // an update that is not one (no integer update_id, `message: 5`) is archived as received
+    // under a content id and skipped, so Telegram gets its 200 and stops redelivering it
+    const result = normalizeTelegramUpdate(update);
+    const malformed = result.kind === 'skip' && result.reason.startsWith('malformed_payload');
+    const item = malformed
+      ? malformedItem(update, result.reason)
+      : { providerEventId: String(update.update_id), payload: update, result };
     const outcome = await this.conversations.ingest(
       { id: instanceId, provider: TELEGRAM },
-      String(update.update_id),
-      update,
-      normalizeTelegramUpdate(update),
+      item.providerEventId,
+      item.payload,
+      item.result,
     );
     if (outcome.notFound) throw new NotFoundError('Telegram instance', instanceId);
+    if (outcome.skipReason) {
+      this.logger.log(
+        { instanceId, providerEventId: item.providerEventId, reason: outcome.skipReason },
+        'webhook item skipped',
+      );
+    }
     return { ok: true, ...outcome };
   }
 }

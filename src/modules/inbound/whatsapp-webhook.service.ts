@@ -2,10 +2,13 @@ import { Injectable, Logger } from '@nestjs/common';
 import { ForbiddenError, UnauthorizedError, ValidationError } from '../../common/errors/app-error';
 import { ConversationsService } from '../messages/conversations.service';
 import { WhatsappOfficialAdapter } from '../providers/whatsapp-official/whatsapp-official.adapter';
+import { array, isObject, malformedItem, object, shapeCheck } from '../providers/payload-shape';
 import {
   normalizeWhatsAppChange,
+  normalizeWhatsAppEntry,
+  phoneNumberIdOf,
   WaChange,
-  WaWebhook,
+  WaInboundItem,
   WHATSAPP_OFFICIAL,
 } from '../providers/whatsapp-official/whatsapp-official.normalizer';
 import { isUUID } from 'class-validator';
@@ -55,8 +58,12 @@ export class WhatsappWebhookService {
 
   /**
    * @param raw the request body exactly as received (never re-serialized JSON).
-   * @throws UnauthorizedError (401) when no addressed instance's app secret made the signature;
-   *   ValidationError (400) for a body that is not a webhook object.
+   * A verified body whose parts don't fit the Cloud API's shapes (`statuses: 12345`, an entry
+   * that is a string, no `entry[]` at all on the instance URL) is archived and counted as
+   * skipped with a `malformed_payload:` reason: Meta gets its 200 and stops retrying.
+   * @throws UnauthorizedError (401) when no addressed instance's app secret made the signature
+   *   (on the shared URL, also for a body that names no instance to check it with);
+   *   ValidationError (400) for a body that is not JSON.
    */
   async receive(
     raw: Buffer | undefined,
@@ -69,23 +76,24 @@ export class WhatsappWebhookService {
         throw new UnauthorizedError('X-Hub-Signature-256 is missing or wrong');
       }
     }
-    let body: WaWebhook;
+    let body: unknown;
     try {
-      body = JSON.parse(raw.toString('utf8')) as WaWebhook;
+      body = JSON.parse(raw.toString('utf8'));
     } catch {
       if (instanceId) throw new ValidationError('Body is not JSON');
       throw new UnauthorizedError('X-Hub-Signature-256 is missing or wrong');
     }
-    if (!body || typeof body !== 'object' || !Array.isArray(body.entry)) {
-      if (instanceId) throw new ValidationError('Not a WhatsApp webhook: entry[] is required');
-      throw new UnauthorizedError('X-Hub-Signature-256 is missing or wrong');
-    }
-    const routed = instanceId
-      ? body.entry.flatMap((e) => (e.changes ?? []).map((change) => ({ instanceId, change })))
-      : await this.route(body, raw, signature);
+    const bad = checkWebhook(body);
+    if (bad && !instanceId) throw new UnauthorizedError('X-Hub-Signature-256 is missing or wrong');
+    const entries = bad ? [] : (body as { entry: unknown[] }).entry;
+    const routed: Routed[] = instanceId
+      ? bad
+        ? [{ instanceId, items: [malformedItem(body, bad)] }]
+        : entries.map((entry) => ({ instanceId, items: normalizeWhatsAppEntry(entry) }))
+      : await this.route(entries, raw, signature);
     const outcome: WhatsappWebhookOutcome = { ok: true, stored: 0, duplicates: 0, skipped: 0 };
-    for (const { instanceId: id, change } of routed) {
-      for (const item of normalizeWhatsAppChange(change)) {
+    for (const { instanceId: id, items } of routed) {
+      for (const item of items) {
         const r = await this.conversations.ingest(
           { id, provider: WHATSAPP_OFFICIAL },
           item.providerEventId,
@@ -107,30 +115,41 @@ export class WhatsappWebhookService {
     return outcome;
   }
 
-  /** Shared URL: each change → its instance(s); only instances the signature verifies for. */
-  private async route(
-    body: WaWebhook,
-    raw: Buffer,
-    signature: string | undefined,
-  ): Promise<{ instanceId: string; change: WaChange }[]> {
-    const wanted: { instanceId: string; change: WaChange }[] = [];
-    for (const entry of body.entry ?? []) {
-      for (const change of entry.changes ?? []) {
-        const phoneNumberId = change.value?.metadata?.phone_number_id;
-        const ids = phoneNumberId
-          ? [await this.adapter.instanceForPhoneNumberId(String(phoneNumberId))].filter(
-              (x): x is string => !!x,
-            )
-          : entry.id
-            ? await this.adapter.instancesForWaba(String(entry.id))
-            : [];
+  /**
+   * Shared URL: each change → its instance(s) by phone_number_id, else by the entry's WABA id
+   * (also for an entry too malformed to have changes); only instances the signature verifies for.
+   */
+  private async route(entries: unknown[], raw: Buffer, signature: string | undefined): Promise<Routed[]> {
+    const wanted: Routed[] = [];
+    const byWaba = async (entry: unknown): Promise<string[]> => {
+      const wabaId = isObject(entry) ? entry.id : undefined;
+      return typeof wabaId === 'string' || typeof wabaId === 'number'
+        ? this.adapter.instancesForWaba(String(wabaId))
+        : [];
+    };
+    for (const entry of entries) {
+      const changes = isObject(entry) && Array.isArray(entry.changes) ? entry.changes : null;
+      const parts: { ids: string[]; items: WaInboundItem[]; field?: unknown; phoneNumberId?: string }[] = [];
+      if (!changes) {
+        parts.push({ ids: await byWaba(entry), items: normalizeWhatsAppEntry(entry) });
+      } else {
+        for (const change of changes) {
+          const phoneNumberId = phoneNumberIdOf(change);
+          const ids = phoneNumberId
+            ? [await this.adapter.instanceForPhoneNumberId(phoneNumberId)].filter((x): x is string => !!x)
+            : await byWaba(entry);
+          const field = isObject(change) ? change.field : undefined;
+          parts.push({ ids, items: normalizeWhatsAppChange(change as WaChange), field, phoneNumberId });
+        }
+      }
+      for (const { ids, items, field, phoneNumberId } of parts) {
         if (ids.length === 0) {
           this.logger.warn(
-            { phoneNumberId, wabaId: entry.id, field: change.field },
+            { phoneNumberId, wabaId: isObject(entry) ? entry.id : undefined, field },
             'webhook change for no instance',
           );
         }
-        for (const id of ids) wanted.push({ instanceId: id, change });
+        for (const id of ids) wanted.push({ instanceId: id, items });
       }
     }
     const verified = new Map<string, boolean>();
@@ -147,3 +166,12 @@ export class WhatsappWebhookService {
     return wanted.filter((w) => verified.get(w.instanceId));
   }
 }
+
+/** Items of a webhook body for one instance. */
+interface Routed {
+  instanceId: string;
+  items: WaInboundItem[];
+}
+
+/** The envelope every WhatsApp webhook has: an object with `entry[]`. */
+const checkWebhook = shapeCheck(object({ entry: array({}) }, ['entry']));

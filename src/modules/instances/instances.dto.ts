@@ -2,7 +2,6 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import {
   IsBoolean,
-  IsDate,
   IsInt,
   IsObject,
   IsOptional,
@@ -15,7 +14,7 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { PageQuery } from '../../common/pagination/pagination';
-import { csv } from '../../common/validation/transforms';
+import { csv, StorableDate } from '../../common/validation/transforms';
 
 const URL_OPTS = { require_tld: false, protocols: ['http', 'https'], require_protocol: true };
 
@@ -111,6 +110,6 @@ export class ActivityQuery extends PageQuery {
   @Transform(csv)
   @IsString({ each: true })
   actions?: string[];
-  @IsOptional() @Type(() => Date) @IsDate() startDate?: Date;
-  @IsOptional() @Type(() => Date) @IsDate() endDate?: Date;
+  @IsOptional() @StorableDate() startDate?: Date;
+  @IsOptional() @StorableDate() endDate?: Date;
 }

@@ -5,6 +5,7 @@ import { GatewayMetrics } from '../../common/metrics/gateway-metrics';
 import { InstanceEntity } from '../instances/instance.entity';
 import type { DeliveryStatus, InboundMessage, InboundResult, InboundStatus } from '../providers/normalized';
 import { AppConfig } from '../../config/app-config';
+import { toStorableString, toStorableText } from '../../common/validation/text';
 import { UsageService } from '../usage/usage.service';
 import { EventsService, PendingDelivery } from '../webhooks/events.service';
 import { envelopeBytes, MESSAGE_REF_BYTES, payloadTooLarge } from '../webhooks/payload-size';
@@ -67,6 +68,8 @@ export class ConversationsService {
   /**
    * @param instance the instance the provider event was verified for; when it no longer exists
    *   the outcome says `notFound` and nothing is stored.
+   * Provider text PostgreSQL cannot hold (NUL, unpaired surrogates: a Telegram text of `"a\u0000b"`)
+   * is stored with U+FFFD in its place, in the archive and in the rows alike (toStorableText).
    */
   async ingest(
     instance: InstanceRef,
@@ -74,6 +77,9 @@ export class ConversationsService {
     payload: object,
     result: InboundResult,
   ): Promise<IngestOutcome> {
+    providerEventId = toStorableString(providerEventId);
+    payload = toStorableText(payload);
+    result = toStorableText(result);
     if (result.kind === 'status') return this.ingestStatus(instance, providerEventId, payload, result.status);
     if (result.kind === 'message' && !result.message.editedAt && !result.message.fromMe) {
       const { outcome, delivery } = await this.ingestNew(instance, providerEventId, payload, result.message);

@@ -5,7 +5,6 @@ import {
   ArrayMinSize,
   IsArray,
   IsBoolean,
-  IsDate,
   IsIn,
   IsLatitude,
   IsLongitude,
@@ -22,6 +21,7 @@ import {
 import { PageQuery } from '../../common/pagination/pagination';
 import { MEDIA_TYPES, OUTBOUND_TYPES } from '../providers/normalized';
 import type { OutboundType } from '../providers/normalized';
+import { StorableDate } from '../../common/validation/transforms';
 
 export class MediaRefDto {
   /** http(s) URL the provider downloads. */
@@ -154,8 +154,7 @@ export class RawProviderRequestDto {
 export class HistoryQuery extends PageQuery {
   @ApiPropertyOptional({ description: 'ISO 8601' })
   @IsOptional()
-  @Type(() => Date)
-  @IsDate()
+  @StorableDate()
   startDate?: Date;
-  @ApiPropertyOptional({ description: 'ISO 8601' }) @IsOptional() @Type(() => Date) @IsDate() endDate?: Date;
+  @ApiPropertyOptional({ description: 'ISO 8601' }) @IsOptional() @StorableDate() endDate?: Date;
 }

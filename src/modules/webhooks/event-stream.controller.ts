@@ -1,7 +1,15 @@
 import { Controller, MessageEvent, Query, Req, Sse, UseGuards } from '@nestjs/common';
-import { ApiNotFoundResponse, ApiOperation, ApiProduces, PickType, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBadRequestResponse,
+  ApiNotFoundResponse,
+  ApiOperation,
+  ApiProduces,
+  PickType,
+  ApiTags,
+} from '@nestjs/swagger';
 import { map, Observable } from 'rxjs';
 import { ApiAuth } from '../../common/auth/decorators';
+import { ValidQueryGuard } from '../../common/validation/valid-query.guard';
 import { InstanceOwnerGuard } from '../instances/instance-owner.guard';
 import type { RequestWithInstance } from '../instances/instance-owner.guard';
 import { EventStreamService } from './event-stream.service';
@@ -25,7 +33,8 @@ export class EventStreamController {
   })
   @ApiProduces('text/event-stream')
   @ApiNotFoundResponse({ description: 'No such instance of the caller' })
-  @UseGuards(InstanceOwnerGuard)
+  @ApiBadRequestResponse({ description: 'Invalid query (unknown or repeated parameter, unknown type)' })
+  @UseGuards(InstanceOwnerGuard, ValidQueryGuard(StreamQuery))
   open(@Req() req: RequestWithInstance, @Query() q: StreamQuery): Observable<MessageEvent> {
     const instance = req.instance!;
     return this.stream

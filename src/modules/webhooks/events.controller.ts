@@ -1,11 +1,11 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
 import { ApiNotFoundResponse, ApiOperation, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { InjectRepository } from '@nestjs/typeorm';
-import { Transform, Type } from 'class-transformer';
-import { IsDate, IsIn, IsInt, IsOptional, Max, Min } from 'class-validator';
+import { Transform } from 'class-transformer';
+import { IsIn, IsOptional } from 'class-validator';
 import { Repository } from 'typeorm';
 import { ApiAuth, CurrentUser } from '../../common/auth/decorators';
-import { csv } from '../../common/validation/transforms';
+import { csv, QueryInt, StorableDate } from '../../common/validation/transforms';
 import type { Principal } from '../../common/auth/principal';
 import { findOwnedInstance } from '../instances/instance-access';
 import { InstanceEntity } from '../instances/instance.entity';
@@ -14,13 +14,10 @@ import { EventsService } from './events.service';
 
 export class EventsQuery {
   /** ISO 8601; events recorded after this time. */
-  @IsOptional() @Type(() => Date) @IsDate() since?: Date;
+  @IsOptional() @StorableDate() since?: Date;
   @ApiPropertyOptional({ minimum: 1, maximum: 500, default: 20 })
   @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(500)
+  @QueryInt(1, 500)
   limit?: number;
   /** Comma-separated event types, e.g. `message_sent,message_received`. */
   @ApiPropertyOptional({ type: String, example: 'message_sent,message_received' })

@@ -1,11 +1,11 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsDate, IsIn, IsInt, IsOptional, Max, Min } from 'class-validator';
+import { IsIn, IsInt, IsOptional, Max, Min } from 'class-validator';
 import { PageQuery } from '../../common/pagination/pagination';
 import type { Pagination } from '../../common/pagination/pagination';
 import type { EventEnvelope } from './event-types';
 import { EVENT_TYPES } from './event-types';
 import type { DeliveryStatus } from './webhook-delivery.entity';
+import { StorableDate } from '../../common/validation/transforms';
 
 export const DELIVERY_STATUSES = ['pending', 'failed', 'succeeded', 'dead'] as const;
 
@@ -21,17 +21,17 @@ export class DeliveriesQuery extends PageQuery {
   @IsIn(EVENT_TYPES)
   event?: string;
   /** ISO 8601; deliveries created at or after. */
-  @IsOptional() @Type(() => Date) @IsDate() since?: Date;
+  @IsOptional() @StorableDate() since?: Date;
   /** ISO 8601; deliveries created at or before. */
-  @IsOptional() @Type(() => Date) @IsDate() until?: Date;
+  @IsOptional() @StorableDate() until?: Date;
 }
 
 /** `POST /api/instances/:id/webhook-deliveries/replay`. */
 export class ReplayDto {
   /** ISO 8601; events recorded at or after. @example 2026-11-21T10:00:00.000Z */
-  @Type(() => Date) @IsDate() since: Date;
+  @StorableDate() since: Date;
   /** ISO 8601; events recorded at or before (default: now). */
-  @IsOptional() @Type(() => Date) @IsDate() until?: Date;
+  @IsOptional() @StorableDate() until?: Date;
   /** Only events whose latest delivery has this status (events never delivered are then left out). */
   @ApiPropertyOptional({ enum: DELIVERY_STATUSES })
   @IsOptional()

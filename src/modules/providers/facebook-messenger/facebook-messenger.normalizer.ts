@@ -1,5 +1,18 @@
 import { createHash } from 'node:crypto';
 import type { InboundMedia, InboundMessage, InboundResult } from '../normalized';
+import {
+  array,
+  bool,
+  epochMs,
+  id,
+  int,
+  malformedItem,
+  num,
+  object,
+  shapeCheck,
+  str as text,
+  token,
+} from '../payload-shape';
 
 export const FACEBOOK_MESSENGER = 'facebook-messenger';
 
@@ -51,6 +64,54 @@ export interface MsEvent {
   postback?: { mid?: string; title?: string; payload?: string };
 }
 
+/* The fields normalizeMessengerEntry reads, with the types it reads them as (payload-shape.ts). */
+const checkEntry = shapeCheck(
+  object({
+    id,
+    time: num,
+    messaging: array({}),
+    standby: array({}),
+    changes: array(object({ field: token })),
+  }),
+);
+const checkEvent = shapeCheck(
+  object({
+    sender: object({ id }),
+    recipient: object({ id }),
+    timestamp: epochMs,
+    message: object({
+      mid: id,
+      text: text,
+      is_echo: bool,
+      is_deleted: bool,
+      is_unsupported: bool,
+      quick_reply: object({ payload: text }),
+      reply_to: object({ mid: id, story: object({ url: text, id }) }),
+      sticker_id: int,
+      attachments: array(
+        object({
+          type: token,
+          title: text,
+          url: text,
+          payload: {
+            type: ['object', 'string', 'null'],
+            properties: {
+              url: text,
+              sticker_id: int,
+              coordinates: object({ lat: num, long: num }),
+            },
+          },
+        }),
+      ),
+    }),
+    message_edit: object({ mid: id, text: text }),
+    delivery: object({ mids: array(id), watermark: epochMs }),
+    read: object({ watermark: epochMs, mid: id }),
+    reaction: object({ mid: id, action: token, reaction: token, emoji: token }),
+    postback: object({ mid: id, title: text, payload: text }),
+  }),
+);
+
 /** One inbound item: a message, an echo, a status, or an event we do not model. */
 export interface MsInboundItem {
   providerEventId: string;
@@ -74,12 +135,17 @@ const MEDIA_TYPES: Record<string, string> = {
  * Every `messaging[]` / `standby[]` event of one entry. Messages, echoes (stored as ours),
  * edits, reactions and postbacks become messages; `delivery` → `delivered` and `read` /
  * `messaging_seen` → `read` statuses up to the watermark of the chat with `sender.id`; anything
- * else (optins, referrals, handover, account linking, ...) is skipped naming the event.
+ * else (optins, referrals, handover, account linking, ...) is skipped naming the event. An entry
+ * or event that does not fit the platform's shapes is one `malformed_payload` skip, archived as
+ * received.
  */
 export function normalizeMessengerEntry(entry: MsEntry): MsInboundItem[] {
+  const bad = checkEntry(entry);
+  if (bad) return [malformedItem(entry, bad)];
   const items: MsInboundItem[] = [];
   for (const ev of [...(entry.messaging ?? []), ...(entry.standby ?? [])]) {
-    items.push(normalizeEvent(ev));
+    const badEvent = checkEvent(ev);
+    items.push(badEvent ? malformedItem(ev, badEvent) : normalizeEvent(ev));
   }
   for (const change of entry.changes ?? []) {
     items.push({

@@ -1,4 +1,17 @@
 import type { InboundMessage, InboundParty, MessageOrSkip } from '../normalized';
+import {
+  array,
+  bool,
+  epochSeconds,
+  int,
+  num,
+  object,
+  Schema,
+  shapeCheck,
+  str,
+  strId,
+  token,
+} from '../payload-shape';
 
 /* Telegram Bot API wire shapes we read (PROVIDERS.md §1.3; grammyjs/types message.ts). */
 type TgUser = { id: number; is_bot?: boolean; first_name?: string; last_name?: string; username?: string };
@@ -64,6 +77,73 @@ const MESSAGE_KINDS = [
   'business_message',
   'edited_business_message',
 ] as const;
+
+/* The fields normalizeTelegramUpdate reads, with the types it reads them as (payload-shape.ts). */
+const tgUser = object({ id: int, is_bot: bool, first_name: str, last_name: str, username: str }, ['id']);
+const tgChat = object({ id: int, type: token, title: str, first_name: str, last_name: str, username: str }, [
+  'id',
+  'type',
+]);
+const tgFileProperties: Record<string, Schema> = {
+  file_id: strId,
+  file_unique_id: str,
+  file_size: int,
+  mime_type: str,
+  file_name: str,
+  width: int,
+  height: int,
+  duration: int,
+};
+const tgFile = object(tgFileProperties, ['file_id']);
+const tgLocation = object({ latitude: num, longitude: num }, ['latitude', 'longitude']);
+const tgMessage = object(
+  {
+    message_id: int,
+    from: tgUser,
+    sender_chat: tgChat,
+    chat: tgChat,
+    date: epochSeconds,
+    edit_date: epochSeconds,
+    text: str,
+    caption: str,
+    photo: array(tgFile),
+    video: tgFile,
+    animation: tgFile,
+    video_note: tgFile,
+    audio: object({ ...tgFileProperties, title: str, performer: str }, ['file_id']),
+    voice: tgFile,
+    document: tgFile,
+    sticker: object({ ...tgFileProperties, emoji: str, is_animated: bool, is_video: bool }, ['file_id']),
+    location: tgLocation,
+    venue: object({ location: tgLocation, title: str, address: str }, ['location']),
+    contact: object({ phone_number: str, first_name: str, last_name: str, user_id: int, vcard: str }, [
+      'phone_number',
+      'first_name',
+    ]),
+    reply_to_message: object({ message_id: int, chat: tgChat }, ['message_id']),
+  },
+  ['message_id', 'chat', 'date'],
+);
+const checkUpdate = shapeCheck(
+  object(
+    {
+      update_id: int,
+      ...Object.fromEntries(MESSAGE_KINDS.map((k) => [k, tgMessage])),
+      message_reaction: object(
+        {
+          chat: tgChat,
+          message_id: int,
+          user: tgUser,
+          actor_chat: tgChat,
+          date: epochSeconds,
+          new_reaction: array(object({ type: token, emoji: str, custom_emoji_id: str }, ['type'])),
+        },
+        ['chat', 'message_id', 'date', 'new_reaction'],
+      ),
+    },
+    ['update_id'],
+  ),
+);
 
 /** Message keys that are service notices (member joined, pinned, ...), not something a person wrote. */
 const SERVICE_KEYS = [
@@ -222,9 +302,12 @@ function content(msg: TgMessage): Partial<InboundMessage> | { skip: string } {
 /**
  * One Telegram Update → one normalized inbound message, or a skip with its reason (update kinds
  * we don't handle, service messages). Edits keep the original providerMessageId and set editedAt.
- * @throws Error when the body is not an Update (no numeric update_id).
+ * An update that does not fit the Bot API's shapes (no integer update_id, a message without
+ * chat, `photo: "x"`) is a `malformed_payload` skip naming the first misfit.
  */
 export function normalizeTelegramUpdate(update: TgUpdate): MessageOrSkip {
+  const bad = checkUpdate(update);
+  if (bad) return { kind: 'skip', reason: bad };
   const kind = MESSAGE_KINDS.find((k) => update[k] !== undefined);
   if (!kind) {
     if (update.message_reaction) return normalizeReaction(update.message_reaction as ReactionUpdate);
@@ -232,9 +315,6 @@ export function normalizeTelegramUpdate(update: TgUpdate): MessageOrSkip {
     return { kind: 'skip', reason: `unsupported_update:${other}` };
   }
   const msg = update[kind] as TgMessage;
-  if (!msg || typeof msg !== 'object' || !msg.chat || typeof msg.message_id !== 'number') {
-    return { kind: 'skip', reason: `malformed_update:${kind}` };
-  }
   const mapped = content(msg);
   if ('skip' in mapped) return { kind: 'skip', reason: mapped.skip };
   const edited = kind.startsWith('edited_');

@@ -7,6 +7,21 @@ import type {
   InboundResult,
 } from '../normalized';
 import { DELIVERY_STATUSES } from '../normalized';
+import {
+  anyObject,
+  array,
+  bool,
+  id,
+  isObject,
+  malformedItem,
+  MAX_EPOCH_MS,
+  num,
+  object,
+  Schema,
+  shapeCheck,
+  str,
+  token,
+} from '../payload-shape';
 
 export const WHATSAPP_OFFICIAL = 'whatsapp-official';
 
@@ -104,6 +119,110 @@ interface WaStatus {
   biz_opaque_callback_data?: string;
 }
 
+/* The fields normalizeWhatsAppChange reads, with the types it reads them as (payload-shape.ts). */
+const waError = object({
+  code: { type: ['integer', 'string'] },
+  title: str,
+  message: str,
+  details: str,
+  error_data: object({ details: str }),
+});
+const waMedia = object({
+  id,
+  mime_type: str,
+  sha256: str,
+  caption: str,
+  filename: str,
+  voice: bool,
+  animated: bool,
+  url: str,
+});
+const waMessageProperties: Record<string, Schema> = {
+  from: id,
+  from_user_id: id,
+  group_id: id,
+  id,
+  timestamp: { type: ['string', 'integer'] },
+  type: token,
+  text: object({ body: str }),
+  image: waMedia,
+  video: waMedia,
+  audio: waMedia,
+  document: waMedia,
+  sticker: waMedia,
+  location: object({ latitude: num, longitude: num, name: str, address: str }),
+  contacts: array(
+    object({
+      name: object({ formatted_name: str, first_name: str, last_name: str }),
+      phones: array(object({ phone: str, wa_id: id, type: str })),
+      vcard: str,
+    }),
+  ),
+  reaction: object({ message_id: id, emoji: str }),
+  button: object({ text: str, payload: str }),
+  interactive: object({
+    type: token,
+    button_reply: object({ id: str, title: str }),
+    list_reply: object({ id: str, title: str, description: str }),
+    nfm_reply: object({ name: str, body: str, response_json: str }),
+  }),
+  context: object({ from: id, id, forwarded: bool, frequently_forwarded: bool }),
+  system: object({ type: token, body: str }),
+  edit: object({ original_message_id: id, message: { $ref: '#/$defs/message' } }),
+  unsupported: object({ type: token }),
+  errors: array(waError),
+};
+const waChangeSchema: Schema = {
+  $defs: { message: object(waMessageProperties) },
+  ...object({
+    field: token,
+    value: {
+      type: ['object', 'null'],
+      properties: {
+        metadata: object({ display_phone_number: str, phone_number_id: id }),
+        contacts: array(object({ profile: object({ name: str, username: str }), wa_id: id, user_id: id })),
+        messages: array({ $ref: '#/$defs/message' }),
+        statuses: array(
+          object({
+            id,
+            status: token,
+            timestamp: { type: ['string', 'integer'] },
+            recipient_id: id,
+            errors: array(waError),
+            conversation: anyObject,
+            pricing: anyObject,
+            biz_opaque_callback_data: str,
+          }),
+        ),
+        errors: array(waError),
+        message_echoes: array({
+          allOf: [{ $ref: '#/$defs/message' }, object({ to: id, to_user_id: id })],
+        }),
+      },
+    },
+  }),
+};
+const checkWaChange = shapeCheck(waChangeSchema);
+const checkWaEntry = shapeCheck(object({ id, changes: array({}) }));
+
+/**
+ * Every item of one `entry[]` element: its changes (normalizeWhatsAppChange), or, when the entry
+ * is not an object with a `changes` array, the entry as one `malformed_payload` skip.
+ */
+export function normalizeWhatsAppEntry(entry: unknown): WaInboundItem[] {
+  const bad = checkWaEntry(entry);
+  if (bad) return [malformedItem(entry, bad)];
+  return ((entry as WaEntry).changes ?? []).flatMap((change) => normalizeWhatsAppChange(change));
+}
+
+/** `metadata.phone_number_id` of a change, when it has one of the right type (for routing). */
+export function phoneNumberIdOf(change: unknown): string | undefined {
+  const value = isObject(change) ? change.value : undefined;
+  const metadata = isObject(value) ? value.metadata : undefined;
+  const pnid = isObject(metadata) ? metadata.phone_number_id : undefined;
+  return typeof pnid === 'string' || typeof pnid === 'number' ? String(pnid) : undefined;
+}
+
 /** One inbound item of a webhook body: a message, a status, or a change we do not model. */
 export interface WaInboundItem {
   /** Dedupe key: the wamid for messages, `<wamid>:<status>` for statuses, a content hash otherwise. */
@@ -119,9 +238,12 @@ type WaMediaKind = 'image' | 'video' | 'audio' | 'document' | 'sticker';
  * Every item of one `entry[].changes[]` element. `field: "messages"` carries `messages[]`
  * (→ message results) and `statuses[]` (→ status results); any other field (account_update,
  * message_template_status_update, calls, ...) and a messages change without either is one skip
- * with the reason logged in `inbound_events.skip_reason`.
+ * with the reason logged in `inbound_events.skip_reason`. A change that does not fit the Cloud
+ * API's shapes (`statuses: 12345`) is one `malformed_payload` skip, archived as received.
  */
 export function normalizeWhatsAppChange(change: WaChange): WaInboundItem[] {
+  const bad = checkWaChange(change);
+  if (bad) return [malformedItem(change, bad)];
   const field = change.field ?? 'unknown';
   const value = change.value ?? {};
   const items: WaInboundItem[] = [];
@@ -370,10 +492,10 @@ function vcardName(vcard: string | undefined): string | undefined {
   return vcard?.match(/^FN:(.*)$/m)?.[1]?.trim();
 }
 
-/** Meta timestamps are unix seconds as strings. */
+/** Meta timestamps are unix seconds as strings; one that is no date (a placeholder, 1e20) is now. */
 function unixSeconds(ts: string | undefined): Date {
   const n = Number(ts);
-  return Number.isFinite(n) && n > 0 ? new Date(n * 1000) : new Date();
+  return Number.isFinite(n) && n > 0 && n * 1000 <= MAX_EPOCH_MS ? new Date(n * 1000) : new Date();
 }
 
 function contentId(field: string, value: unknown): string {
