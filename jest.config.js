@@ -11,7 +11,8 @@ const common = {
     '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }],
     '^.+\\.m?js$': ['@swc/jest', { jsc: { target: 'es2023' }, module: { type: 'commonjs' } }],
   },
-  transformIgnorePatterns: ['/node_modules/(?!(@nestjs)/)'],
+  // ESM-only packages turned into CommonJS by @swc/jest
+  transformIgnorePatterns: ['/node_modules/(?!(@nestjs|@seriousme)/)'],
 };
 
 module.exports = {

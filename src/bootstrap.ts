@@ -2,6 +2,7 @@ import { DynamicModule, INestApplication, Module, Type, ValidationPipe } from '@
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import type { OpenAPIObject } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { AppConfig } from './config/app-config';
@@ -9,6 +10,8 @@ import { GatewayMetrics } from './common/metrics/gateway-metrics';
 import { httpMetricsMiddleware } from './common/metrics/http-metrics.middleware';
 import { ProblemDetailsFilter } from './common/errors/problem-details.filter';
 import { validationExceptionFactory } from './common/errors/validation-exception.factory';
+import { PROBLEM_DETAILS_SCHEMA, PROBLEM_JSON } from './common/openapi/problem-responses';
+import { eventComponentSchemas, webhooksSection } from './modules/webhooks/event-schemas';
 
 /**
  * Builds the HTTP application exactly as production runs it (main.ts) and as the e2e tests
@@ -52,21 +55,66 @@ export async function createApp(
 @Module({})
 class HostModule {}
 
-export function setupSwagger(app: INestApplication): void {
-  const config = new DocumentBuilder()
+/**
+ * Swagger tags, in the order Swagger UI shows them: the everyday API first, then admin,
+ * the provider callback URLs, the seeds' aliases and the probes.
+ */
+const TAGS: [string, string][] = [
+  ['auth', 'Log in, the current user and API keys'],
+  [
+    'instances',
+    'Connected bots and accounts: create (credentials checked with the provider), status, webhook settings',
+  ],
+  ['messages', 'Send, read and download messages; chats and history'],
+  ['contacts', 'Contacts the gateway has seen or saved'],
+  ['webhook deliveries', 'The delivery log: attempts, resend, replay, test event, secret rotation'],
+  [
+    'events',
+    "An instance's events: the feed, the live SSE stream, and (see `webhooks`) what your webhook receives",
+  ],
+  ['stats', 'Usage counters per user, instance and gateway'],
+  ['users', 'User management (admins)'],
+  [
+    'provider webhooks',
+    'The callback URLs to paste into the provider dashboards (Telegram setWebhook, Meta app webhooks); verified before anything is stored',
+  ],
+  ['compatibility', "The seeds' routes, as aliases onto the routes above"],
+  ['health', 'Liveness, readiness and Prometheus metrics'],
+];
+
+/**
+ * The OpenAPI 3.1 document served at /api/docs-json: every operation with its request, success
+ * and problem+json error schemas, and the events POSTed to webhook URLs in `webhooks`.
+ */
+export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
+  const builder = new DocumentBuilder()
+    .setOpenAPIVersion('3.1.0')
     .setTitle('Switchboard')
     .setDescription(
       'One REST API for Telegram, WhatsApp Cloud, Messenger and Instagram (next: Slack, Discord). ' +
         'Authenticate with `Authorization: Bearer <jwt>` from POST /api/auth/login, or `x-api-key`. ' +
-        'Errors are application/problem+json `{type, title, status, detail, code, errors?, requestId}`. ' +
-        'Events are POSTed to your webhook URL as `{id, event, instanceId, provider, sequence, data, timestamp}`, ' +
+        'Errors are application/problem+json (`ProblemDetails`). ' +
+        'Events are POSTed to your webhook URL as an `EventEnvelope` (see `webhooks`), ' +
         'signed with `X-Webhook-Signature` (hex HMAC-SHA256 of the body) and Standard Webhooks `webhook-id`/`webhook-timestamp`/`webhook-signature`; ' +
         'delivery is at least once and may be out of order under retries; `webhook-id` is the dedupe key.',
     )
     .setVersion('0.1.0')
     .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }, 'bearer')
     .addApiKey({ type: 'apiKey', in: 'header', name: 'x-api-key' }, 'api-key')
-    .build();
-  const document = SwaggerModule.createDocument(app, config);
-  SwaggerModule.setup('api/docs', app, document, { jsonDocumentUrl: 'api/docs-json' });
+    .addGlobalResponse({
+      status: 500,
+      description: 'Unexpected error (`internal_error`); the body never echoes the request',
+      content: { [PROBLEM_JSON]: { schema: { $ref: '#/components/schemas/ProblemDetails' } } },
+    });
+  for (const [name, description] of TAGS) builder.addTag(name, description);
+  const config = builder.build();
+  config.components = {
+    ...config.components,
+    schemas: { ProblemDetails: PROBLEM_DETAILS_SCHEMA, ...eventComponentSchemas() },
+  };
+  return SwaggerModule.createDocument(app, { ...config, webhooks: webhooksSection() });
+}
+
+export function setupSwagger(app: INestApplication): void {
+  SwaggerModule.setup('api/docs', app, buildOpenApiDocument(app), { jsonDocumentUrl: 'api/docs-json' });
 }
