@@ -1,11 +1,12 @@
 import { Controller, MessageEvent, Query, Req, Sse, UseGuards } from '@nestjs/common';
-import { ApiNotFoundResponse, ApiOperation, ApiProduces, PickType, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiParam, PickType, ApiTags } from '@nestjs/swagger';
 import { map, Observable } from 'rxjs';
 import { ApiAuth } from '../../common/auth/decorators';
+import { ApiProblemResponses } from '../../common/openapi/problem-responses';
 import { InstanceOwnerGuard } from '../instances/instance-owner.guard';
 import type { RequestWithInstance } from '../instances/instance-owner.guard';
 import { EventStreamService } from './event-stream.service';
-import { EventsQuery } from './events.controller';
+import { EventsQuery } from './events.dto';
 
 /** `types`: comma-separated event types to receive; all when omitted. */
 export class StreamQuery extends PickType(EventsQuery, ['types'] as const) {}
@@ -23,8 +24,13 @@ export class EventStreamController {
       'Each SSE message has `id` = the event sequence, `type` = the event name and `data` = the same envelope webhooks get. ' +
       'Authenticate with `Authorization: Bearer` or `x-api-key` (use an SSE client that can set headers).',
   })
-  @ApiProduces('text/event-stream')
-  @ApiNotFoundResponse({ description: 'No such instance of the caller' })
+  @ApiParam({ name: 'id', description: 'The instance id', schema: { type: 'string', format: 'uuid' } })
+  @ApiOkResponse({
+    description:
+      'An endless `text/event-stream`: per event `id: <sequence>`, `event: <event name>`, `data: <EventEnvelope as JSON>`',
+    content: { 'text/event-stream': { schema: { type: 'string' } } },
+  })
+  @ApiProblemResponses(400, [404, 'No such instance of the caller'])
   @UseGuards(InstanceOwnerGuard)
   open(@Req() req: RequestWithInstance, @Query() q: StreamQuery): Observable<MessageEvent> {
     const instance = req.instance!;

@@ -1,0 +1,35 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform, Type } from 'class-transformer';
+import { IsDate, IsIn, IsInt, IsOptional, Max, Min } from 'class-validator';
+import { csv } from '../../common/validation/transforms';
+import { EVENT_TYPES } from './event-types';
+
+export class EventsQuery {
+  /** ISO 8601; events recorded after this time. */
+  @IsOptional() @Type(() => Date) @IsDate() since?: Date;
+  @ApiPropertyOptional({ minimum: 1, maximum: 500, default: 20 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(500)
+  limit?: number;
+  /** Comma-separated event types, e.g. `message_sent,message_received`. */
+  @ApiPropertyOptional({ type: String, example: 'message_sent,message_received' })
+  @IsOptional()
+  @Transform(csv)
+  @IsIn(EVENT_TYPES, { each: true })
+  types?: string[];
+}
+
+/** `GET /api/instances/{id}/events`. */
+export class EventFeedDto {
+  /** Oldest first. */
+  @ApiProperty({ type: 'array', items: { $ref: '#/components/schemas/EventFeedItem' } })
+  events: unknown[];
+  /** The last event's `timestamp`: pass it as `since` to read on; null when there are none. */
+  latestTimestamp: string | null;
+  count: number;
+  /** More events follow this page. */
+  hasMore: boolean;
+}
