@@ -117,6 +117,21 @@ export class OpenApiContract {
     ];
   }
 
+  /** How a webhook body (an event envelope) departs from the document's `webhooks` entry for its event. */
+  checkWebhook(body: unknown): string[] {
+    const event = (body as Json | null)?.event;
+    if (typeof event !== 'string' || !this.document.webhooks?.[event]) {
+      return [`webhook body: event ${String(event)} is not in the document's webhooks`];
+    }
+    const validate = this.validator(
+      `openapi#/webhooks/${event}/post/requestBody/content/application~1json/schema`,
+    );
+    if (validate(body)) return [];
+    return [
+      `webhook ${event}: the body does not match: ${this.ajv.errorsText(validate.errors, { separator: '; ' })}`,
+    ];
+  }
+
   private validator(ref: string): ValidateFunction {
     let v = this.validators.get(ref);
     if (!v) {

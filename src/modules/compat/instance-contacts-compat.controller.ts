@@ -15,8 +15,14 @@ export class InstanceContactsCompatController {
 
   @Post('import')
   @ApiOperation({ summary: 'Seeds: import the address book (WhatsApp Web only; others 422)' })
-  @ApiCreatedResponse({ type: SeedImportContactsResultDto, description: 'WhatsApp Web only: not in this release' })
-  @ApiProblemResponses([404, 'No such instance of the caller'], [422, '`contacts_import_unsupported` naming the provider'])
+  @ApiCreatedResponse({
+    type: SeedImportContactsResultDto,
+    description: 'WhatsApp Web only: not in this release',
+  })
+  @ApiProblemResponses(
+    [404, 'No such instance of the caller'],
+    [422, '`contacts_import_unsupported` naming the provider'],
+  )
   importContacts(@CurrentUser() p: Principal, @Param('id') id: string) {
     return this.compat.importContacts(p, id);
   }

@@ -88,7 +88,10 @@ export class MultiProviderCompatController {
   @ApiOperation({
     summary: 'System doc: instances per provider `{stats: {<Provider>: {count, instances}}, timestamp}`',
   })
-  @ApiOkResponse({ type: MultiProviderStatsDto, description: 'The caller’s instances (admins: all) grouped by provider' })
+  @ApiOkResponse({
+    type: MultiProviderStatsDto,
+    description: 'The caller’s instances (admins: all) grouped by provider',
+  })
   stats(@CurrentUser() p: Principal) {
     return this.compat.providerStats(p);
   }

@@ -20,7 +20,10 @@ import {
 /** What a send can answer besides success (as POST /api/instances/{id}/messages). */
 const SEND_FAILURES: (number | [number, string])[] = [
   [400, 'Validation failed, or the provider rejected the request (`provider_bad_request`)'],
-  [422, 'The provider does not support this type or size (names the provider), or the recipient blocked the bot'],
+  [
+    422,
+    'The provider does not support this type or size (names the provider), or the recipient blocked the bot',
+  ],
   [
     429,
     'Provider rate limit (`provider_rate_limited`), our rate limit (`rate_limited`) or a daily instance limit (`limit_exceeded`); `Retry-After` in seconds',
@@ -48,7 +51,10 @@ export class WhatsappCompatController {
 
   @Get('qr')
   @ApiOperation({ summary: 'Seeds: QR code (WhatsApp Web only; others 422 `qr_not_supported`)' })
-  @ApiOkResponse({ type: QrCodeDto, description: 'WhatsApp Web only: no provider of this release has QR login' })
+  @ApiOkResponse({
+    type: QrCodeDto,
+    description: 'WhatsApp Web only: no provider of this release has QR login',
+  })
   @ApiProblemResponses([422, 'The provider has no QR login (`qr_not_supported`, names the provider)'])
   qr(@CurrentUser() p: Principal, @Param('instanceId') id: string) {
     return this.compat.qr(p, id);
@@ -60,7 +66,10 @@ export class WhatsappCompatController {
   @ApiOperation({
     summary: 'Seeds: send text `{phone, message}` → `{id}` (= POST /api/instances/:id/messages)',
   })
-  @ApiOkResponse({ type: SeedSendResultDto, description: '`id`: the provider message id (plus our `messageId`)' })
+  @ApiOkResponse({
+    type: SeedSendResultDto,
+    description: '`id`: the provider message id (plus our `messageId`)',
+  })
   @ApiProblemResponses(...SEND_FAILURES)
   send(@CurrentUser() p: Principal, @Param('instanceId') id: string, @Body() dto: SeedSendDto) {
     return this.compat.sendText(p, id, dto);
@@ -88,7 +97,10 @@ export class WhatsappCompatController {
     description:
       'Needs the provider’s upload capability; no provider of this release has it, so this answers 422.',
   })
-  @ApiCreatedResponse({ type: SeedSendResultDto, description: 'Not in this release: every provider answers 422' })
+  @ApiCreatedResponse({
+    type: SeedSendResultDto,
+    description: 'Not in this release: every provider answers 422',
+  })
   @ApiProblemResponses([422, '`media_upload_unsupported` naming the provider'])
   sendFile(@CurrentUser() p: Principal, @Param('instanceId') id: string) {
     return this.compat.sendFile(p, id);
@@ -113,7 +125,10 @@ export class WhatsappCompatController {
 
   @Post('contacts/add')
   @ApiOperation({ summary: 'Seeds: add to the address book (WhatsApp Web only; others 422)' })
-  @ApiCreatedResponse({ type: SeedAddContactResultDto, description: 'WhatsApp Web only: not in this release' })
+  @ApiCreatedResponse({
+    type: SeedAddContactResultDto,
+    description: 'WhatsApp Web only: not in this release',
+  })
   @ApiProblemResponses(400, [422, '`contacts_add_unsupported` naming the provider'])
   addContact(@CurrentUser() p: Principal, @Param('instanceId') id: string, @Body() dto: SeedAddContactDto) {
     return this.compat.addContact(p, id, dto);
@@ -129,7 +144,10 @@ export class WhatsappCompatController {
 
   @Post('contacts/import')
   @ApiOperation({ summary: 'Seeds: import the address book (WhatsApp Web only; others 422)' })
-  @ApiCreatedResponse({ type: SeedImportContactsResultDto, description: 'WhatsApp Web only: not in this release' })
+  @ApiCreatedResponse({
+    type: SeedImportContactsResultDto,
+    description: 'WhatsApp Web only: not in this release',
+  })
   @ApiProblemResponses([422, '`contacts_import_unsupported` naming the provider'])
   importContacts(@CurrentUser() p: Principal, @Param('instanceId') id: string) {
     return this.compat.importContacts(p, id);

@@ -46,7 +46,8 @@ export class HealthController {
   }
 
   @Get('health/ready')
-  @HealthCheck()
+  // documented below: terminus' own Swagger answer would describe the 503 as application/json
+  @HealthCheck({ swaggerDocumentation: false })
   @ApiOperation({
     summary:
       'Readiness: PostgreSQL and Redis answer within 2 s, and the webhook queue backlog is under HEALTH_QUEUE_BACKLOG_MAX (503 otherwise)',

@@ -13,7 +13,15 @@ import {
   Type,
 } from '@nestjs/common';
 import type { RawBodyRequest } from '@nestjs/common';
-import { ApiBody, ApiHeader, ApiOkResponse, ApiOperation, ApiParam, ApiQuery, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBody,
+  ApiHeader,
+  ApiOkResponse,
+  ApiOperation,
+  ApiParam,
+  ApiQuery,
+  ApiTags,
+} from '@nestjs/swagger';
 import type { Request } from 'express';
 import { Public } from '../../common/auth/decorators';
 import { ApiProblemResponses } from '../../common/openapi/problem-responses';
@@ -68,7 +76,10 @@ export function MetaWebhookController(path: string, service: Type<MetaWebhookHan
         additionalProperties: true,
       },
     }),
-    ApiOkResponse({ type: MetaWebhookOutcomeDto, description: 'Every item is durable (or a known duplicate)' }),
+    ApiOkResponse({
+      type: MetaWebhookOutcomeDto,
+      description: 'Every item is durable (or a known duplicate)',
+    }),
     ApiProblemResponses(
       [400, 'Per-instance URL: the body is not JSON or has no `entry[]` (`validation_failed`)'],
       [401, 'X-Hub-Signature-256 is missing or made with no addressed instance’s app secret; nothing stored'],
@@ -114,7 +125,8 @@ export function MetaWebhookController(path: string, service: Type<MetaWebhookHan
     @HttpCode(200)
     @ApiOperation({
       summary: `${platform}: signed events from Meta (shared callback URL, routed by the payload's account ids)`,
-      description: 'Answered 200 only once every item is durable; a wrong or missing signature stores nothing.',
+      description:
+        'Answered 200 only once every item is durable; a wrong or missing signature stores nothing.',
     })
     @applyAll(DELIVERY)
     receive(@Req() req: RawBodyRequest<Request>, @Headers('x-hub-signature-256') signature?: string) {

@@ -147,4 +147,3 @@ export class ActivityListDto {
   logs: ActivityLogEntity[];
   pagination: PaginationDto;
 }
-

@@ -40,7 +40,11 @@ export class InstancesController {
     type: CreateInstanceDto,
     examples: {
       telegram: {
-        value: { provider: 'telegram', name: 'Support bot', config: { botToken: '123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw' } },
+        value: {
+          provider: 'telegram',
+          name: 'Support bot',
+          config: { botToken: '123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw' },
+        },
       },
       'whatsapp-official': {
         value: {
@@ -157,8 +161,14 @@ export class InstancesController {
 
   @Get(':id/qr')
   @ApiOperation({ summary: 'QR code for login (WhatsApp Web only; other providers answer 422)' })
-  @ApiOkResponse({ type: QrCodeDto, description: 'WhatsApp Web only: no provider of this release has QR login' })
-  @ApiProblemResponses(NOT_FOUND, [422, 'The provider has no QR login (`qr_not_supported`, names the provider)'])
+  @ApiOkResponse({
+    type: QrCodeDto,
+    description: 'WhatsApp Web only: no provider of this release has QR login',
+  })
+  @ApiProblemResponses(NOT_FOUND, [
+    422,
+    'The provider has no QR login (`qr_not_supported`, names the provider)',
+  ])
   qr(@CurrentUser() principal: Principal, @Param('id') id: string) {
     return this.instances.qr(principal, id);
   }

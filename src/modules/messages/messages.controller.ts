@@ -13,7 +13,15 @@ import {
   UseInterceptors,
 } from '@nestjs/common';
 import { FileInterceptor } from '@nestjs/platform-express';
-import { ApiBody, ApiConsumes, ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBody,
+  ApiConsumes,
+  ApiCreatedResponse,
+  ApiHeader,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
 import type { Response } from 'express';
 import { ApiAuth, CurrentUser } from '../../common/auth/decorators';
 import type { Principal } from '../../common/auth/principal';
@@ -45,7 +53,9 @@ interface MulterFile {
  */
 const IdempotencyKey = createParamDecorator(
   (_: unknown, ctx: ExecutionContext): string | undefined =>
-    ctx.switchToHttp().getRequest<{ headers: Record<string, string | undefined> }>().headers['idempotency-key'],
+    ctx.switchToHttp().getRequest<{ headers: Record<string, string | undefined> }>().headers[
+      'idempotency-key'
+    ],
 );
 
 const IDEMPOTENCY_HEADER = {
@@ -63,7 +73,10 @@ const PROVIDER_FAILURES: [number, string][] = [
     429,
     'Provider rate limit (`provider_rate_limited`), our rate limit (`rate_limited`) or a daily instance limit (`limit_exceeded`); `Retry-After` in seconds',
   ],
-  [502, 'The provider failed or no longer accepts the credentials (`provider_unavailable`, `provider_unauthorized`)'],
+  [
+    502,
+    'The provider failed or no longer accepts the credentials (`provider_unavailable`, `provider_unauthorized`)',
+  ],
 ];
 
 /** Largest multipart upload, bytes (WhatsApp: audio/video 16 MB). */
@@ -86,7 +99,10 @@ export class MessagesController {
   @ApiHeader(IDEMPOTENCY_HEADER)
   @ApiCreatedResponse({ type: MessageDto, description: 'The stored message with status `sent`' })
   @ApiProblemResponses(
-    [400, 'Validation failed, or the provider rejected the request (`provider_bad_request`, e.g. chat not found)'],
+    [
+      400,
+      'Validation failed, or the provider rejected the request (`provider_bad_request`, e.g. chat not found)',
+    ],
     NOT_FOUND,
     [409, 'A request with this Idempotency-Key is still in progress (`idempotency_in_progress`)'],
     [
@@ -289,7 +305,10 @@ export class MessagesController {
     description: 'The file, with the Content-Type the provider gave it (e.g. image/jpeg)',
     content: { '*/*': { schema: { type: 'string', format: 'binary' } } },
   })
-  @ApiProblemResponses([404, 'No such instance or message of the caller, or the message has no media'], ...PROVIDER_FAILURES)
+  @ApiProblemResponses(
+    [404, 'No such instance or message of the caller, or the message has no media'],
+    ...PROVIDER_FAILURES,
+  )
   async media(
     @CurrentUser() principal: Principal,
     @Param('id') id: string,
