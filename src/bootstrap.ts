@@ -13,6 +13,9 @@ import { validationExceptionFactory } from './common/errors/validation-exception
 import { PROBLEM_DETAILS_SCHEMA, PROBLEM_JSON } from './common/openapi/problem-responses';
 import { eventComponentSchemas, webhooksSection } from './modules/webhooks/event-schemas';
 
+/** Most bytes of a JSON body (the body parser answers 413 `payload_too_large` above it). */
+const JSON_BODY_LIMIT = '1mb';
+
 /**
  * Builds the HTTP application exactly as production runs it (main.ts) and as the e2e tests
  * boot it: global validation, problem+json errors, Swagger at /api/docs, graceful shutdown.
@@ -36,7 +39,7 @@ export async function createApp(
   app.set('trust proxy', 'loopback');
   app.disable('x-powered-by');
   app.use(httpMetricsMiddleware(app.get(GatewayMetrics)));
-  app.useBodyParser('json', { limit: '1mb' });
+  app.useBodyParser('json', { limit: JSON_BODY_LIMIT });
   app.useGlobalPipes(
     new ValidationPipe({
       whitelist: true,
@@ -112,7 +115,28 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     ...config.components,
     schemas: { ProblemDetails: PROBLEM_DETAILS_SCHEMA, ...eventComponentSchemas() },
   };
-  return SwaggerModule.createDocument(app, { ...config, webhooks: webhooksSection() });
+  return withBodyParserErrors(SwaggerModule.createDocument(app, { ...config, webhooks: webhooksSection() }));
+}
+
+/**
+ * The JSON body parser runs before any route and answers for every operation that takes a JSON
+ * body: 400 `bad_request` for JSON that does not parse, 413 past JSON_BODY_LIMIT. Added here
+ * once rather than on each route; a route's own description of 400 is kept.
+ */
+function withBodyParserErrors(document: OpenAPIObject): OpenAPIObject {
+  const problem = (description: string) => ({
+    description,
+    content: { [PROBLEM_JSON]: { schema: { $ref: '#/components/schemas/ProblemDetails' } } },
+  });
+  for (const item of Object.values(document.paths)) {
+    for (const op of [item.post, item.put, item.patch]) {
+      const body = op?.requestBody as { content?: Record<string, unknown> } | undefined;
+      if (!op || !body?.content?.['application/json']) continue;
+      op.responses['400'] ??= problem('The body is not valid JSON (`bad_request`), or validation failed');
+      op.responses['413'] ??= problem(`The body is larger than ${JSON_BODY_LIMIT} (\`payload_too_large\`)`);
+    }
+  }
+  return document;
 }
 
 export function setupSwagger(app: INestApplication): void {
