@@ -110,9 +110,8 @@ export class OpenApiContract {
     const validate = this.validator(`openapi#/${pointer}`);
     if (validate(value)) return [];
     return [
-      `${what}: the body does not match ${method.toUpperCase()} ${template} ${statusKey} ${key}: ${this.ajv.errorsText(
-        validate.errors,
-        { separator: '; ' },
+      `${what}: the body does not match ${method.toUpperCase()} ${template} ${statusKey} ${key}: ${describe(
+        validate,
       )}; body: ${x.body.toString('utf8').slice(0, 500)}`,
     ];
   }
@@ -128,7 +127,7 @@ export class OpenApiContract {
     );
     if (validate(body)) return [];
     return [
-      `webhook ${event}: the body does not match: ${this.ajv.errorsText(validate.errors, { separator: '; ' })}`,
+      `webhook ${event}: the body does not match: ${describe(validate)}; body: ${JSON.stringify(body).slice(0, 500)}`,
     ];
   }
 
@@ -140,6 +139,18 @@ export class OpenApiContract {
     }
     return v;
   }
+}
+
+/** Ajv's errors, naming the offending property of `additionalProperties` failures. */
+function describe(validate: ValidateFunction): string {
+  return [
+    ...new Set(
+      (validate.errors ?? []).map((e) => {
+        const extra = (e.params as { additionalProperty?: string }).additionalProperty;
+        return `${e.instancePath || 'data'} ${e.message}${extra ? ` (${extra})` : ''}`;
+      }),
+    ),
+  ].join('; ');
 }
 
 function matchesWildcard(documented: string, actual: string | undefined): boolean {

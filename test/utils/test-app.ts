@@ -3,6 +3,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { createApp } from '../../src/bootstrap';
+import { toEnvelope } from '../../src/modules/webhooks/events.service';
 import { Exchange, OpenApiContract } from './openapi-contract';
 
 export interface TestApp {
@@ -16,7 +17,10 @@ export interface TestApp {
   contract: OpenApiContract;
   /** Every response the app sent that departs from its published document. */
   violations: () => string[];
-  /** Closes the app, then fails when any response of its life departed from the document. */
+  /**
+   * Closes the app, then fails when any response of its life, or any event recorded meanwhile,
+   * departs from the published document (`paths`, and `webhooks` for the events).
+   */
   close: () => Promise<void>;
 }
 
@@ -40,6 +44,7 @@ export async function startTestApp(
   apply(env);
   let app: NestExpressApplication;
   const exchanges: Exchange[] = [];
+  const startedAt = new Date();
   try {
     app = await createApp(role);
     // first listener of the server: sees every response, even those answered before Nest's router
@@ -73,14 +78,31 @@ export async function startTestApp(
     contract,
     violations,
     close: async () => {
+      const events = await recordedEvents(app.get(DataSource), startedAt);
       await app.close();
-      const found = violations();
+      const found = [...violations(), ...events.flatMap((e) => contract.checkWebhook(e))];
       exchanges.length = 0;
       if (found.length) {
-        throw new Error(`Responses that depart from the OpenAPI document:\n${found.join('\n')}`);
+        throw new Error(`Responses or events that depart from the OpenAPI document:\n${found.join('\n')}`);
       }
     },
   };
+}
+
+/**
+ * The envelopes of the events recorded since `at` (what webhooks, the SSE stream and the feed
+ * carry), for the check against the document's `webhooks` section. Events of instances deleted
+ * meanwhile are gone with them; a database the spec left unreachable yields none.
+ */
+async function recordedEvents(db: DataSource, at: Date): Promise<unknown[]> {
+  const rows = await db
+    .query(
+      `SELECT e.id, e.type, e.instance_id AS "instanceId", e.sequence, e.payload, e.created_at AS "createdAt", i.provider
+         FROM events e JOIN instances i ON i.id = e.instance_id WHERE e.created_at >= $1 ORDER BY e.sequence`,
+      [at],
+    )
+    .catch(() => []);
+  return rows.map((r: Parameters<typeof toEnvelope>[0] & { provider: string }) => toEnvelope(r, r.provider));
 }
 
 /** Most bytes of one response body the recorder keeps (an event stream is cut there). */

@@ -51,11 +51,11 @@ export class InstancesController {
           provider: 'whatsapp-official',
           name: 'Support line',
           config: {
-            phoneNumberId: '106540352242922',
+            phoneNumberId: '123456789012345',
             accessToken: 'EAAGm0PX4ZCpsBAKZCZBx1ZBfOZAvEXAMPLE',
             appSecret: '1222e786b144d0e85b9f365372d93676',
             webhookVerifyToken: 'choose-one',
-            wabaId: '102290129340398',
+            wabaId: '234567890123456',
             version: 'v23.0',
           },
         },
@@ -65,7 +65,7 @@ export class InstancesController {
           provider: 'facebook-messenger',
           name: 'Page inbox',
           config: {
-            pageId: '112233445566778',
+            pageId: '345678901234567',
             pageAccessToken: 'EAAGm0PX4ZCpsBAPAGEZBx1ZBfOZAvEXAMPLE',
             appSecret: '4c3ac6ae4a6b1b7c2d0e9f8a7b6c5d4e',
             webhookVerifyToken: 'choose-one',
@@ -77,7 +77,7 @@ export class InstancesController {
           provider: 'instagram',
           name: 'Instagram DMs',
           config: {
-            igId: '17841452691600098',
+            igId: '17841400000000001',
             accessToken: 'IGAAKx9ZBZA1bZBtZAEXAMPLETOKEN',
             appSecret: '9e107d9d372bb6826bd81d3542a419d6',
             webhookVerifyToken: 'choose-one',

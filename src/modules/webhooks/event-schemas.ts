@@ -229,8 +229,13 @@ const DATA: Record<EventType, { description: string; data: SchemaObject }> = {
         recipientId: nstr(),
         error: nullable(ref('EventProviderError')),
         timestamp: unixSeconds,
-        conversation: { type: 'object', additionalProperties: true },
-        pricing: { type: 'object', additionalProperties: true },
+        conversation: {
+          type: 'object',
+          additionalProperties: true,
+          description: 'WhatsApp: as Meta sends it',
+        },
+        pricing: { type: 'object', additionalProperties: true, description: 'WhatsApp: as Meta sends it' },
+        bizOpaqueCallbackData: str('WhatsApp: the `biz_opaque_callback_data` the message was sent with'),
       },
     },
   },
@@ -290,11 +295,28 @@ const DATA: Record<EventType, { description: string; data: SchemaObject }> = {
     },
   },
   webhook_updated: {
-    description: "The instance's webhook settings changed",
+    description:
+      "The instance's webhook settings changed: through the API, a secret rotation, or the gateway disabling " +
+      'a failing webhook (that one shows in the feed only, the webhook being off)',
     data: {
       type: 'object',
       required: ['instanceId', 'timestamp'],
-      properties: { instanceId: uuid(), timestamp: { type: 'string', format: 'date-time' } },
+      properties: {
+        instanceId: uuid(),
+        timestamp: { type: 'string', format: 'date-time' },
+        secretRotated: { type: 'boolean', description: 'POST …/webhook/rotate-secret' },
+        previousSecretExpiresAt: nstr('Rotation: until when the previous secret still signs (ISO 8601)'),
+        webhookEnabled: { type: 'boolean', description: 'Disabled by the gateway: false' },
+        disabled: { type: 'boolean', description: 'Disabled by the gateway: true' },
+        reason: {
+          type: 'string',
+          enum: ['gone_410', 'endpoint_failing'],
+          description: 'Why it was disabled',
+        },
+        deliveryId: uuid('gone_410: the delivery answered 410'),
+        statusCode: { type: 'integer', description: 'gone_410: 410' },
+        failingSince: { type: 'string', format: 'date-time', description: 'endpoint_failing: since when' },
+      },
     },
   },
   webhook_test: {
