@@ -11,7 +11,8 @@ const common = {
     '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }],
     '^.+\\.m?js$': ['@swc/jest', { jsc: { target: 'es2023' }, module: { type: 'commonjs' } }],
   },
-  transformIgnorePatterns: ['/node_modules/(?!(@nestjs)/)'],
+  // ESM-only packages turned into CommonJS by @swc/jest
+  transformIgnorePatterns: ['/node_modules/(?!(@nestjs|@seriousme)/)'],
 };
 
 module.exports = {
@@ -21,6 +22,18 @@ module.exports = {
     {
       ...common,
       displayName: 'e2e',
+      transform: {
+        ...common.transform,
+        // the Swagger CLI plugin needs the type checker of the whole program: no isolatedModules here
+        '^.+\\.ts$': [
+          'ts-jest',
+          {
+            tsconfig: { isolatedModules: false, module: 'commonjs', moduleResolution: 'bundler' },
+            diagnostics: false,
+            astTransformers: { before: ['<rootDir>/test/utils/swagger-plugin-transformer.js'] },
+          },
+        ],
+      },
       testMatch: ['<rootDir>/test/e2e/**/*.e2e-spec.ts'],
       globalSetup: '<rootDir>/test/utils/global-setup.ts',
       globalTeardown: '<rootDir>/test/utils/global-teardown.ts',

@@ -133,13 +133,14 @@ describe('Telegram long polling and the delivery sweeper (e2e)', () => {
     // record without enqueue: exactly what happens when Redis is down at commit time
     const recorded = await t.app
       .get(DataSource)
-      .transaction((tx) => events.record(tx, instance, 'connected', { instanceId, note: 'swept' }));
+      .transaction((tx) => events.record(tx, instance, 'connected', { instanceId, mode: 'polling' }));
     expect(recorded.delivery).not.toBeNull();
     const hook = await receiver.waitFor(
-      (r) => (r.json as { data?: { note?: string } })?.data?.note === 'swept',
+      (r) => (r.json as { id?: string } | undefined)?.id === recorded.eventId,
       10_000,
     );
     expect((hook.json as { id: string }).id).toBe(recorded.eventId);
+    expect((hook.json as { data: unknown }).data).toEqual({ instanceId, mode: 'polling' });
     const [row] = await eventually(
       () =>
         t.db

@@ -1,5 +1,6 @@
 import { applyDecorators, createParamDecorator, ExecutionContext, SetMetadata } from '@nestjs/common';
-import { ApiBearerAuth, ApiSecurity, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiSecurity } from '@nestjs/swagger';
+import { ApiProblemResponses } from '../openapi/problem-responses';
 import type { UserRole } from '../../modules/auth/user.entity';
 import type { Principal } from './principal';
 
@@ -17,12 +18,9 @@ export const CurrentUser = createParamDecorator(
   (_: unknown, ctx: ExecutionContext): Principal => ctx.switchToHttp().getRequest().user,
 );
 
-/** Swagger: both security schemes and the 401 problem response. */
+/**
+ * Swagger: both security schemes and what the guards answer on every authenticated route: 401
+ * (no or bad credentials) and 429 (rate limit, ApiThrottlerGuard).
+ */
 export const ApiAuth = () =>
-  applyDecorators(
-    ApiBearerAuth('bearer'),
-    ApiSecurity('api-key'),
-    ApiUnauthorizedResponse({
-      description: 'Missing or invalid `Authorization: Bearer` token or `x-api-key` (problem+json)',
-    }),
-  );
+  applyDecorators(ApiBearerAuth('bearer'), ApiSecurity('api-key'), ApiProblemResponses(401, 429));

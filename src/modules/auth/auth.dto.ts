@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional, PartialType } from '@nestjs/swagger';
 import { IsBoolean, IsEmail, IsIn, IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
+import { PaginationDto } from '../../common/pagination/pagination.dto';
 import { StorableDate } from '../../common/validation/transforms';
 
 export class LoginDto {
@@ -64,4 +65,21 @@ export class ApiKeyResponseDto {
 export class CreatedApiKeyResponseDto extends ApiKeyResponseDto {
   /** The key itself: shown only in this response, store it now. */
   key: string;
+}
+
+/** `GET /api/auth/api-keys`. */
+export class ApiKeyListDto {
+  apiKeys: ApiKeyResponseDto[];
+}
+
+/** `POST /api/users`: the user and their first API key, shown only here. */
+export class CreatedUserResponseDto extends UserResponseDto {
+  /** An API key for `x-api-key`, generated with the user (named `default`); store it now. */
+  apiKey: string;
+}
+
+/** `GET /api/users`. */
+export class UserListDto {
+  users: UserResponseDto[];
+  pagination: PaginationDto;
 }

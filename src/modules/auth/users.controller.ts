@@ -1,17 +1,25 @@
 import { Body, Controller, Delete, Get, Param, ParseUUIDPipe, Patch, Post, Query } from '@nestjs/common';
-import { ApiCreatedResponse, ApiForbiddenResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiAuth, CurrentUser, Roles } from '../../common/auth/decorators';
+import { ApiProblemResponses } from '../../common/openapi/problem-responses';
+import { SuccessResponseDto } from '../../common/openapi/success-response.dto';
 import type { Principal } from '../../common/auth/principal';
 import { ValidationError } from '../../common/errors/app-error';
 import { PageQuery } from '../../common/pagination/pagination';
 import { ApiKeysService } from './api-keys.service';
-import { CreateUserDto, UpdateUserDto, UserResponseDto } from './auth.dto';
+import {
+  CreatedUserResponseDto,
+  CreateUserDto,
+  UpdateUserDto,
+  UserListDto,
+  UserResponseDto,
+} from './auth.dto';
 import { toUserView, UsersService } from './users.service';
 
 /** Admin-only user management. */
 @ApiTags('users')
 @ApiAuth()
-@ApiForbiddenResponse({ description: 'Caller is not an admin' })
+@ApiProblemResponses([403, 'The caller is not an admin (`forbidden`)'], 400)
 @Roles('admin')
 @Controller('api/users')
 export class UsersController {
@@ -22,6 +30,7 @@ export class UsersController {
 
   @Get()
   @ApiOperation({ summary: 'List users (paginated)' })
+  @ApiOkResponse({ type: UserListDto })
   async list(@Query() query: PageQuery) {
     const page = await this.users.list(query);
     return { users: page.items.map(toUserView), pagination: page.pagination };
@@ -29,7 +38,8 @@ export class UsersController {
 
   @Post()
   @ApiOperation({ summary: 'Create a user; an API key is generated for them and returned once (seeds)' })
-  @ApiCreatedResponse({ type: UserResponseDto })
+  @ApiCreatedResponse({ type: CreatedUserResponseDto })
+  @ApiProblemResponses([409, 'A user with this email exists (`email_taken`)'])
   async create(@Body() dto: CreateUserDto) {
     const user = await this.users.create(dto);
     const key = await this.apiKeys.create(user.id, 'default');
@@ -38,6 +48,12 @@ export class UsersController {
 
   @Patch(':id')
   @ApiOperation({ summary: 'Update a user (role, active flag, password, names)' })
+  @ApiOkResponse({ type: UserResponseDto })
+  @ApiProblemResponses(
+    [400, 'Validation failed, or an admin deactivating or demoting themselves (`validation_failed`)'],
+    [404, 'No such user'],
+    [409, 'Another user has this email (`email_taken`)'],
+  )
   async update(
     @CurrentUser() me: Principal,
     @Param('id', ParseUUIDPipe) id: string,
@@ -53,6 +69,11 @@ export class UsersController {
 
   @Delete(':id')
   @ApiOperation({ summary: 'Delete a user and everything they own' })
+  @ApiOkResponse({ type: SuccessResponseDto })
+  @ApiProblemResponses(
+    [400, '`id` is not a UUID, or an admin deleting themselves (`validation_failed`)'],
+    [404, 'No such user'],
+  )
   async remove(@CurrentUser() me: Principal, @Param('id', ParseUUIDPipe) id: string) {
     if (id === me.userId)
       throw new ValidationError('An admin cannot delete themselves', [

@@ -1,6 +1,6 @@
 import { InjectQueue } from '@nestjs/bullmq';
 import { Controller, Get, Header, Headers } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import {
   HealthCheck,
   HealthCheckService,
@@ -15,9 +15,11 @@ import { DataSource } from 'typeorm';
 import { Public } from '../../common/auth/decorators';
 import { AppError, UnauthorizedError } from '../../common/errors/app-error';
 import { GatewayMetrics } from '../../common/metrics/gateway-metrics';
+import { ApiProblemResponses } from '../../common/openapi/problem-responses';
 import { QueueName } from '../../common/queues/queues';
 import { RedisService } from '../../common/redis/redis.service';
 import { AppConfig } from '../../config/app-config';
+import { LivenessDto, ReadinessDto } from './health.dto';
 
 collectDefaultMetrics({ prefix: 'switchboard_' });
 
@@ -38,16 +40,23 @@ export class HealthController {
 
   @Get('health')
   @ApiOperation({ summary: 'Liveness: the process answers' })
-  live() {
+  @ApiOkResponse({ type: LivenessDto })
+  live(): LivenessDto {
     return { status: 'ok', uptimeSeconds: Math.round(process.uptime()) };
   }
 
   @Get('health/ready')
-  @HealthCheck()
+  // documented below: terminus' own Swagger answer would describe the 503 as application/json
+  @HealthCheck({ swaggerDocumentation: false })
   @ApiOperation({
     summary:
       'Readiness: PostgreSQL and Redis answer within 2 s, and the webhook queue backlog is under HEALTH_QUEUE_BACKLOG_MAX (503 otherwise)',
   })
+  @ApiOkResponse({ type: ReadinessDto })
+  @ApiProblemResponses([
+    503,
+    'Not ready (`not_ready`): `error` names the unhealthy dependencies, `details` reports all of them',
+  ])
   async ready() {
     try {
       return await this.checkReady();
@@ -105,6 +114,11 @@ export class HealthController {
       '`switchboard_instances{provider,status}` and `switchboard_queue_jobs{queue,state}`. ' +
       'With METRICS_TOKEN set, send `Authorization: Bearer <token>`.',
   })
+  @ApiOkResponse({
+    description: 'Prometheus text exposition format 0.0.4',
+    content: { 'text/plain': { schema: { type: 'string' } } },
+  })
+  @ApiProblemResponses([401, 'METRICS_TOKEN is set and `Authorization: Bearer <token>` is missing or wrong'])
   async metrics(@Headers('authorization') authorization?: string) {
     this.checkToken(authorization);
     await this.refreshGauges();

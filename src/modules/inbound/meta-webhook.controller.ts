@@ -1,4 +1,5 @@
 import {
+  applyDecorators,
   Controller,
   Get,
   Header,
@@ -12,9 +13,19 @@ import {
   Type,
 } from '@nestjs/common';
 import type { RawBodyRequest } from '@nestjs/common';
-import { ApiExcludeController } from '@nestjs/swagger';
+import {
+  ApiBody,
+  ApiHeader,
+  ApiOkResponse,
+  ApiOperation,
+  ApiParam,
+  ApiQuery,
+  ApiTags,
+} from '@nestjs/swagger';
 import type { Request } from 'express';
 import { Public } from '../../common/auth/decorators';
+import { ApiProblemResponses } from '../../common/openapi/problem-responses';
+import { MetaWebhookOutcomeDto } from './inbound-webhook.dto';
 
 /** What a Meta platform's webhook service offers its endpoints. */
 export interface MetaWebhookHandler {
@@ -31,7 +42,52 @@ export interface MetaWebhookHandler {
  * is durable; a wrong or missing signature is a 401 and stores nothing. One subclass per provider.
  */
 export function MetaWebhookController(path: string, service: Type<MetaWebhookHandler>) {
-  @ApiExcludeController()
+  const platform = path.split('/')[1];
+  const INSTANCE = ApiParam({
+    name: 'instanceId',
+    description: 'Per-instance callback URL: only this instance is addressed',
+    schema: { type: 'string', format: 'uuid' },
+  });
+  const HANDSHAKE = [
+    ApiQuery({ name: 'hub.mode', required: true, schema: { type: 'string', enum: ['subscribe'] } }),
+    ApiQuery({ name: 'hub.verify_token', required: true, description: "An instance's `webhookVerifyToken`" }),
+    ApiQuery({ name: 'hub.challenge', required: true, description: 'Echoed back' }),
+    ApiOkResponse({
+      description: '`hub.challenge`, echoed as text',
+      content: { 'text/plain': { schema: { type: 'string' } } },
+    }),
+    ApiProblemResponses(
+      [403, 'hub.mode is not subscribe, or hub.verify_token is no instance’s (`forbidden`)'],
+      [429, 'The global ceiling on provider webhooks (`rate_limited`)'],
+    ),
+  ];
+  const DELIVERY = [
+    ApiHeader({
+      name: 'X-Hub-Signature-256',
+      required: true,
+      description: '`sha256=<hex HMAC-SHA256 of the raw body with the app secret>`',
+    }),
+    ApiBody({
+      description: `The ${platform} webhook payload as Meta sends it: \`{object, entry: [...]}\``,
+      schema: {
+        type: 'object',
+        required: ['entry'],
+        properties: { object: { type: 'string' }, entry: { type: 'array', items: { type: 'object' } } },
+        additionalProperties: true,
+      },
+    }),
+    ApiOkResponse({
+      type: MetaWebhookOutcomeDto,
+      description: 'Every item is durable (or a known duplicate)',
+    }),
+    ApiProblemResponses(
+      [400, 'Per-instance URL: the body is not JSON or has no `entry[]` (`validation_failed`)'],
+      [401, 'X-Hub-Signature-256 is missing or made with no addressed instance’s app secret; nothing stored'],
+      [429, 'The global ceiling on provider webhooks (`rate_limited`)'],
+    ),
+  ];
+
+  @ApiTags('provider webhooks')
   @Public()
   @Controller(path)
   class MetaWebhookEndpoints {
@@ -39,6 +95,11 @@ export function MetaWebhookController(path: string, service: Type<MetaWebhookHan
 
     @Get()
     @Header('content-type', 'text/plain; charset=utf-8')
+    @ApiOperation({
+      summary: `${platform}: the webhook verification handshake (shared callback URL)`,
+      description: `Meta calls this when the callback URL \`<PUBLIC_BASE_URL>/${path}\` is saved in the app dashboard.`,
+    })
+    @applyAll(HANDSHAKE)
     verify(
       @Query('hub.mode') mode?: string,
       @Query('hub.verify_token') token?: string,
@@ -49,6 +110,8 @@ export function MetaWebhookController(path: string, service: Type<MetaWebhookHan
 
     @Get(':instanceId')
     @Header('content-type', 'text/plain; charset=utf-8')
+    @ApiOperation({ summary: `${platform}: the webhook verification handshake (per-instance callback URL)` })
+    @applyAll([INSTANCE, ...HANDSHAKE])
     verifyInstance(
       @Param('instanceId') instanceId: string,
       @Query('hub.mode') mode?: string,
@@ -60,12 +123,20 @@ export function MetaWebhookController(path: string, service: Type<MetaWebhookHan
 
     @Post()
     @HttpCode(200)
+    @ApiOperation({
+      summary: `${platform}: signed events from Meta (shared callback URL, routed by the payload's account ids)`,
+      description:
+        'Answered 200 only once every item is durable; a wrong or missing signature stores nothing.',
+    })
+    @applyAll(DELIVERY)
     receive(@Req() req: RawBodyRequest<Request>, @Headers('x-hub-signature-256') signature?: string) {
       return this.webhooks.receive(req.rawBody, signature);
     }
 
     @Post(':instanceId')
     @HttpCode(200)
+    @ApiOperation({ summary: `${platform}: signed events from Meta (per-instance callback URL)` })
+    @applyAll([INSTANCE, ...DELIVERY])
     receiveInstance(
       @Param('instanceId') instanceId: string,
       @Req() req: RawBodyRequest<Request>,
@@ -75,4 +146,9 @@ export function MetaWebhookController(path: string, service: Type<MetaWebhookHan
     }
   }
   return MetaWebhookEndpoints;
+}
+
+/** One method decorator of several (shared between the endpoints of every Meta platform). */
+function applyAll(decorators: (MethodDecorator & ClassDecorator)[] | MethodDecorator[]): MethodDecorator {
+  return applyDecorators(...(decorators as MethodDecorator[]));
 }

@@ -1,6 +1,8 @@
 import { Body, Controller, Headers, HttpCode, Logger, Param, Post } from '@nestjs/common';
-import { ApiExcludeController } from '@nestjs/swagger';
+import { ApiBody, ApiHeader, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { Public } from '../../common/auth/decorators';
+import { ApiProblemResponses } from '../../common/openapi/problem-responses';
+import { TelegramWebhookOutcomeDto } from './inbound-webhook.dto';
 import { NotFoundError, UnauthorizedError } from '../../common/errors/app-error';
 import { ConversationsService } from '../messages/conversations.service';
 import { TelegramAdapter } from '../providers/telegram/telegram.adapter';
@@ -17,7 +19,7 @@ import { isUUID } from 'class-validator';
  * update_id is acknowledged and ignored; an update that does not fit the Bot API's shapes is
  * archived and skipped as `malformed_payload:` (200, logged).
  */
-@ApiExcludeController()
+@ApiTags('provider webhooks')
 @Public()
 @Controller('webhooks/telegram')
 export class TelegramWebhookController {
@@ -30,6 +32,34 @@ export class TelegramWebhookController {
 
   @Post(':instanceId')
   @HttpCode(200)
+  @ApiOperation({
+    summary: 'telegram: updates from Telegram (the URL the gateway gives setWebhook)',
+    description:
+      'Set by the gateway itself when PUBLIC_BASE_URL is set: `<PUBLIC_BASE_URL>/webhooks/telegram/<instanceId>`. ' +
+      'Answered 200 only once the update is durable; a redelivered update_id is acknowledged and ignored; ' +
+      'a body that is not an Update is archived and skipped as `malformed_payload:` (200).',
+  })
+  @ApiParam({ name: 'instanceId', schema: { type: 'string', format: 'uuid' } })
+  @ApiHeader({
+    name: 'X-Telegram-Bot-Api-Secret-Token',
+    required: true,
+    description: 'The secret the gateway gave setWebhook',
+  })
+  @ApiBody({
+    description: 'A Telegram Update',
+    schema: {
+      type: 'object',
+      required: ['update_id'],
+      properties: { update_id: { type: 'integer' } },
+      additionalProperties: true,
+    },
+  })
+  @ApiOkResponse({ type: TelegramWebhookOutcomeDto })
+  @ApiProblemResponses(
+    [401, 'X-Telegram-Bot-Api-Secret-Token is missing or wrong; nothing stored'],
+    [404, 'The instance was deleted meanwhile'],
+    [429, 'The global ceiling on provider webhooks (`rate_limited`)'],
+  )
   async receive(
     @Param('instanceId') instanceId: string,
     @Headers('x-telegram-bot-api-secret-token') secretToken: string | undefined,

@@ -1,23 +1,28 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
-import {
-  ApiBadRequestResponse,
-  ApiBody,
-  ApiConflictResponse,
-  ApiCreatedResponse,
-  ApiNotFoundResponse,
-  ApiOperation,
-  ApiTags,
-  ApiUnprocessableEntityResponse,
-} from '@nestjs/swagger';
+import { ApiBody, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiAuth, CurrentUser } from '../../common/auth/decorators';
+import { ApiProblemResponses } from '../../common/openapi/problem-responses';
+import { SuccessResponseDto } from '../../common/openapi/success-response.dto';
 import type { Principal } from '../../common/auth/principal';
 import { PageQuery } from '../../common/pagination/pagination';
 import { ActivityQuery, CreateInstanceDto, UpdateInstanceDto } from './instances.dto';
 import { InstancesService } from './instances.service';
+import {
+  ActivityListDto,
+  CreatedInstanceDto,
+  InstanceDetailDto,
+  InstanceListDto,
+  InstanceStatusDto,
+  ProviderCapabilitiesDto,
+  QrCodeDto,
+  ReconnectResultDto,
+  UpdatedInstanceDto,
+} from './instance-views.dto';
+
+const NOT_FOUND: [number, string] = [404, 'No such instance of the caller'];
 
 @ApiTags('instances')
 @ApiAuth()
-@ApiNotFoundResponse({ description: 'No such instance of the caller (problem+json)' })
 @Controller('api/instances')
 export class InstancesController {
   constructor(private readonly instances: InstancesService) {}
@@ -27,25 +32,30 @@ export class InstancesController {
     summary: 'Create an instance (a connected bot/account)',
     description:
       'Checks the credentials with the provider (Telegram: getMe; Meta: a Graph GET of the phone number, Page or account) ' +
-      'before saving anything. A bad token is a 422 and nothing is stored. ' +
+      'before saving anything. A config that cannot be sent (e.g. a token with `…` or spaces) is a 400 naming the field; ' +
+      'a token the provider refuses is a 422; nothing is stored in either case. ' +
       'When `webhookSecret` is omitted one is generated and returned once as `webhookSecret`.',
   })
   @ApiBody({
     type: CreateInstanceDto,
     examples: {
       telegram: {
-        value: { provider: 'telegram', name: 'Support bot', config: { botToken: '123456789:ABCDEF…' } },
+        value: {
+          provider: 'telegram',
+          name: 'Support bot',
+          config: { botToken: '123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw' },
+        },
       },
       'whatsapp-official': {
         value: {
           provider: 'whatsapp-official',
           name: 'Support line',
           config: {
-            phoneNumberId: '106540352242922',
-            accessToken: 'EAAG…',
+            phoneNumberId: '123456789012345',
+            accessToken: 'EAAGm0PX4ZCpsBAKZCZBx1ZBfOZAvEXAMPLE',
             appSecret: '1222e786b144d0e85b9f365372d93676',
             webhookVerifyToken: 'choose-one',
-            wabaId: '102290129340398',
+            wabaId: '234567890123456',
             version: 'v23.0',
           },
         },
@@ -55,9 +65,9 @@ export class InstancesController {
           provider: 'facebook-messenger',
           name: 'Page inbox',
           config: {
-            pageId: '112233445566778',
-            pageAccessToken: 'EAAG…',
-            appSecret: '…',
+            pageId: '345678901234567',
+            pageAccessToken: 'EAAGm0PX4ZCpsBAPAGEZBx1ZBfOZAvEXAMPLE',
+            appSecret: '4c3ac6ae4a6b1b7c2d0e9f8a7b6c5d4e',
             webhookVerifyToken: 'choose-one',
           },
         },
@@ -67,31 +77,38 @@ export class InstancesController {
           provider: 'instagram',
           name: 'Instagram DMs',
           config: {
-            igId: '17841452691600098',
-            accessToken: 'IGAA…',
-            appSecret: '…',
+            igId: '17841400000000001',
+            accessToken: 'IGAAKx9ZBZA1bZBtZAEXAMPLETOKEN',
+            appSecret: '9e107d9d372bb6826bd81d3542a419d6',
             webhookVerifyToken: 'choose-one',
           },
         },
       },
     },
   })
-  @ApiCreatedResponse({ description: 'The instance (secrets masked)' })
-  @ApiBadRequestResponse({ description: 'Validation failed; `errors` names each field' })
-  @ApiUnprocessableEntityResponse({ description: 'The provider rejected the credentials' })
-  @ApiConflictResponse({ description: 'This bot is already connected to another instance' })
+  @ApiCreatedResponse({ type: CreatedInstanceDto, description: 'The instance (secrets masked)' })
+  @ApiProblemResponses(
+    [400, 'Validation failed, including `config` (e.g. `config.accessToken`); `errors` names each field'],
+    [409, 'This bot or account is already connected to another instance'],
+    [422, 'The provider rejected the credentials; `providerCode` and `providerDescription` are its own'],
+    502,
+  )
   create(@CurrentUser() principal: Principal, @Body() dto: CreateInstanceDto) {
     return this.instances.create(principal, dto);
   }
 
   @Get()
   @ApiOperation({ summary: "The caller's instances (admins: all), newest first" })
+  @ApiOkResponse({ type: InstanceListDto })
+  @ApiProblemResponses(400)
   list(@CurrentUser() principal: Principal, @Query() q: PageQuery) {
     return this.instances.list(principal, q);
   }
 
   @Get(':id')
   @ApiOperation({ summary: 'One instance with its webhook settings and masked provider config' })
+  @ApiOkResponse({ type: InstanceDetailDto })
+  @ApiProblemResponses(NOT_FOUND)
   get(@CurrentUser() principal: Principal, @Param('id') id: string) {
     return this.instances.describe(principal, id);
   }
@@ -100,6 +117,8 @@ export class InstancesController {
   @ApiOperation({
     summary: 'Update name, description and webhook settings (flat or the seeds’ nested `webhookSettings`)',
   })
+  @ApiOkResponse({ type: UpdatedInstanceDto })
+  @ApiProblemResponses(400, NOT_FOUND)
   update(@CurrentUser() principal: Principal, @Param('id') id: string, @Body() dto: UpdateInstanceDto) {
     return this.instances.update(principal, id, dto);
   }
@@ -108,12 +127,16 @@ export class InstancesController {
   @ApiOperation({
     summary: 'Disconnect and delete the instance with its chats, messages, contacts and events',
   })
+  @ApiOkResponse({ type: SuccessResponseDto })
+  @ApiProblemResponses(NOT_FOUND)
   remove(@CurrentUser() principal: Principal, @Param('id') id: string) {
     return this.instances.remove(principal, id);
   }
 
   @Get(':id/status')
   @ApiOperation({ summary: 'Connection status' })
+  @ApiOkResponse({ type: InstanceStatusDto })
+  @ApiProblemResponses(NOT_FOUND)
   status(@CurrentUser() principal: Principal, @Param('id') id: string) {
     return this.instances.status(principal, id);
   }
@@ -121,6 +144,8 @@ export class InstancesController {
   @Post(':id/reconnect')
   @HttpCode(200)
   @ApiOperation({ summary: 'Reconnect (Telegram: setWebhook again, or resume polling)' })
+  @ApiOkResponse({ type: ReconnectResultDto })
+  @ApiProblemResponses(NOT_FOUND)
   reconnect(@CurrentUser() principal: Principal, @Param('id') id: string) {
     return this.instances.reconnect(principal, id);
   }
@@ -128,25 +153,38 @@ export class InstancesController {
   @Post(':id/logout')
   @HttpCode(200)
   @ApiOperation({ summary: 'Stop receiving and mark the instance disconnected' })
+  @ApiOkResponse({ type: SuccessResponseDto })
+  @ApiProblemResponses(NOT_FOUND, 502)
   logout(@CurrentUser() principal: Principal, @Param('id') id: string) {
     return this.instances.logout(principal, id);
   }
 
   @Get(':id/qr')
   @ApiOperation({ summary: 'QR code for login (WhatsApp Web only; other providers answer 422)' })
-  @ApiUnprocessableEntityResponse({ description: 'The provider has no QR login' })
+  @ApiOkResponse({
+    type: QrCodeDto,
+    description: 'WhatsApp Web only: no provider of this release has QR login',
+  })
+  @ApiProblemResponses(NOT_FOUND, [
+    422,
+    'The provider has no QR login (`qr_not_supported`, names the provider)',
+  ])
   qr(@CurrentUser() principal: Principal, @Param('id') id: string) {
     return this.instances.qr(principal, id);
   }
 
   @Get(':id/capabilities')
   @ApiOperation({ summary: 'What the provider supports: message types, limits, receipts' })
+  @ApiOkResponse({ type: ProviderCapabilitiesDto })
+  @ApiProblemResponses(NOT_FOUND)
   capabilities(@CurrentUser() principal: Principal, @Param('id') id: string) {
     return this.instances.capabilities(principal, id);
   }
 
   @Get(':id/activity')
   @ApiOperation({ summary: 'Activity log (limit, skip, actions, startDate, endDate)' })
+  @ApiOkResponse({ type: ActivityListDto })
+  @ApiProblemResponses(400, NOT_FOUND)
   async activity(@CurrentUser() principal: Principal, @Param('id') id: string, @Query() q: ActivityQuery) {
     return this.instances.activityLog(await this.instances.get(principal, id), q);
   }

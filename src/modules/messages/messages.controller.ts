@@ -1,8 +1,9 @@
 import {
   Body,
   Controller,
+  createParamDecorator,
+  ExecutionContext,
   Get,
-  Headers,
   HttpCode,
   Param,
   Post,
@@ -13,23 +14,20 @@ import {
 } from '@nestjs/common';
 import { FileInterceptor } from '@nestjs/platform-express';
 import {
-  ApiBadRequestResponse,
   ApiBody,
   ApiConsumes,
   ApiCreatedResponse,
   ApiHeader,
   ApiOkResponse,
-  ApiNotFoundResponse,
   ApiOperation,
-  ApiProduces,
   ApiTags,
-  ApiTooManyRequestsResponse,
-  ApiUnprocessableEntityResponse,
 } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { ApiAuth, CurrentUser } from '../../common/auth/decorators';
 import type { Principal } from '../../common/auth/principal';
 import { ValidationError } from '../../common/errors/app-error';
+import { ApiProblemResponses } from '../../common/openapi/problem-responses';
+import { SuccessOnlyDto } from '../../common/openapi/success-response.dto';
 import { SendRoute } from '../../common/throttling/rate-limit-routes';
 import { PageQuery } from '../../common/pagination/pagination';
 import {
@@ -40,6 +38,7 @@ import {
   UploadMessageDto,
 } from './messages.dto';
 import { MessagesService } from './messages.service';
+import { ChatListDto, MarkReadResultDto, MessageDto, MessageListDto } from './message-view.dto';
 
 /** The fields of multer's in-memory file we use. */
 interface MulterFile {
@@ -48,12 +47,43 @@ interface MulterFile {
   originalname: string;
 }
 
+/**
+ * The optional `Idempotency-Key` header. Read with its own decorator rather than `@Headers()`,
+ * which Swagger would document a second time, as a required lower-case header.
+ */
+const IdempotencyKey = createParamDecorator(
+  (_: unknown, ctx: ExecutionContext): string | undefined =>
+    ctx.switchToHttp().getRequest<{ headers: Record<string, string | undefined> }>().headers[
+      'idempotency-key'
+    ],
+);
+
+const IDEMPOTENCY_HEADER = {
+  name: 'Idempotency-Key',
+  required: false,
+  description: 'Same key + same body → the first result, never a second provider call (1–200 characters)',
+  schema: { type: 'string', minLength: 1, maxLength: 200 },
+} as const;
+
+const NOT_FOUND: [number, string] = [404, 'No such instance of the caller'];
+
+/** What a provider call can answer besides success. */
+const PROVIDER_FAILURES: [number, string][] = [
+  [
+    429,
+    'Provider rate limit (`provider_rate_limited`), our rate limit (`rate_limited`) or a daily instance limit (`limit_exceeded`); `Retry-After` in seconds',
+  ],
+  [
+    502,
+    'The provider failed or no longer accepts the credentials (`provider_unavailable`, `provider_unauthorized`)',
+  ],
+];
+
 /** Largest multipart upload, bytes (WhatsApp: audio/video 16 MB). */
 const UPLOAD_MAX_BYTES = 16 * 1024 * 1024;
 
 @ApiTags('messages')
 @ApiAuth()
-@ApiNotFoundResponse({ description: 'No such instance, chat or message of the caller (problem+json)' })
 @Controller('api/instances/:id')
 export class MessagesController {
   constructor(private readonly messages: MessagesService) {}
@@ -66,22 +96,22 @@ export class MessagesController {
       'Returns our message id and the provider’s. A provider failure is stored as a `failed` message and answered with the ' +
       'provider’s code: rate limit → 429 + Retry-After, blocked/unknown recipient → 4xx, provider down → 502.',
   })
-  @ApiHeader({
-    name: 'Idempotency-Key',
-    required: false,
-    description: 'Same key + same body → the first result, never a second provider call',
-  })
-  @ApiCreatedResponse({ description: 'The stored message with status `sent`' })
-  @ApiBadRequestResponse({
-    description: 'Validation failed, or the provider rejected the request (e.g. chat not found)',
-  })
-  @ApiUnprocessableEntityResponse({
-    description: 'The provider does not support this type / limit exceeded / recipient blocked the bot',
-  })
-  @ApiTooManyRequestsResponse({
-    description:
-      'Provider rate limit (`provider_rate_limited`), our rate limit (`rate_limited`) or a daily instance limit (`limit_exceeded`); `Retry-After` in seconds',
-  })
+  @ApiHeader(IDEMPOTENCY_HEADER)
+  @ApiCreatedResponse({ type: MessageDto, description: 'The stored message with status `sent`' })
+  @ApiProblemResponses(
+    [
+      400,
+      'Validation failed, or the provider rejected the request (`provider_bad_request`, e.g. chat not found)',
+    ],
+    NOT_FOUND,
+    [409, 'A request with this Idempotency-Key is still in progress (`idempotency_in_progress`)'],
+    [
+      422,
+      'The provider does not support this type or size (names the provider), the recipient blocked the bot, ' +
+        'or the Idempotency-Key was used with another body (`idempotency_key_reused`)',
+    ],
+    ...PROVIDER_FAILURES,
+  )
   @ApiBody({
     type: SendMessageDto,
     examples: {
@@ -117,12 +147,11 @@ export class MessagesController {
       },
     },
   })
-  @ApiTooManyRequestsResponse({ description: 'Provider rate limit; `Retry-After` in seconds' })
   send(
     @CurrentUser() principal: Principal,
     @Param('id') id: string,
     @Body() dto: SendMessageDto,
-    @Headers('idempotency-key') idempotencyKey?: string,
+    @IdempotencyKey() idempotencyKey?: string,
   ) {
     if (idempotencyKey !== undefined && (idempotencyKey.length < 1 || idempotencyKey.length > 200)) {
       throw new ValidationError('Idempotency-Key must be 1–200 characters', [
@@ -153,14 +182,22 @@ export class MessagesController {
     summary: 'Send a file (multipart): uploaded to the provider, then sent by its media id',
     description: 'WhatsApp Cloud: `POST /<phone>/media` then a message with `{id}`. Files up to 16 MB.',
   })
-  @ApiCreatedResponse({ description: 'The stored message with status `sent`' })
-  @ApiUnprocessableEntityResponse({ description: 'The provider cannot upload media (names the provider)' })
+  @ApiHeader(IDEMPOTENCY_HEADER)
+  @ApiCreatedResponse({ type: MessageDto, description: 'The stored message with status `sent`' })
+  @ApiProblemResponses(
+    [400, 'Validation failed (the `file` part is required), or the provider rejected the file'],
+    NOT_FOUND,
+    [409, 'A request with this Idempotency-Key is still in progress (`idempotency_in_progress`)'],
+    [413, 'The file is larger than 16 MB (`payload_too_large`)'],
+    [422, 'The provider cannot upload media (`media_upload_unsupported`, names the provider)'],
+    ...PROVIDER_FAILURES,
+  )
   sendUpload(
     @CurrentUser() principal: Principal,
     @Param('id') id: string,
     @Body() dto: UploadMessageDto,
     @UploadedFile() file: MulterFile | undefined,
-    @Headers('idempotency-key') idempotencyKey?: string,
+    @IdempotencyKey() idempotencyKey?: string,
   ) {
     const upload = file && { buffer: file.buffer, mimeType: file.mimetype, fileName: file.originalname };
     return this.messages.sendUpload(principal, id, dto, upload, idempotencyKey);
@@ -173,8 +210,12 @@ export class MessagesController {
     description:
       'WhatsApp Cloud: `{"status":"read","message_id":…}`. Providers without read receipts answer 422.',
   })
-  @ApiOkResponse({ description: '`{success: true, messageId, providerMessageId}`' })
-  @ApiUnprocessableEntityResponse({ description: 'The provider has no read receipts (names the provider)' })
+  @ApiOkResponse({ type: MarkReadResultDto })
+  @ApiProblemResponses(
+    [404, 'No such instance or message of the caller'],
+    [422, 'The provider has no read receipts (names the provider), or the message is not a received one'],
+    ...PROVIDER_FAILURES,
+  )
   markRead(
     @CurrentUser() principal: Principal,
     @Param('id') id: string,
@@ -191,13 +232,24 @@ export class MessagesController {
       'WhatsApp Cloud: `path` after the Graph version (default `/<phoneNumberId>/messages`), `body` sent as JSON; ' +
       'the Graph answer is returned as is, Graph errors are mapped like sends.',
   })
-  @ApiOkResponse({ description: 'The provider’s JSON answer' })
+  @ApiOkResponse({
+    description: 'The provider’s JSON answer, as is',
+    schema: { type: 'object', additionalProperties: true },
+  })
+  @ApiProblemResponses(
+    [400, 'Validation failed, or the provider rejected the request (`provider_bad_request`)'],
+    NOT_FOUND,
+    [422, 'The provider has no raw API (`raw_requests_unsupported`), or the path is not allowed'],
+    ...PROVIDER_FAILURES,
+  )
   raw(@CurrentUser() principal: Principal, @Param('id') id: string, @Body() dto: RawProviderRequestDto) {
     return this.messages.raw(principal, id, dto);
   }
 
   @Get('chats')
   @ApiOperation({ summary: 'Chats, most recent first (paginated)' })
+  @ApiOkResponse({ type: ChatListDto })
+  @ApiProblemResponses(400, NOT_FOUND)
   chats(@CurrentUser() principal: Principal, @Param('id') id: string, @Query() q: PageQuery) {
     return this.messages.listChats(principal, id, q);
   }
@@ -208,10 +260,13 @@ export class MessagesController {
     summary: 'Show (or stop) a typing indicator in a chat; chatId is our chat id or the provider’s',
     description: 'Messenger: `typing_on` / `typing_off` sender actions. Providers without one answer 422.',
   })
-  @ApiOkResponse({ description: '`{success: true}`' })
-  @ApiUnprocessableEntityResponse({
-    description: 'The provider has no typing indicator (names the provider)',
-  })
+  @ApiOkResponse({ type: SuccessOnlyDto })
+  @ApiProblemResponses(
+    400,
+    NOT_FOUND,
+    [422, 'The provider has no typing indicator (`typing_unsupported`, names the provider)'],
+    ...PROVIDER_FAILURES,
+  )
   typing(
     @CurrentUser() principal: Principal,
     @Param('id') id: string,
@@ -225,6 +280,8 @@ export class MessagesController {
   @ApiOperation({
     summary: 'Message history of a chat, newest first; chatId is our chat id or the provider’s',
   })
+  @ApiOkResponse({ type: MessageListDto })
+  @ApiProblemResponses(400, [404, 'No such instance or chat of the caller'])
   history(
     @CurrentUser() principal: Principal,
     @Param('id') id: string,
@@ -236,13 +293,22 @@ export class MessagesController {
 
   @Get('messages/:messageId')
   @ApiOperation({ summary: 'One message (our id or the provider’s)' })
+  @ApiOkResponse({ type: MessageDto })
+  @ApiProblemResponses([404, 'No such instance or message of the caller'])
   get(@CurrentUser() principal: Principal, @Param('id') id: string, @Param('messageId') messageId: string) {
     return this.messages.get(principal, id, messageId);
   }
 
   @Get('messages/:messageId/media')
   @ApiOperation({ summary: 'Download an inbound message’s media, streamed from the provider' })
-  @ApiProduces('application/octet-stream')
+  @ApiOkResponse({
+    description: 'The file, with the Content-Type the provider gave it (e.g. image/jpeg)',
+    content: { '*/*': { schema: { type: 'string', format: 'binary' } } },
+  })
+  @ApiProblemResponses(
+    [404, 'No such instance or message of the caller, or the message has no media'],
+    ...PROVIDER_FAILURES,
+  )
   async media(
     @CurrentUser() principal: Principal,
     @Param('id') id: string,

@@ -1,13 +1,9 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
-import {
-  ApiForbiddenResponse,
-  ApiNotFoundResponse,
-  ApiOkResponse,
-  ApiOperation,
-  ApiTags,
-} from '@nestjs/swagger';
+import { ApiExtraModels, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiAuth, CurrentUser, Roles } from '../../common/auth/decorators';
 import type { Principal } from '../../common/auth/principal';
+import { ApiProblemResponses } from '../../common/openapi/problem-responses';
+import { InstanceStatsDto, ProviderCountDto, SystemStatsDto, UserStatsDto } from './stats-views.dto';
 import { InstanceStatsQuery, SystemStatsQuery, UserStatsQuery } from './stats.dto';
 import { StatsService } from './stats.service';
 
@@ -16,6 +12,8 @@ const COUNTERS =
 
 @ApiTags('stats')
 @ApiAuth()
+@ApiProblemResponses(400)
+@ApiExtraModels(ProviderCountDto)
 @Controller('api/stats')
 export class StatsController {
   constructor(private readonly stats: StatsService) {}
@@ -25,19 +23,15 @@ export class StatsController {
     summary: "The caller's usage: totals and per instance",
     description: `Counters ${COUNTERS} per UTC day, summed over the period. Counts are flushed every USAGE_FLUSH_INTERVAL_MS.`,
   })
-  @ApiOkResponse({
-    description: '`{period, total: {…counters, instanceCount}, instances: [{instanceId, name, …counters}]}`',
-  })
+  @ApiOkResponse({ type: UserStatsDto })
   user(@CurrentUser() principal: Principal, @Query() q: UserStatsQuery) {
     return this.stats.user(principal, q.period);
   }
 
   @Get('instances/:id')
   @ApiOperation({ summary: "One instance's usage with daily figures" })
-  @ApiOkResponse({
-    description: '`{instanceId, period, usage: {…counters, dailyStats: [{date, …counters}]}}`',
-  })
-  @ApiNotFoundResponse({ description: 'No such instance of the caller (problem+json)' })
+  @ApiOkResponse({ type: InstanceStatsDto })
+  @ApiProblemResponses([404, 'No such instance of the caller'])
   instance(@CurrentUser() principal: Principal, @Param('id') id: string, @Query() q: InstanceStatsQuery) {
     return this.stats.instance(principal, id, q.period);
   }
@@ -45,11 +39,8 @@ export class StatsController {
   @Get('system')
   @Roles('admin')
   @ApiOperation({ summary: 'Gateway-wide instances, users and usage (admin)' })
-  @ApiOkResponse({
-    description:
-      '`{period, instances: {total, active}, users: {total, active}, usage: {…counters}, providers: {<provider>: {count, active}}}`',
-  })
-  @ApiForbiddenResponse({ description: 'Not an admin (problem+json)' })
+  @ApiOkResponse({ type: SystemStatsDto })
+  @ApiProblemResponses([403, 'The caller is not an admin (`forbidden`)'])
   system(@Query() q: SystemStatsQuery) {
     return this.stats.system(q.period);
   }

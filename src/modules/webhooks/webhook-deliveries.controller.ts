@@ -1,17 +1,10 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import {
-  ApiAcceptedResponse,
-  ApiConflictResponse,
-  ApiNotFoundResponse,
-  ApiOkResponse,
-  ApiOperation,
-  ApiTags,
-  ApiUnprocessableEntityResponse,
-} from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import { ApiAuth, CurrentUser } from '../../common/auth/decorators';
 import type { Principal } from '../../common/auth/principal';
+import { ApiProblemResponses } from '../../common/openapi/problem-responses';
 import { findOwnedInstance } from '../instances/instance-access';
 import { InstanceEntity } from '../instances/instance.entity';
 import {
@@ -31,7 +24,7 @@ import { WebhookEndpointService } from './webhook-endpoint.service';
 /** The delivery log, resend and replay, the test event and secret rotation (issue 3). */
 @ApiTags('webhook deliveries')
 @ApiAuth()
-@ApiNotFoundResponse({ description: 'No such instance or delivery of the caller (problem+json)' })
+@ApiProblemResponses([404, 'No such instance or delivery of the caller'])
 @Controller('api')
 export class WebhookDeliveriesController {
   constructor(
@@ -45,6 +38,7 @@ export class WebhookDeliveriesController {
     summary: "The instance's deliveries, newest first (status, event, since, until, limit, skip)",
   })
   @ApiOkResponse({ type: DeliveryListDto })
+  @ApiProblemResponses(400)
   async list(@CurrentUser() principal: Principal, @Param('id') id: string, @Query() q: DeliveriesQuery) {
     return this.deliveries.list(await findOwnedInstance(this.instances, principal, id), q);
   }
@@ -58,7 +52,7 @@ export class WebhookDeliveriesController {
       'New deliveries with the same `webhook-id` per event, sent one at a time in `sequence` order (a healthy endpoint receives them in order).',
   })
   @ApiAcceptedResponse({ type: ReplayResultDto })
-  @ApiUnprocessableEntityResponse({ description: '`webhook_disabled`: enable the webhook first' })
+  @ApiProblemResponses(400, [422, '`webhook_disabled`: enable the webhook first'])
   async replay(@CurrentUser() principal: Principal, @Param('id') id: string, @Body() dto: ReplayDto) {
     return this.deliveries.replay(await findOwnedInstance(this.instances, principal, id), dto);
   }
@@ -71,7 +65,7 @@ export class WebhookDeliveriesController {
       'Recorded like any delivery (visible in the log); one attempt, no retries; works while disabled.',
   })
   @ApiOkResponse({ type: WebhookTestResultDto })
-  @ApiUnprocessableEntityResponse({ description: '`webhook_not_configured`: no webhookUrl' })
+  @ApiProblemResponses([422, '`webhook_not_configured`: no webhookUrl'])
   async test(@CurrentUser() principal: Principal, @Param('id') id: string) {
     return this.deliveries.test(await findOwnedInstance(this.instances, principal, id));
   }
@@ -84,6 +78,7 @@ export class WebhookDeliveriesController {
       'Returns the new `whsec_…` secret once. During the grace `webhook-signature` carries `v1,<new> v1,<old>`; `X-Webhook-Signature` uses the new secret.',
   })
   @ApiOkResponse({ type: RotateSecretResultDto })
+  @ApiProblemResponses(400)
   async rotateSecret(
     @CurrentUser() principal: Principal,
     @Param('id') id: string,
@@ -105,8 +100,10 @@ export class WebhookDeliveriesController {
     summary: 'Send a succeeded or dead delivery again: a new attempt series, same `webhook-id`',
   })
   @ApiAcceptedResponse({ type: DeliveryViewDto })
-  @ApiConflictResponse({ description: '`delivery_in_progress`: still pending or retrying' })
-  @ApiUnprocessableEntityResponse({ description: '`webhook_disabled`: enable the webhook first' })
+  @ApiProblemResponses(
+    [409, '`delivery_in_progress`: still pending or retrying'],
+    [422, '`webhook_disabled`: enable the webhook first'],
+  )
   retry(@CurrentUser() principal: Principal, @Param('id') id: string) {
     return this.deliveries.retry(principal, id);
   }

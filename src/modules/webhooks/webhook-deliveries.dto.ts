@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsInt, IsOptional, Max, Min } from 'class-validator';
 import { PageQuery } from '../../common/pagination/pagination';
-import type { Pagination } from '../../common/pagination/pagination';
+import { PaginationDto } from '../../common/pagination/pagination.dto';
 import type { EventEnvelope } from './event-types';
 import { EVENT_TYPES } from './event-types';
 import type { DeliveryStatus } from './webhook-delivery.entity';
@@ -89,14 +89,14 @@ export class AttemptViewDto {
 export class DeliveryDetailDto {
   @ApiProperty({ type: DeliveryViewDto }) delivery: DeliveryViewDto;
   /** The envelope as sent (its `timestamp` is the event's). */
-  @ApiProperty({ type: 'object', additionalProperties: true }) envelope: EventEnvelope;
+  @ApiProperty({ allOf: [{ $ref: '#/components/schemas/EventEnvelope' }] }) envelope: EventEnvelope;
   /** Every attempt, oldest first. */
   @ApiProperty({ type: [AttemptViewDto] }) attempts: AttemptViewDto[];
 }
 
 export class DeliveryListDto {
   @ApiProperty({ type: [DeliveryViewDto] }) deliveries: DeliveryViewDto[];
-  @ApiProperty({ type: 'object', additionalProperties: true }) pagination: Pagination;
+  pagination: PaginationDto;
 }
 
 export class ReplayResultDto {

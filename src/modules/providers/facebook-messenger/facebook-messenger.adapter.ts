@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { IsNotEmpty, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import { IsHeaderToken } from '../../../common/validation/header-token';
 import { EntityManager, Repository } from 'typeorm';
 import { maskSecret, SecretBox } from '../../../common/crypto/secret-box';
 import { verifyHubSignature } from '../../../common/crypto/hub-signature';
@@ -25,7 +26,7 @@ export class FacebookMessengerConfigDto {
   /** Facebook Page id. @example 112233445566778 */
   @IsString() @Matches(/^\d{5,30}$/, { message: 'pageId must be the numeric Page id' }) pageId: string;
   /** Page access token with pages_messaging. */
-  @IsString() @IsNotEmpty() @MaxLength(1024) pageAccessToken: string;
+  @IsString() @IsNotEmpty() @MaxLength(1024) @IsHeaderToken() pageAccessToken: string;
   /** The Meta app's App Secret: checks `X-Hub-Signature-256` of inbound webhooks. */
   @IsString() @IsNotEmpty() @MaxLength(256) appSecret: string;
   /** The verify token typed into the Meta dashboard's webhook form. */

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { IsIn, IsNotEmpty, IsOptional, IsString, Matches, MaxLength, ValidateIf } from 'class-validator';
+import { IsHeaderToken } from '../../../common/validation/header-token';
 import { EntityManager, Repository } from 'typeorm';
 import { maskSecret, SecretBox } from '../../../common/crypto/secret-box';
 import { verifyHubSignature } from '../../../common/crypto/hub-signature';
@@ -28,7 +29,7 @@ export class InstagramConfigDto {
   @Matches(/^\d{5,30}$/, { message: 'igId must be the numeric Instagram account id' })
   igId: string;
   /** Instagram user access token (login=instagram) or Page access token (login=facebook). */
-  @IsString() @IsNotEmpty() @MaxLength(1024) accessToken: string;
+  @IsString() @IsNotEmpty() @MaxLength(1024) @IsHeaderToken() accessToken: string;
   /** Instagram app secret: checks `X-Hub-Signature-256` of inbound webhooks. */
   @IsString() @IsNotEmpty() @MaxLength(256) appSecret: string;
   /** Meta app secret, also accepted for webhook signatures (apps using both logins). */

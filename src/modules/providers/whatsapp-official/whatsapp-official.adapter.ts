@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { IsNotEmpty, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import { IsHeaderToken } from '../../../common/validation/header-token';
 import { FormData } from 'undici';
 import { EntityManager, Repository } from 'typeorm';
 import { maskSecret, SecretBox } from '../../../common/crypto/secret-box';
@@ -34,7 +35,7 @@ export class WhatsappOfficialConfigDto {
   @Matches(/^\d{5,30}$/, { message: 'phoneNumberId must be the numeric phone number id' })
   phoneNumberId: string;
   /** System-user or business access token with whatsapp_business_messaging. */
-  @IsString() @IsNotEmpty() @MaxLength(1024) accessToken: string;
+  @IsString() @IsNotEmpty() @MaxLength(1024) @IsHeaderToken() accessToken: string;
   /** The Meta app's App Secret: checks `X-Hub-Signature-256` of inbound webhooks. */
   @IsString() @IsNotEmpty() @MaxLength(256) appSecret: string;
   /** The verify token you type into the Meta dashboard's webhook form. */

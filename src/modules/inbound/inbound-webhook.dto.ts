@@ -1,0 +1,22 @@
+/** What a Meta webhook POST answers once every item is durable. */
+export class MetaWebhookOutcomeDto {
+  ok: boolean;
+  /** Items stored (messages, statuses). */
+  stored: number;
+  /** Items seen before (Meta redeliveries): acknowledged, nothing stored. */
+  duplicates: number;
+  /** Items not stored (kinds we do not handle, unknown instances); logged. */
+  skipped: number;
+}
+
+/** What the Telegram webhook answers once the update is durable. */
+export class TelegramWebhookOutcomeDto {
+  ok: boolean;
+  /** The update_id was seen before: acknowledged, nothing stored. */
+  duplicate: boolean;
+  stored: boolean;
+  /** Our message id when a message was stored. */
+  messageId?: string;
+  /** Why the update was not stored (e.g. an update kind we do not handle). */
+  skipReason?: string;
+}
