@@ -3,6 +3,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
 import { randomUUID } from 'node:crypto';
 import { CommonModule } from './common/common.module';
+import { redisOptionsFromUrl } from './common/redis/redis-options';
 import { ThrottlingModule } from './common/throttling/throttling.module';
 import { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
@@ -81,7 +82,7 @@ export class AppModule {
         BullModule.forRootAsync({
           inject: [AppConfig],
           useFactory: (c: AppConfig) => ({
-            connection: { url: c.redis.url, maxRetriesPerRequest: null },
+            connection: redisOptionsFromUrl(c.redis.url),
             prefix: c.redis.prefix,
           }),
         }),

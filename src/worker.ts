@@ -6,8 +6,10 @@ import { AppModule } from './app.module';
 /** Worker process: queue processors, Telegram pollers and the delivery sweeper; no HTTP listener. */
 async function main(): Promise<void> {
   const app = await NestFactory.createApplicationContext(AppModule.forRoot('worker'), { bufferLogs: true });
-  app.useLogger(app.get(Logger));
+  const logger = app.get(Logger);
+  app.useLogger(logger);
   app.enableShutdownHooks();
+  logger.log('Worker started', 'Worker');
 }
 
 main().catch((err) => {

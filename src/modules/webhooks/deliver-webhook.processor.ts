@@ -1,6 +1,7 @@
-import { OnWorkerEvent, WorkerHost } from '@nestjs/bullmq';
+import { OnWorkerEvent } from '@nestjs/bullmq';
 import { Injectable, Logger } from '@nestjs/common';
 import { Job } from 'bullmq';
+import { GatewayWorkerHost } from '../../common/queues/gateway-worker-host';
 import { DeliverWebhookJob } from '../../common/queues/queues';
 import { AppConfig } from '../../config/app-config';
 import { DELIVERY_WORKER_SETTINGS } from './delivery-backoff';
@@ -25,8 +26,8 @@ export function deliveryWorkerOptions(config: AppConfig['webhooks']) {
  * backoff, or stops (`UnrecoverableError`) when the delivery is dead.
  */
 @Injectable()
-export class DeliverWebhookProcessor extends WorkerHost {
-  private readonly logger = new Logger(DeliverWebhookProcessor.name);
+export class DeliverWebhookProcessor extends GatewayWorkerHost {
+  protected readonly logger = new Logger(DeliverWebhookProcessor.name);
 
   constructor(private readonly sender: WebhookSenderService) {
     super();
@@ -38,6 +39,6 @@ export class DeliverWebhookProcessor extends WorkerHost {
 
   @OnWorkerEvent('error')
   onError(err: Error): void {
-    this.logger.error({ err }, 'webhook worker error');
+    this.onWorkerError(err);
   }
 }

@@ -1,7 +1,7 @@
-import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { RedisService } from '../../common/redis/redis.service';
+import { Lease, RedisService } from '../../common/redis/redis.service';
 import { AppConfig } from '../../config/app-config';
 
 /** How often retention runs, ms. */
@@ -13,13 +13,16 @@ const BATCH = 5000;
  * Deletes finished deliveries (their attempts go by ON DELETE CASCADE): succeeded ones after
  * WEBHOOK_RETENTION_SUCCEEDED_MS, dead ones after WEBHOOK_RETENTION_DEAD_MS, counted from when
  * they reached that state (`updated_at`). Hourly, one runner across the fleet (Redis lease),
- * in batches of 5,000. Events stay (the feed and replays read them).
+ * in batches of 5,000. Events stay (the feed and replays read them). At shutdown a running pass
+ * stops after its current batch, before the database closes (onModuleDestroy).
  */
 @Injectable()
-export class DeliveryRetentionService implements OnApplicationBootstrap, OnApplicationShutdown {
+export class DeliveryRetentionService implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(DeliveryRetentionService.name);
   private timer?: NodeJS.Timeout;
-  private readonly owner = `${process.pid}-${Math.random().toString(36).slice(2)}`;
+  private lease: Lease | null = null;
+  private running: Promise<void> | null = null;
+  private stopping = false;
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
@@ -28,17 +31,27 @@ export class DeliveryRetentionService implements OnApplicationBootstrap, OnAppli
   ) {}
 
   onApplicationBootstrap(): void {
-    this.timer = setInterval(() => void this.run(), RETENTION_INTERVAL_MS);
+    this.timer = setInterval(() => {
+      this.running ??= this.run().finally(() => (this.running = null));
+    }, RETENTION_INTERVAL_MS);
     this.timer.unref();
   }
 
-  onApplicationShutdown(): void {
+  async onModuleDestroy(): Promise<void> {
+    this.stopping = true;
     if (this.timer) clearInterval(this.timer);
+    await this.running;
   }
 
   private async run(): Promise<void> {
     try {
-      if (!(await this.redis.acquireLease('delivery-retention', this.owner, RETENTION_INTERVAL_MS))) return;
+      this.lease = await this.redis.holdLease(
+        'delivery-retention',
+        this.redis.owner,
+        RETENTION_INTERVAL_MS,
+        this.lease,
+      );
+      if (!this.lease) return;
       const pruned = await this.prune();
       if (pruned.succeeded || pruned.dead) this.logger.log(pruned, 'pruned old deliveries');
     } catch (err) {
@@ -68,7 +81,7 @@ export class DeliveryRetentionService implements OnApplicationBootstrap, OnAppli
         [status, olderThanMs, BATCH],
       );
       total += n;
-      if (n < BATCH) return total;
+      if (n < BATCH || this.stopping) return total;
     }
   }
 }

@@ -1,8 +1,8 @@
-import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../../config/app-config';
-import { RedisService } from '../../common/redis/redis.service';
+import { Lease, RedisService } from '../../common/redis/redis.service';
 import { EventsService } from './events.service';
 
 /**
@@ -10,13 +10,15 @@ import { EventsService } from './events.service';
  * sweep interval (Redis was down at commit time) and failed rows whose retry is long overdue
  * (their job was lost). The series' job id (`<id>` or `<id>-r<n>`) makes a re-add of a live job a
  * no-op; replays go back to the ordered queue.
- * One sweeper runs across the fleet at a time (Redis lease).
+ * One sweeper runs across the fleet at a time (Redis lease). At shutdown it stops before the
+ * queues, Redis and the database close (onModuleDestroy), letting a running sweep finish.
  */
 @Injectable()
-export class DeliverySweeperService implements OnApplicationBootstrap, OnApplicationShutdown {
+export class DeliverySweeperService implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(DeliverySweeperService.name);
   private timer?: NodeJS.Timeout;
-  private readonly owner = `${process.pid}-${Math.random().toString(36).slice(2)}`;
+  private lease: Lease | null = null;
+  private running: Promise<unknown> | null = null;
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
@@ -27,21 +29,24 @@ export class DeliverySweeperService implements OnApplicationBootstrap, OnApplica
 
   onApplicationBootstrap(): void {
     const every = this.config.webhooks.sweepIntervalMs;
-    this.timer = setInterval(
-      () => void this.sweep().catch((err) => this.logger.warn({ err }, 'sweep failed')),
-      every,
-    );
+    this.timer = setInterval(() => {
+      this.running ??= this.sweep()
+        .catch((err) => this.logger.warn({ err }, 'sweep failed'))
+        .finally(() => (this.running = null));
+    }, every);
     this.timer.unref();
   }
 
-  onApplicationShutdown(): void {
+  async onModuleDestroy(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
+    await this.running;
   }
 
   /** @returns how many deliveries were handed to BullMQ. */
   async sweep(): Promise<number> {
     const every = this.config.webhooks.sweepIntervalMs;
-    if (!(await this.redis.acquireLease('delivery-sweeper', this.owner, every))) return 0;
+    this.lease = await this.redis.holdLease('delivery-sweeper', this.redis.owner, every, this.lease);
+    if (!this.lease) return 0;
     const rows: {
       id: string;
       retry_interval_ms: number;

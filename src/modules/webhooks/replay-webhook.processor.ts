@@ -1,6 +1,7 @@
-import { InjectQueue, OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
-import { Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { InjectQueue, OnWorkerEvent, Processor } from '@nestjs/bullmq';
+import { Logger } from '@nestjs/common';
 import { Job, Queue } from 'bullmq';
+import { GatewayWorkerHost } from '../../common/queues/gateway-worker-host';
 import { DeliverWebhookJob, QueueName } from '../../common/queues/queues';
 import { DELIVERY_WORKER_SETTINGS } from './delivery-backoff';
 import { WebhookSenderService } from './webhook-sender.service';
@@ -12,8 +13,8 @@ import { WebhookSenderService } from './webhook-sender.service';
  * while later jobs proceed (ordering holds only for a healthy endpoint, as documented).
  */
 @Processor(QueueName.WebhookReplay, { concurrency: 1, settings: DELIVERY_WORKER_SETTINGS })
-export class ReplayWebhookProcessor extends WorkerHost implements OnApplicationBootstrap {
-  private readonly logger = new Logger(ReplayWebhookProcessor.name);
+export class ReplayWebhookProcessor extends GatewayWorkerHost {
+  protected readonly logger = new Logger(ReplayWebhookProcessor.name);
 
   constructor(
     private readonly sender: WebhookSenderService,
@@ -22,7 +23,8 @@ export class ReplayWebhookProcessor extends WorkerHost implements OnApplicationB
     super();
   }
 
-  async onApplicationBootstrap(): Promise<void> {
+  override async onApplicationBootstrap(): Promise<void> {
+    super.onApplicationBootstrap();
     await this.queue
       .setGlobalConcurrency(1)
       .catch((err) => this.logger.warn({ err }, 'could not set the replay queue global concurrency'));
@@ -34,6 +36,6 @@ export class ReplayWebhookProcessor extends WorkerHost implements OnApplicationB
 
   @OnWorkerEvent('error')
   onError(err: Error): void {
-    this.logger.error({ err }, 'replay worker error');
+    this.onWorkerError(err);
   }
 }
