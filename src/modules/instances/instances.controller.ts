@@ -5,6 +5,7 @@ import {
   ApiConflictResponse,
   ApiCreatedResponse,
   ApiNotFoundResponse,
+  ApiOkResponse,
   ApiOperation,
   ApiTags,
   ApiUnprocessableEntityResponse,
@@ -14,6 +15,16 @@ import type { Principal } from '../../common/auth/principal';
 import { PageQuery } from '../../common/pagination/pagination';
 import { ActivityQuery, CreateInstanceDto, UpdateInstanceDto } from './instances.dto';
 import { InstancesService } from './instances.service';
+import { ProviderCapabilitiesDto } from '../providers/providers.dto';
+import {
+  ActivityListDto,
+  CreatedInstanceDto,
+  InstanceActionResultDto,
+  InstanceDetailDto,
+  InstanceListDto,
+  ReconnectResultDto,
+  UpdatedInstanceDto,
+} from './instance-view.dto';
 
 @ApiTags('instances')
 @ApiAuth()
@@ -76,7 +87,7 @@ export class InstancesController {
       },
     },
   })
-  @ApiCreatedResponse({ description: 'The instance (secrets masked)' })
+  @ApiCreatedResponse({ type: CreatedInstanceDto, description: 'The instance (secrets masked)' })
   @ApiBadRequestResponse({ description: 'Validation failed; `errors` names each field' })
   @ApiUnprocessableEntityResponse({ description: 'The provider rejected the credentials' })
   @ApiConflictResponse({ description: 'This bot is already connected to another instance' })
@@ -86,12 +97,14 @@ export class InstancesController {
 
   @Get()
   @ApiOperation({ summary: "The caller's instances (admins: all), newest first" })
+  @ApiOkResponse({ type: InstanceListDto })
   list(@CurrentUser() principal: Principal, @Query() q: PageQuery) {
     return this.instances.list(principal, q);
   }
 
   @Get(':id')
   @ApiOperation({ summary: 'One instance with its webhook settings and masked provider config' })
+  @ApiOkResponse({ type: InstanceDetailDto })
   get(@CurrentUser() principal: Principal, @Param('id') id: string) {
     return this.instances.describe(principal, id);
   }
@@ -100,6 +113,7 @@ export class InstancesController {
   @ApiOperation({
     summary: 'Update name, description and webhook settings (flat or the seeds’ nested `webhookSettings`)',
   })
+  @ApiOkResponse({ type: UpdatedInstanceDto })
   update(@CurrentUser() principal: Principal, @Param('id') id: string, @Body() dto: UpdateInstanceDto) {
     return this.instances.update(principal, id, dto);
   }
@@ -108,6 +122,7 @@ export class InstancesController {
   @ApiOperation({
     summary: 'Disconnect and delete the instance with its chats, messages, contacts and events',
   })
+  @ApiOkResponse({ type: InstanceActionResultDto })
   remove(@CurrentUser() principal: Principal, @Param('id') id: string) {
     return this.instances.remove(principal, id);
   }
@@ -121,6 +136,7 @@ export class InstancesController {
   @Post(':id/reconnect')
   @HttpCode(200)
   @ApiOperation({ summary: 'Reconnect (Telegram: setWebhook again, or resume polling)' })
+  @ApiOkResponse({ type: ReconnectResultDto })
   reconnect(@CurrentUser() principal: Principal, @Param('id') id: string) {
     return this.instances.reconnect(principal, id);
   }
@@ -128,6 +144,7 @@ export class InstancesController {
   @Post(':id/logout')
   @HttpCode(200)
   @ApiOperation({ summary: 'Stop receiving and mark the instance disconnected' })
+  @ApiOkResponse({ type: InstanceActionResultDto })
   logout(@CurrentUser() principal: Principal, @Param('id') id: string) {
     return this.instances.logout(principal, id);
   }
@@ -141,12 +158,14 @@ export class InstancesController {
 
   @Get(':id/capabilities')
   @ApiOperation({ summary: 'What the provider supports: message types, limits, receipts' })
+  @ApiOkResponse({ type: ProviderCapabilitiesDto })
   capabilities(@CurrentUser() principal: Principal, @Param('id') id: string) {
     return this.instances.capabilities(principal, id);
   }
 
   @Get(':id/activity')
   @ApiOperation({ summary: 'Activity log (limit, skip, actions, startDate, endDate)' })
+  @ApiOkResponse({ type: ActivityListDto })
   async activity(@CurrentUser() principal: Principal, @Param('id') id: string, @Query() q: ActivityQuery) {
     return this.instances.activityLog(await this.instances.get(principal, id), q);
   }

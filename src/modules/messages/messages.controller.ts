@@ -39,6 +39,7 @@ import {
   TypingDto,
   UploadMessageDto,
 } from './messages.dto';
+import { MessageHistoryDto, MessageViewDto } from './message-view.dto';
 import { MessagesService } from './messages.service';
 
 /** The fields of multer's in-memory file we use. */
@@ -71,7 +72,7 @@ export class MessagesController {
     required: false,
     description: 'Same key + same body → the first result, never a second provider call',
   })
-  @ApiCreatedResponse({ description: 'The stored message with status `sent`' })
+  @ApiCreatedResponse({ type: MessageViewDto, description: 'The stored message with status `sent`' })
   @ApiBadRequestResponse({
     description: 'Validation failed, or the provider rejected the request (e.g. chat not found)',
   })
@@ -153,7 +154,7 @@ export class MessagesController {
     summary: 'Send a file (multipart): uploaded to the provider, then sent by its media id',
     description: 'WhatsApp Cloud: `POST /<phone>/media` then a message with `{id}`. Files up to 16 MB.',
   })
-  @ApiCreatedResponse({ description: 'The stored message with status `sent`' })
+  @ApiCreatedResponse({ type: MessageViewDto, description: 'The stored message with status `sent`' })
   @ApiUnprocessableEntityResponse({ description: 'The provider cannot upload media (names the provider)' })
   sendUpload(
     @CurrentUser() principal: Principal,
@@ -225,6 +226,7 @@ export class MessagesController {
   @ApiOperation({
     summary: 'Message history of a chat, newest first; chatId is our chat id or the provider’s',
   })
+  @ApiOkResponse({ type: MessageHistoryDto })
   history(
     @CurrentUser() principal: Principal,
     @Param('id') id: string,

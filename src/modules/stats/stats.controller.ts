@@ -1,5 +1,6 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
 import {
+  ApiExtraModels,
   ApiForbiddenResponse,
   ApiNotFoundResponse,
   ApiOkResponse,
@@ -10,11 +11,13 @@ import { ApiAuth, CurrentUser, Roles } from '../../common/auth/decorators';
 import type { Principal } from '../../common/auth/principal';
 import { InstanceStatsQuery, SystemStatsQuery, UserStatsQuery } from './stats.dto';
 import { StatsService } from './stats.service';
+import { ProviderCountDto, SystemStatsDto, UserStatsDto } from './stats-view.dto';
 
 const COUNTERS =
   '`messagesSent`, `messagesReceived`, `mediaSent`, `mediaReceived`, `totalMediaSize` (bytes), `apiCalls`, `webhookSent`';
 
 @ApiTags('stats')
+@ApiExtraModels(ProviderCountDto)
 @ApiAuth()
 @Controller('api/stats')
 export class StatsController {
@@ -25,9 +28,7 @@ export class StatsController {
     summary: "The caller's usage: totals and per instance",
     description: `Counters ${COUNTERS} per UTC day, summed over the period. Counts are flushed every USAGE_FLUSH_INTERVAL_MS.`,
   })
-  @ApiOkResponse({
-    description: '`{period, total: {…counters, instanceCount}, instances: [{instanceId, name, …counters}]}`',
-  })
+  @ApiOkResponse({ type: UserStatsDto })
   user(@CurrentUser() principal: Principal, @Query() q: UserStatsQuery) {
     return this.stats.user(principal, q.period);
   }
@@ -45,10 +46,7 @@ export class StatsController {
   @Get('system')
   @Roles('admin')
   @ApiOperation({ summary: 'Gateway-wide instances, users and usage (admin)' })
-  @ApiOkResponse({
-    description:
-      '`{period, instances: {total, active}, users: {total, active}, usage: {…counters}, providers: {<provider>: {count, active}}}`',
-  })
+  @ApiOkResponse({ type: SystemStatsDto })
   @ApiForbiddenResponse({ description: 'Not an admin (problem+json)' })
   system(@Query() q: SystemStatsQuery) {
     return this.stats.system(q.period);
