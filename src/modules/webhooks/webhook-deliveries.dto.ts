@@ -3,6 +3,7 @@ import { Type } from 'class-transformer';
 import { IsDate, IsIn, IsInt, IsOptional, Max, Min } from 'class-validator';
 import { PageQuery } from '../../common/pagination/pagination';
 import type { Pagination } from '../../common/pagination/pagination';
+import { PaginationDto } from '../../common/pagination/pagination.dto';
 import type { EventEnvelope } from './event-types';
 import { EVENT_TYPES } from './event-types';
 import type { DeliveryStatus } from './webhook-delivery.entity';
@@ -96,7 +97,7 @@ export class DeliveryDetailDto {
 
 export class DeliveryListDto {
   @ApiProperty({ type: [DeliveryViewDto] }) deliveries: DeliveryViewDto[];
-  @ApiProperty({ type: 'object', additionalProperties: true }) pagination: Pagination;
+  @ApiProperty({ type: PaginationDto }) pagination: Pagination;
 }
 
 export class ReplayResultDto {
