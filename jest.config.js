@@ -1,6 +1,7 @@
 /**
- * Two projects: `unit` (specs beside the code) and `e2e` (the real AppModule against
- * real PostgreSQL + Redis, fakes on 127.0.0.1). NestJS 12 ships ESM only; @swc/jest
+ * Three projects: `unit` (specs beside the code), `e2e` (the real AppModule against
+ * real PostgreSQL + Redis, fakes on 127.0.0.1) and `browser` (the dashboard in headless Chromium
+ * against the same). NestJS 12 ships ESM only; @swc/jest
  * turns its files into CommonJS (see the README, Development).
  */
 const common = {
@@ -22,6 +23,14 @@ module.exports = {
       ...common,
       displayName: 'e2e',
       testMatch: ['<rootDir>/test/e2e/**/*.e2e-spec.ts'],
+      globalSetup: '<rootDir>/test/utils/global-setup.ts',
+      globalTeardown: '<rootDir>/test/utils/global-teardown.ts',
+    },
+    {
+      // the dashboard in headless Chromium against the gateway (needs `npm run build` first: dist/dashboard)
+      ...common,
+      displayName: 'browser',
+      testMatch: ['<rootDir>/test/browser/**/*.browser-spec.ts'],
       globalSetup: '<rootDir>/test/utils/global-setup.ts',
       globalTeardown: '<rootDir>/test/utils/global-teardown.ts',
     },

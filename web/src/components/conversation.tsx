@@ -19,6 +19,7 @@ import {
 import { useLiveEvents, useLoad } from '../hooks';
 import { accountName } from '../model';
 import { ErrorNotice, Loading, fullTime, when } from './ui';
+import { BotIcon, PaperclipIcon } from './icons';
 import { Ticks } from './ticks';
 
 const PAGE = 50;
@@ -180,7 +181,7 @@ export function Conversation({
         <p className="muted small">
           {instance ? `${instance.name} · ${instance.provider}` : ''}{' '}
           <span className="badge bot" data-testid="bot-badge">
-            <span aria-hidden="true">🤖</span> From the bot
+            <BotIcon /> From the bot
           </span>
         </p>
       </header>
@@ -207,14 +208,19 @@ export function Conversation({
             >
               {m.direction === 'out' ? (
                 <span className="from-bot" title={botName ? `Sent as ${botName}` : undefined}>
-                  <span aria-hidden="true">🤖</span> From the bot
+                  <BotIcon /> From the bot
                 </span>
               ) : (
                 senderName(m) && <span className="sender">{senderName(m)}</span>
               )}
               <p className="body">
                 {m.text ?? ''}
-                {mediaLabel(m) && <span className="media"> 📎 {mediaLabel(m)}</span>}
+                {mediaLabel(m) && (
+                  <span className="media">
+                    {' '}
+                    <PaperclipIcon /> {mediaLabel(m)}
+                  </span>
+                )}
               </p>
               <span className="meta">
                 <time dateTime={m.createdAt} title={fullTime(m.createdAt)}>
@@ -230,7 +236,7 @@ export function Conversation({
           {pending.map((p) => (
             <li key={p.key} className="message out pending" data-direction="out">
               <span className="from-bot">
-                <span aria-hidden="true">🤖</span> From the bot
+                <BotIcon /> From the bot
               </span>
               <p className="body">{p.text}</p>
               <span className="meta">

@@ -1,5 +1,8 @@
-const TICKS: Record<string, { mark: string; label: string }> = {
-  queued: { mark: '🕓', label: 'sending' },
+import type { ReactNode } from 'react';
+import { ClockIcon } from './icons';
+
+const TICKS: Record<string, { mark: ReactNode; label: string }> = {
+  queued: { mark: <ClockIcon />, label: 'sending' },
   sent: { mark: '✓', label: 'sent' },
   delivered: { mark: '✓✓', label: 'delivered' },
   read: { mark: '✓✓', label: 'read' },
@@ -7,7 +10,7 @@ const TICKS: Record<string, { mark: string; label: string }> = {
   failed: { mark: '!', label: 'not delivered' },
 };
 
-/** Delivery state of an outbound message: 🕓 sending, ✓ sent, ✓✓ delivered, blue ✓✓ read, ! failed. */
+/** Delivery state of an outbound message: a clock while sending, ✓ sent, ✓✓ delivered, blue ✓✓ read, ! failed. */
 export function Ticks({ status }: { status: string }) {
   const t = TICKS[status];
   if (!t) return null;

@@ -3,6 +3,7 @@ import { Link, useParams, useSearch } from 'wouter';
 import { api, ok } from '../api/client';
 import { Empty, ErrorNotice, Loading, Pager, when } from '../components/ui';
 import { useLiveEvents, useLoad } from '../hooks';
+import { BotIcon } from '../components/icons';
 import { chatName } from '../model';
 import { useTitle } from '../title';
 import { Conversation } from '../components/conversation';
@@ -71,7 +72,12 @@ export default function InboxPage() {
                     </span>
                     <span className="chat-bottom">
                       <span className="preview">
-                        {c.lastMessage?.direction === 'out' && <span aria-label="the bot:">🤖 </span>}
+                        {c.lastMessage?.direction === 'out' && (
+                          <>
+                            <BotIcon />
+                            <span className="sr-only">The bot: </span>{' '}
+                          </>
+                        )}
                         {c.lastMessage?.text ?? (c.lastMessage ? `[${c.lastMessage.type}]` : '')}
                       </span>
                       {c.unreadCount > 0 && (

@@ -57,7 +57,8 @@ export default function OverviewPage() {
             ) : (
               <>
                 <p className="figure">
-                  <strong>{instances.data.pagination.total}</strong> instances
+                  <strong>{instances.data.pagination.total}</strong>{' '}
+                  {instances.data.pagination.total === 1 ? 'instance' : 'instances'}
                 </p>
                 <h3>By provider</h3>
                 <ul className="counts" aria-label="Instances by provider">
