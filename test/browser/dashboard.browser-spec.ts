@@ -5,7 +5,7 @@ import type { Browser, Page } from 'playwright-core';
 import { dashboardDir } from '../../src/modules/dashboard/dashboard.module';
 import { FakeTelegramApi } from '../fakes/fake-telegram-api';
 import { WebhookReceiver } from '../fakes/webhook-receiver';
-import { createTenant, eventually, startTestApp, TestApp } from '../utils/test-app';
+import { createTenant, eventually, startTestApp, TestApp, TestTenant } from '../utils/test-app';
 import {
   horizontalOverflow,
   launchChromium,
@@ -20,6 +20,8 @@ jest.setTimeout(120_000);
 const BOT = '5550001:DASHBOARD_test-token';
 const BOT_USERNAME = 'switchboard_demo_bot';
 const CUSTOMER = 424242;
+/** createTenant's password (test/utils/test-app.ts). */
+const TENANT_PASSWORD = 'password-123';
 /** The first-load budget: JavaScript of the login page and the overview after it, gzipped. */
 const FIRST_LOAD_BUDGET_BYTES = 300 * 1024;
 
@@ -38,6 +40,9 @@ describe('Dashboard in headless Chromium (browser)', () => {
   let closeBrowser: () => Promise<void>;
   let instanceId: string;
   let webhookSecret: string;
+  /** The user the flows run as (the run's database is shared with the e2e specs: the admin sees their data). */
+  let operator: TestTenant;
+  let operatorLogin: { email: string; password: string };
 
   beforeAll(async () => {
     if (!existsSync(join(dashboardDir(), 'index.html')))
@@ -50,6 +55,8 @@ describe('Dashboard in headless Chromium (browser)', () => {
       PUBLIC_BASE_URL: undefined,
       USAGE_FLUSH_INTERVAL_MS: '200',
     });
+    operator = await createTenant(t);
+    operatorLogin = { email: operator.email, password: TENANT_PASSWORD };
     ({ browser, close: closeBrowser } = await launchChromium());
   });
 
@@ -93,6 +100,9 @@ describe('Dashboard in headless Chromium (browser)', () => {
     expect(index.headers.get('cache-control')).toBe('no-cache');
     const html = await index.text();
     expect(html).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/); // no inline script
+    const bare = await fetch(`${t.baseUrl}/dashboard`, { redirect: 'manual' });
+    expect(bare.status).toBe(301);
+    expect(bare.headers.get('location')).toBe('/dashboard/');
     const deep = await fetch(`${t.baseUrl}/dashboard/inbox/some/chat`);
     expect(deep.status).toBe(200);
     expect(await deep.text()).toBe(html);
@@ -131,7 +141,7 @@ describe('Dashboard in headless Chromium (browser)', () => {
 
   it('creates a Telegram instance through the form generated from the provider config schema', async () => {
     const { context, page, problems } = await newPage(browser);
-    await login(page);
+    await login(page, operatorLogin);
     await page.getByRole('link', { name: 'Instances' }).click();
     await page.getByText('No instance yet').waitFor();
     await page.getByRole('link', { name: 'New instance' }).click();
@@ -158,10 +168,7 @@ describe('Dashboard in headless Chromium (browser)', () => {
     await page.getByText(`@${BOT_USERNAME}`).first().waitFor();
     await inspect(page, '05-instance');
 
-    const res = await fetch(`${t.baseUrl}/api/instances`, {
-      headers: { authorization: `Bearer ${t.adminToken}` },
-    });
-    const body = (await res.json()) as {
+    const body = (await operator.get('/api/instances').expect(200)).body as {
       instances: { id: string; name: string; provider: string; webhookUrl: string }[];
     };
     expect(body.instances).toHaveLength(1);
@@ -182,7 +189,7 @@ describe('Dashboard in headless Chromium (browser)', () => {
 
   it('shows the sandbox user’s message in the inbox without a reload', async () => {
     const { context, page, problems } = await newPage(browser);
-    await login(page);
+    await login(page, operatorLogin);
     await page.getByRole('link', { name: 'Inbox' }).click();
     await page.getByText('No conversation yet').waitFor();
     await page.evaluate('window.sameDocument = true');
@@ -210,7 +217,7 @@ describe('Dashboard in headless Chromium (browser)', () => {
 
   it('replies from the inbox through the bot: the fake Bot API receives it and the tick turns to sent', async () => {
     const { context, page, problems } = await newPage(browser);
-    await login(page);
+    await login(page, operatorLogin);
     await page.getByRole('link', { name: 'Inbox' }).click();
     await page.locator('.chat-item').first().click();
     await page.getByTestId('composer-hint').getByText(`Sent as @${BOT_USERNAME}`).waitFor();
@@ -234,6 +241,24 @@ describe('Dashboard in headless Chromium (browser)', () => {
     const sent = page.locator('.message.out').filter({ hasText: 'Yes! It ships today.' });
     await sent.locator('.tick[data-status="sent"]').waitFor();
     await sent.getByText('From the bot').waitFor();
+
+    // a file through the bot: Telegram takes files by URL (the API has no Telegram upload)
+    await page.getByText('Attach a file').click();
+    await page.getByRole('combobox', { name: /^Type/ }).selectOption('document');
+    await page.getByLabel(/File URL/).fill('https://files.example.com/invoice-1042.pdf');
+    await page.getByLabel('Reply').fill('Your invoice');
+    await page.getByRole('button', { name: 'Send' }).click();
+    const doc = await eventually(
+      async () => tg.calls('sendDocument').find((c) => c.params.caption === 'Your invoice'),
+      10_000,
+      'sendDocument at the fake Bot API',
+    );
+    expect(doc.params.document).toBe('https://files.example.com/invoice-1042.pdf');
+    await page
+      .locator('.message.out')
+      .filter({ hasText: 'invoice-1042.pdf' })
+      .locator('.tick[data-status="sent"]')
+      .waitFor();
     await inspect(page, '09-inbox-reply-sent');
     expect(problems).toEqual([]);
     await context.close();
@@ -256,7 +281,7 @@ describe('Dashboard in headless Chromium (browser)', () => {
     );
 
     const { context, page, problems } = await newPage(browser);
-    await login(page);
+    await login(page, operatorLogin);
     await page.getByRole('link', { name: 'Deliveries' }).click();
     await page.getByRole('heading', { name: 'Deliveries', level: 1 }).waitFor();
     // a <select> inside its <label> is named "<label> <selected option>"
@@ -293,19 +318,16 @@ describe('Dashboard in headless Chromium (browser)', () => {
 
   it('the overview chart shows the day’s counts', async () => {
     const today = new Date().toISOString().slice(0, 10);
-    // 3 messages from Alice, 1 reply; usage is flushed every USAGE_FLUSH_INTERVAL_MS (200 ms here)
+    // 3 messages from Alice, 2 replies (a text and a document); usage is flushed every USAGE_FLUSH_INTERVAL_MS (200 ms here)
     let today_: unknown;
     await eventually(
       async () => {
-        const res = await fetch(`${t.baseUrl}/api/stats/user`, {
-          headers: { authorization: `Bearer ${t.adminToken}` },
-        });
-        const s = (await res.json()) as {
+        const s = (await operator.get('/api/stats/user').expect(200)).body as {
           daily: { date: string; messagesSent: number; messagesReceived: number }[];
         };
         const d = s.daily.find((x) => x.date.startsWith(today));
         today_ = d;
-        return d?.messagesReceived === 3 && d.messagesSent === 1;
+        return d?.messagesReceived === 3 && d.messagesSent === 2;
       },
       10_000,
       'flushed usage',
@@ -313,19 +335,19 @@ describe('Dashboard in headless Chromium (browser)', () => {
       throw new Error(`${err.message}; today: ${JSON.stringify(today_)}`);
     });
     const { context, page, problems } = await newPage(browser);
-    await login(page);
+    await login(page, operatorLogin);
     const row = page.locator(`tr[data-day="${today}"]`);
-    await expect(row.getByTestId('sent').textContent()).resolves.toBe('1');
+    await expect(row.getByTestId('sent').textContent()).resolves.toBe('2');
     await expect(row.getByTestId('received').textContent()).resolves.toBe('3');
     const label = await page.locator('canvas[role="img"]').getAttribute('aria-label');
-    expect(label).toContain('1 sent and 3 received');
+    expect(label).toContain('2 sent and 3 received');
     await expect(page.getByTestId('deliveries-succeeded').textContent()).resolves.toMatch(/^[1-9]\d*$/);
     await inspect(page, '12-overview-chart');
     expect(problems).toEqual([]);
     await context.close();
   });
 
-  it('a non-admin, logged in with an API key, sees no system stats and none of the admin’s chats', async () => {
+  it('a non-admin, logged in with an API key, sees no system stats and none of another user’s chats', async () => {
     const tenant = await createTenant(t);
     const forbidden = await fetch(`${t.baseUrl}/api/stats/system`, {
       headers: { 'x-api-key': tenant.apiKey },
@@ -353,7 +375,7 @@ describe('Dashboard in headless Chromium (browser)', () => {
 
   it('works at 390 px wide: no sideways scrolling, the inbox shows the list or the conversation', async () => {
     const { context, page, problems } = await newPage(browser, PHONE);
-    await login(page);
+    await login(page, operatorLogin);
     await page.getByRole('heading', { name: 'Messages per day' }).waitFor();
     expect(await horizontalOverflow(page)).toBeLessThanOrEqual(0);
     await inspect(page, '14-phone-overview');
@@ -379,6 +401,71 @@ describe('Dashboard in headless Chromium (browser)', () => {
     await context.close();
   });
 
+  it('manages an instance: webhook settings, secret rotation shown once, log out, reconnect, delete with confirmation', async () => {
+    const spareToken = '5550002:DASHBOARD_spare-token';
+    tg.addBot(spareToken, { username: 'spare_demo_bot' });
+    const spare = (
+      await operator
+        .post('/api/instances')
+        .send({
+          provider: 'telegram',
+          name: 'Spare bot',
+          config: { botToken: spareToken },
+          webhookUrl: receiver.url(),
+        })
+        .expect(201)
+    ).body.id as string;
+
+    const { context, page, problems } = await newPage(browser);
+    await login(page, operatorLogin);
+    await page.getByRole('link', { name: 'Instances' }).click();
+    await page.getByRole('link', { name: 'Spare bot' }).click();
+    await page.getByRole('heading', { name: 'Spare bot', level: 1 }).waitFor();
+
+    await page.getByLabel('Delivery receipts').check();
+    await page.getByLabel('Retries after the first attempt').fill('2');
+    await page.getByRole('button', { name: 'Save webhook settings' }).click();
+    await page.getByText('Saved.').waitFor();
+    const saved = (await operator.get(`/api/instances/${spare}`).expect(200)).body;
+    expect(saved.webhookSettings).toMatchObject({ notifyDelivery: true, maxRetries: 2 });
+
+    await page.getByRole('button', { name: 'Rotate webhook secret' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Rotate' }).click();
+    const rotated = (await page.getByTestId('secret-once').textContent())!.trim();
+    expect(rotated).toMatch(/^whsec_/);
+    await inspect(page, '19-instance-secret-rotated');
+    await page.getByRole('button', { name: 'I have stored it' }).click();
+    expect(await page.getByTestId('secret-once').count()).toBe(0);
+    await operator.post(`/api/instances/${spare}/webhook/test`).expect(200);
+    const test = receiver.requests.filter((r) => r.headers['x-webhook-event'] === 'webhook_test').at(-1)!;
+    expect((test.json as { instanceId: string }).instanceId).toBe(spare);
+    expect(receiver.verifySeedsSignature(test, rotated)).toBe(true);
+
+    await page.getByRole('button', { name: 'Log out', exact: true }).last().click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Log out' }).click();
+    await page.getByTestId('status').getByText('disconnected').waitFor();
+    await page.getByRole('button', { name: 'Reconnect' }).click();
+    await page.getByText('Reconnected.').waitFor();
+    await page.getByTestId('status').getByText('connected').waitFor();
+    const [row] = await t.db.query('SELECT status FROM instances WHERE id = $1', [spare]);
+    expect(row.status).toBe('connected');
+
+    await page.getByRole('button', { name: 'Delete instance' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByText('cannot be undone').waitFor();
+    await inspect(page, '20-delete-confirmation');
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'hidden' });
+    await operator.get(`/api/instances/${spare}`).expect(200);
+    await page.getByRole('button', { name: 'Delete instance' }).click();
+    await dialog.getByRole('button', { name: 'Delete' }).click();
+    await page.getByRole('heading', { name: 'Instances', level: 1 }).waitFor();
+    await operator.get(`/api/instances/${spare}`).expect(404);
+    expect(await page.getByRole('link', { name: 'Spare bot' }).count()).toBe(0);
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+
   it('measures the first load: JavaScript within the 300 KB gzipped budget; prints size and time', async () => {
     const { context, page, problems } = await newPage(browser);
     const scripts = new Map<string, Buffer>();
@@ -393,7 +480,7 @@ describe('Dashboard in headless Chromium (browser)', () => {
     await page.goto(dashboard());
     await page.getByRole('button', { name: 'Log in' }).waitFor();
     const loginMs = Date.now() - started;
-    await login(page);
+    await login(page, operatorLogin);
     await page.locator('canvas[role="img"]').waitFor();
     const overviewMs = Date.now() - started;
     const raw = [...scripts.values()].reduce((n, b) => n + b.length, 0);

@@ -30,10 +30,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
 
   const end = useCallback((why: string | null) => {
     setCredentials(null);
-    setSession((s) => {
-      s?.hub.stop();
-      return null;
-    });
+    setSession(null);
     setNotice(why);
   }, []);
 
@@ -48,7 +45,6 @@ export function SessionProvider({ children }: { children: ReactNode }) {
         throw err;
       }
       const hub = new EventHub();
-      hub.start();
       setNotice(null);
       setSession({ user: me, hub, isAdmin: me.role === 'admin', logout: () => end(null) });
     },
@@ -65,7 +61,12 @@ export function SessionProvider({ children }: { children: ReactNode }) {
 
   const loginWithApiKey = useCallback((key: string) => start({ kind: 'api-key', key }), [start]);
 
-  useEffect(() => () => session?.hub.stop(), [session]);
+  // the stream runs while the session does (started here, not at login, so StrictMode's
+  // mount-unmount-mount in development leaves it running)
+  useEffect(() => {
+    session?.hub.start();
+    return () => session?.hub.stop();
+  }, [session]);
 
   const value = useMemo(
     () => ({ session, notice, loginWithPassword, loginWithApiKey }),

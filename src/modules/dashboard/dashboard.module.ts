@@ -1,6 +1,7 @@
-import { DynamicModule, Logger, Module } from '@nestjs/common';
+import { DynamicModule, Injectable, Logger, Module, OnModuleInit } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
 import { ServeStaticModule } from '@nestjs/serve-static';
-import type { Response } from 'express';
+import type { Application, NextFunction, Request, Response } from 'express';
 import { existsSync } from 'node:fs';
 import { dirname, join, sep } from 'node:path';
 
@@ -34,6 +35,22 @@ export function dashboardDir(from = __dirname): string {
   return join(dir, 'dist', 'dashboard');
 }
 
+/** `/dashboard` → `/dashboard/`: the page's relative routes and the static mount start at the slash. */
+@Injectable()
+export class DashboardRedirect implements OnModuleInit {
+  constructor(private readonly host: HttpAdapterHost) {}
+
+  onModuleInit(): void {
+    const app = this.host.httpAdapter.getInstance<Application>();
+    app.get(DASHBOARD_ROUTE, (req: Request, res: Response, next: NextFunction) => {
+      // Express matches /dashboard/ here too (non-strict routing): only the bare path redirects
+      if (req.path !== DASHBOARD_ROUTE) return next();
+      const query = req.originalUrl.slice(req.path.length);
+      res.redirect(301, `${DASHBOARD_ROUTE}/${query}`);
+    });
+  }
+}
+
 /**
  * Serves the built dashboard (web/) at /dashboard with a fallback to index.html for its client-side
  * routes (/dashboard/inbox, …). Hashed files under assets/ are cached for a year; index.html is
@@ -49,6 +66,7 @@ export class DashboardModule {
     }
     return {
       module: DashboardModule,
+      providers: [DashboardRedirect],
       imports: [
         ServeStaticModule.forRoot({
           rootPath: root,

@@ -214,7 +214,7 @@ export function Conversation({
                 senderName(m) && <span className="sender">{senderName(m)}</span>
               )}
               <p className="body">
-                {m.text ?? ''}
+                {m.text ?? m.caption ?? ''}
                 {mediaLabel(m) && (
                   <span className="media">
                     {' '}

@@ -128,6 +128,10 @@ export default function DeliveriesPage() {
           Refresh
         </button>
       </form>
+      <p className="muted small">
+        pending: not attempted yet · failed: the last attempt failed, another follows · succeeded · dead:
+        failed with no retry left (retry it from its page)
+      </p>
       {log.loading && !log.data && <Loading />}
       <ErrorNotice error={log.error} onRetry={log.reload} />
       {log.data &&

@@ -64,7 +64,7 @@ export default function DeliveryPage() {
           <dd>{d.lastError ?? '—'}</dd>
         </div>
       </dl>
-      <div className="actions">
+      <div className="actions page-actions">
         <button
           type="button"
           disabled={busy || inProgress}

@@ -89,7 +89,7 @@ function Actions({ instance, onChanged }: { instance: InstanceDetail; onChanged:
   }
 
   return (
-    <section aria-label="Actions" className="stack">
+    <section aria-label="Actions" className="stack page-actions">
       <div className="actions">
         <button
           type="button"
