@@ -2,8 +2,8 @@
 # Makes sure the PostgreSQL and Redis that Switchboard and `npm test` use answer on 127.0.0.1
 # (5432 and 6379): starts them when installed but stopped, installs them with apt-get when absent,
 # then creates the app database if missing. Installs Debian's Chromium for the browser tests too
-# when /usr/bin/chromium is missing (NO_BROWSER=1: not). Idempotent; prints one line per action taken and
-# nothing when all is already fine.
+# when /usr/bin/chromium is missing (NO_BROWSER=1: not). Idempotent; prints one line per action
+# taken and nothing when all is already fine.
 #
 #   DB_NAME     database to create when missing (default: switchboard)
 #   NO_BROWSER  1: do not install Chromium (only `npm test` needs it)
@@ -120,9 +120,9 @@ if [ "$pg_down" -eq 1 ] && ! pg_installed; then missing+=(postgresql) && pg_fres
 if [ "$redis_down" -eq 1 ] && ! have redis-server; then missing+=(redis-server); fi
 if [ "${#missing[@]}" -gt 0 ]; then install_packages "${missing[@]}"; fi
 
-# npm test's browser tests (test/browser) drive Debian's Chromium; NO_BROWSER=1 skips it (up.sh,
-# which only serves the gateway).
-if [ "${NO_BROWSER:-0}" != 1 ] && [ ! -x /usr/bin/chromium ]; then
+# npm test's browser tests (test/browser) drive Debian's Chromium, or CHROMIUM_PATH's; NO_BROWSER=1
+# skips it on a machine that only serves the gateway.
+if [ "${NO_BROWSER:-0}" != 1 ] && [ ! -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ]; then
   if have apt-get; then
     install_packages chromium
   else
