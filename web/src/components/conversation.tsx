@@ -289,6 +289,8 @@ function Composer({
   const [mediaType, setMediaType] = useState<(typeof MEDIA_TYPES)[number]>('document');
   const [url, setUrl] = useState('');
   const [file, setFile] = useState<File | null>(null);
+  // a file input cannot be cleared through React state: a new key gives an empty one
+  const [fileInput, setFileInput] = useState(0);
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
   const canUpload = caps?.mediaUpload ?? false;
@@ -340,6 +342,7 @@ function Composer({
       setText('');
       setUrl('');
       setFile(null);
+      setFileInput((n) => n + 1);
     } catch (err) {
       onPending({ key, text: body || file?.name || url, status: 'failed' });
       setError(err);
@@ -391,7 +394,7 @@ function Composer({
             {canUpload ? (
               <label>
                 File
-                <input type="file" onChange={(e) => setFile(e.target.files?.[0] ?? null)} />
+                <input key={fileInput} type="file" onChange={(e) => setFile(e.target.files?.[0] ?? null)} />
               </label>
             ) : (
               <label>
