@@ -36,7 +36,8 @@ export function SessionProvider({ children }: { children: ReactNode }) {
 
   const start = useCallback(
     async (creds: Credentials, user?: User) => {
-      setCredentials(creds, () => end('Your session has expired: log in again.'));
+      // a refused API key is a login error, not an expired session: the 401 handler comes after
+      setCredentials(creds);
       let me = user;
       try {
         me ??= await ok(api.GET('/api/auth/me'));
@@ -44,6 +45,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
         setCredentials(null);
         throw err;
       }
+      setCredentials(creds, () => end('Your session has expired: log in again.'));
       const hub = new EventHub();
       setNotice(null);
       setSession({ user: me, hub, isAdmin: me.role === 'admin', logout: () => end(null) });

@@ -7,10 +7,10 @@ export type Credentials = { kind: 'bearer'; token: string } | { kind: 'api-key';
 let credentials: Credentials | null = null;
 let onUnauthorized: () => void = () => undefined;
 
-/** Sets (or clears) the credentials every request carries; a 401 calls `unauthorized`. */
-export function setCredentials(next: Credentials | null, unauthorized?: () => void): void {
+/** Sets (or clears) the credentials every request carries; a 401 then calls `unauthorized`. */
+export function setCredentials(next: Credentials | null, unauthorized: () => void = () => undefined): void {
   credentials = next;
-  if (unauthorized) onUnauthorized = unauthorized;
+  onUnauthorized = unauthorized;
 }
 
 /** The headers that authenticate a request (REST calls and the event stream). */
