@@ -1,5 +1,6 @@
 import { targetConstructorToSchema, JSONSchema } from 'class-validator-jsonschema';
-import type { SchemaObject } from 'openapi3-ts';
+
+type SchemaObject = ReturnType<typeof targetConstructorToSchema>;
 
 /**
  * Marks a provider config field as a secret in its JSON Schema (`writeOnly`, `format: password`):
