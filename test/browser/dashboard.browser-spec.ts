@@ -486,15 +486,18 @@ describe('Dashboard in headless Chromium (browser)', () => {
     await page.goto(dashboard());
     await page.getByRole('button', { name: 'Log in' }).waitFor();
     const loginMs = Date.now() - started;
-    await login(page, operatorLogin);
+    await page.getByLabel('Email').fill(operatorLogin.email);
+    await page.getByLabel('Password').fill(operatorLogin.password);
+    const submitted = Date.now();
+    await page.getByRole('button', { name: 'Log in' }).click();
     await page.locator('canvas[role="img"]').waitFor();
-    const overviewMs = Date.now() - started;
+    const overviewMs = Date.now() - submitted;
     const raw = [...scripts.values()].reduce((n, b) => n + b.length, 0);
     const gzipped = [...scripts.values()].reduce((n, b) => n + gzipSync(b).length, 0);
     console.log(
       `first load: ${scripts.size} JS files, ${(raw / 1024).toFixed(1)} KB (${(gzipped / 1024).toFixed(1)} KB gzipped; ` +
-        `budget ${FIRST_LOAD_BUDGET_BYTES / 1024} KB); login page ready in ${loginMs} ms, ` +
-        `overview with its chart ${overviewMs} ms after navigation (including typing the login)`,
+        `budget ${FIRST_LOAD_BUDGET_BYTES / 1024} KB); login page ready ${loginMs} ms after navigation, ` +
+        `overview with its chart ${overviewMs} ms after "Log in" (uncached, on this machine)`,
     );
     expect(gzipped).toBeLessThan(FIRST_LOAD_BUDGET_BYTES);
     expect(problems).toEqual([]);
