@@ -5,7 +5,8 @@ import { launchChromium, newPage, screenshot, seriousA11yViolations } from './br
 
 jest.setTimeout(120_000);
 
-const PHONE = '106540352242922';
+// unique in the run's database, which the e2e specs share (phone_number_id is unique)
+const PHONE = '109000000012012';
 const TOKEN = 'EAAGm0PX4ZCpsBAKdashboard';
 const APP_SECRET = 'd4e5f60718293a4b5c6d7e8f90a1b2c3';
 const CUSTOMER = '16505551234';
