@@ -1,8 +1,21 @@
 /**
- * Two projects: `unit` (specs beside the code) and `e2e` (the real AppModule against
- * real PostgreSQL + Redis, fakes on 127.0.0.1). NestJS 12 ships ESM only; @swc/jest
+ * Three projects: `unit` (specs beside the code), `e2e` (the real AppModule against
+ * real PostgreSQL + Redis, fakes on 127.0.0.1) and `browser` (the dashboard in headless Chromium
+ * against the same). NestJS 12 ships ESM only; @swc/jest
  * turns its files into CommonJS (see the README, Development).
  */
+/** e2e and browser: the Swagger CLI plugin needs the type checker of the whole program (no isolatedModules). */
+const withSwaggerPlugin = {
+  '^.+\\.ts$': [
+    'ts-jest',
+    {
+      tsconfig: { isolatedModules: false, module: 'commonjs', moduleResolution: 'bundler' },
+      diagnostics: false,
+      astTransformers: { before: ['<rootDir>/test/utils/swagger-plugin-transformer.js'] },
+    },
+  ],
+};
+
 const common = {
   moduleFileExtensions: ['js', 'json', 'ts'],
   rootDir: '.',
@@ -22,19 +35,19 @@ module.exports = {
     {
       ...common,
       displayName: 'e2e',
-      transform: {
-        ...common.transform,
-        // the Swagger CLI plugin needs the type checker of the whole program: no isolatedModules here
-        '^.+\\.ts$': [
-          'ts-jest',
-          {
-            tsconfig: { isolatedModules: false, module: 'commonjs', moduleResolution: 'bundler' },
-            diagnostics: false,
-            astTransformers: { before: ['<rootDir>/test/utils/swagger-plugin-transformer.js'] },
-          },
-        ],
-      },
+      transform: { ...common.transform, ...withSwaggerPlugin },
       testMatch: ['<rootDir>/test/e2e/**/*.e2e-spec.ts'],
+      testEnvironment: '<rootDir>/test/utils/contract-environment.js',
+      globalSetup: '<rootDir>/test/utils/global-setup.ts',
+      globalTeardown: '<rootDir>/test/utils/global-teardown.ts',
+    },
+    {
+      // the dashboard in headless Chromium against the gateway (needs `npm run build` first: dist/dashboard)
+      ...common,
+      displayName: 'browser',
+      transform: { ...common.transform, ...withSwaggerPlugin },
+      testMatch: ['<rootDir>/test/browser/**/*.browser-spec.ts'],
+      testEnvironment: '<rootDir>/test/utils/contract-environment.js',
       globalSetup: '<rootDir>/test/utils/global-setup.ts',
       globalTeardown: '<rootDir>/test/utils/global-teardown.ts',
     },

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Makes sure the PostgreSQL and Redis that Switchboard and `npm test` use answer on 127.0.0.1
 # (5432 and 6379): starts them when installed but stopped, installs them with apt-get when absent,
-# then creates the app database if missing. Idempotent; prints one line per action taken and
-# nothing when all is already fine.
+# then creates the app database if missing. Installs Debian's Chromium for the browser tests too
+# when /usr/bin/chromium is missing (NO_BROWSER=1: not). Idempotent; prints one line per action
+# taken and nothing when all is already fine.
 #
 #   DB_NAME     database to create when missing (default: switchboard)
+#   NO_BROWSER  1: do not install Chromium (only `npm test` needs it)
 #   PGPASSWORD  read by psql/createdb, for a postgres user that has a password
 # shellcheck disable=SC2016,SC2012 # single quotes feed an inner bash; ls lists plain version dirs
 set -euo pipefail
@@ -117,6 +119,16 @@ missing=()
 if [ "$pg_down" -eq 1 ] && ! pg_installed; then missing+=(postgresql) && pg_fresh=1; fi
 if [ "$redis_down" -eq 1 ] && ! have redis-server; then missing+=(redis-server); fi
 if [ "${#missing[@]}" -gt 0 ]; then install_packages "${missing[@]}"; fi
+
+# npm test's browser tests (test/browser) drive Debian's Chromium, or CHROMIUM_PATH's; NO_BROWSER=1
+# skips it on a machine that only serves the gateway.
+if [ "${NO_BROWSER:-0}" != 1 ] && [ ! -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ]; then
+  if have apt-get; then
+    install_packages chromium
+  else
+    say "Chromium not found at /usr/bin/chromium and no apt-get here: the browser tests need it (or set CHROMIUM_PATH)"
+  fi
+fi
 
 # apt may have started them already (systemd); only start what still does not answer.
 if [ "$pg_down" -eq 1 ] && ! pg_up; then start_postgres; fi

@@ -41,6 +41,9 @@ export async function createApp(
   app.useLogger(new FrameworkLogger(app.get(Logger)));
   app.set('trust proxy', 'loopback');
   app.disable('x-powered-by');
+  // API bodies are per-caller and change with every event: no ETag hashing of each body and no
+  // 304s (the dashboard's static files keep theirs, from serve-static)
+  app.set('etag', false);
   app.use(httpMetricsMiddleware(app.get(GatewayMetrics)));
   app.useBodyParser('json', { limit: JSON_BODY_LIMIT });
   app.use(jsonDepthLimit());
@@ -73,6 +76,7 @@ const TAGS: [string, string][] = [
     "An instance's events: the feed, the live SSE stream, and (see `webhooks`) what your webhook receives",
   ],
   ['stats', 'Usage counters per user, instance and gateway'],
+  ['providers', 'The providers this gateway speaks: capabilities and the config schema of each'],
   ['users', 'User management (admins)'],
   [
     'provider webhooks',

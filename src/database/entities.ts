@@ -18,6 +18,7 @@ import { InitialSchema1763700000000 } from '../../migrations/1763700000000-Initi
 import { WebhookDeliveryLog1763800000000 } from '../../migrations/1763800000000-WebhookDeliveryLog';
 import { UsageDaily1763900000000 } from '../../migrations/1763900000000-UsageDaily';
 import { MetaProviders1764000000000 } from '../../migrations/1764000000000-MetaProviders';
+import { ChatReadMarker1764120000000 } from '../../migrations/1764120000000-ChatReadMarker';
 
 /** Listed explicitly (no globs) so the same list works from ts-jest and from dist/. */
 export const ENTITIES = [
@@ -44,4 +45,5 @@ export const MIGRATIONS = [
   WebhookDeliveryLog1763800000000,
   UsageDaily1763900000000,
   MetaProviders1764000000000,
+  ChatReadMarker1764120000000,
 ];

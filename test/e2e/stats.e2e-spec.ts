@@ -144,6 +144,14 @@ describe('Usage stats and limits (e2e)', () => {
         period,
         total: { ...expected, instanceCount: 1 },
         instances: [{ instanceId, name: 'Stats bot', provider: 'telegram', ...expected }],
+        daily: [{ date: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T00:00:00\.000Z$/), ...expected }],
+        // counted exactly in dashboard-api.e2e-spec.ts
+        deliveries: {
+          pending: expect.any(Number),
+          failed: expect.any(Number),
+          succeeded: expect.any(Number),
+          dead: expect.any(Number),
+        },
       });
     }
 

@@ -18,7 +18,8 @@ export interface Exchange {
 type Json = Record<string, any>;
 
 /** Routes the document deliberately leaves out: Swagger UI and the document itself. */
-const UNDOCUMENTED = /^\/api\/docs(-json|-yaml|\/.*)?$/;
+/** Swagger UI itself and the dashboard's static files (a web page, not API operations). */
+const UNDOCUMENTED = /^\/(api\/docs(-json|-yaml|\/.*)?|dashboard(\/.*)?)$/;
 
 const JSON_MEDIA = /^application\/(.+\+)?json$/;
 

@@ -82,9 +82,9 @@ export async function startTestApp(
       await app.close();
       const found = [...violations(), ...events.flatMap((e) => contract.checkWebhook(e))];
       exchanges.length = 0;
-      if (found.length) {
-        throw new Error(`Responses or events that depart from the OpenAPI document:\n${found.join('\n')}`);
-      }
+      // reported by test/utils/contract-environment.js once every hook has run (see there why not thrown here)
+      const sink = globalThis as { __openapiViolations?: string[] };
+      (sink.__openapiViolations ??= []).push(...found);
     },
   };
 }

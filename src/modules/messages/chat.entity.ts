@@ -11,6 +11,8 @@ export class ChatEntity {
   @Column({ type: 'text', default: 'private' }) type: ChatType;
   @Column({ type: 'text', nullable: true }) title: string | null;
   @Column({ type: 'timestamptz', nullable: true }) lastMessageAt: Date | null;
+  /** When an operator last read the chat in Switchboard (dashboard inbox); unread = inbound after it. */
+  @Column({ type: 'timestamptz', nullable: true }) lastReadAt: Date | null;
   @CreateDateColumn({ type: 'timestamptz' }) createdAt: Date;
   @UpdateDateColumn({ type: 'timestamptz' }) updatedAt: Date;
 }

@@ -4,14 +4,16 @@ import { InstancesModule } from '../instances/instances.module';
 import { ProvidersModule } from '../providers/providers.module';
 import { ChatEntity } from './chat.entity';
 import { ConversationsService } from './conversations.service';
+import { InboxController } from './inbox.controller';
+import { InboxService } from './inbox.service';
 import { MessageEntity } from './message.entity';
 import { MessagesController } from './messages.controller';
 import { MessagesService } from './messages.service';
 
 @Module({
   imports: [TypeOrmModule.forFeature([MessageEntity, ChatEntity]), InstancesModule, ProvidersModule],
-  controllers: [MessagesController],
-  providers: [MessagesService, ConversationsService],
+  controllers: [MessagesController, InboxController],
+  providers: [MessagesService, ConversationsService, InboxService],
   exports: [ConversationsService, MessagesService],
 })
 export class MessagesModule {}

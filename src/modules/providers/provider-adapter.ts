@@ -59,7 +59,10 @@ export interface ProviderAdapter {
     config: object,
   ): Promise<Record<string, unknown>>;
 
-  /** The stored config with every secret masked. */
+  /**
+   * The stored config with every secret masked, and `accountName`: the name people see the
+   * account by (Telegram `@bot_username`, the WhatsApp verified name, the Page name), or null.
+   */
   describeConfig(instance: InstanceEntity): Promise<Record<string, unknown>>;
 
   /** Starts receiving (e.g. setWebhook) and reports the resulting status. */

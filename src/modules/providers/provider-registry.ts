@@ -1,6 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ValidationError } from '../../common/errors/app-error';
+import { configSchema } from './config-schema';
 import { PROVIDER_ADAPTERS, ProviderAdapter } from './provider-adapter';
+import type { ProviderDescriptionDto } from './providers.dto';
 
 /** Resolves adapters by provider key. */
 @Injectable()
@@ -24,5 +26,14 @@ export class ProviderRegistry {
       ]);
     }
     return adapter;
+  }
+
+  /** Every provider with its capabilities and the JSON Schema of its `config` (GET /api/providers). */
+  describe(): ProviderDescriptionDto[] {
+    return [...this.byKey.values()].map((a) => ({
+      provider: a.key,
+      capabilities: a.capabilities,
+      configSchema: configSchema(a.configDto) as Record<string, unknown>,
+    }));
   }
 }

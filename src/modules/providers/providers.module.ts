@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { PROVIDER_ADAPTERS, ProviderAdapter } from './provider-adapter';
 import { ProviderRegistry } from './provider-registry';
+import { ProvidersController } from './providers.controller';
 import { TelegramInstanceEntity } from './telegram/telegram-instance.entity';
 import { TelegramAdapter } from './telegram/telegram.adapter';
 import { TelegramClient } from './telegram/telegram.client';
@@ -23,6 +24,7 @@ import { WhatsappOfficialAdapter } from './whatsapp-official/whatsapp-official.a
       InstagramInstanceEntity,
     ]),
   ],
+  controllers: [ProvidersController],
   providers: [
     TelegramClient,
     TelegramAdapter,

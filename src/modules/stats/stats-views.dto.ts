@@ -25,11 +25,23 @@ export class InstanceUsageDto extends UsageCountsDto {
 }
 
 /** `GET /api/stats/user`. */
+/** Webhook deliveries by status (retained ones: see WEBHOOK_RETENTION_*_MS). */
+export class DeliveryCountsDto {
+  pending: number;
+  failed: number;
+  succeeded: number;
+  dead: number;
+}
+
 export class UserStatsDto {
   @ApiProperty({ example: 'month' }) period: string;
   total: UserUsageTotalDto;
   /** Every instance of the caller, also those without usage. */
   instances: InstanceUsageDto[];
+  /** Per UTC day over all the caller's instances; days with usage only, oldest first. */
+  @ApiProperty({ type: () => [DailyUsageDto] }) daily: DailyUsageDto[];
+  /** The caller's deliveries created in the period, by status. */
+  deliveries: DeliveryCountsDto;
 }
 
 export class DailyUsageDto extends UsageCountsDto {

@@ -11,6 +11,7 @@ const COUNTERS =
   '`messagesSent`, `messagesReceived`, `mediaSent`, `mediaReceived`, `totalMediaSize` (bytes), `apiCalls`, `webhookSent`';
 
 @ApiTags('stats')
+@ApiExtraModels(ProviderCountDto)
 @ApiAuth()
 @ApiProblemResponses(400)
 @ApiExtraModels(ProviderCountDto)

@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 import type { Principal } from '../../common/auth/principal';
 import { InstancesService } from '../instances/instances.service';
 import { emptyUsage, USAGE_COLUMNS, USAGE_FIELDS, UsageCounts } from '../usage/usage-counts';
+import type { DeliveryStatus } from '../webhooks/webhook-delivery.entity';
 import { periodStart, StatsPeriod } from './stats-period';
 
 /** `sum(col)::float8 AS "field"` for every counter (bigint sums exceed JS-safe ints only past 2^53). */
@@ -40,7 +41,8 @@ export class StatsService {
 
   /**
    * The caller's own instances: `{period, total: {…counters, instanceCount}, instances: [{instanceId,
-   * name, provider, …counters}]}`, every instance listed even without usage.
+   * name, provider, …counters}], daily: [{date (ISO, UTC midnight), …counters}], deliveries:
+   * {pending, failed, succeeded, dead}}`, every instance listed even without usage.
    */
   async user(principal: Principal, period: StatsPeriod = 'month') {
     const rows: Record<string, unknown>[] = await this.db.query(
@@ -57,7 +59,40 @@ export class StatsService {
       for (const f of USAGE_FIELDS) total[f] += usage[f];
       return { instanceId: r.id as string, name: r.name as string, provider: r.provider as string, ...usage };
     });
-    return { period, total: { ...total, instanceCount: instances.length }, instances };
+    const [daily, deliveries] = await Promise.all([
+      this.userDaily(principal.userId, period),
+      this.userDeliveries(principal.userId, period),
+    ]);
+    return { period, total: { ...total, instanceCount: instances.length }, instances, daily, deliveries };
+  }
+
+  /** The caller's counters per UTC day over all their instances, days with usage only, oldest first. */
+  private async userDaily(userId: string, period: StatsPeriod) {
+    const days: Record<string, unknown>[] = await this.db.query(
+      `SELECT to_char(u.date, 'YYYY-MM-DD') AS day, ${SUMS}
+         FROM usage_daily u JOIN instances i ON i.id = u.instance_id
+        WHERE i.user_id = $1 AND ($2::date IS NULL OR u.date >= $2::date)
+        GROUP BY u.date ORDER BY u.date`,
+      [userId, periodStart(period)],
+    );
+    return days.map((d) => ({ date: `${String(d.day)}T00:00:00.000Z`, ...pickUsage(d) }));
+  }
+
+  /**
+   * The caller's webhook deliveries created in the period, by status. Succeeded and dead ones are
+   * deleted after WEBHOOK_RETENTION_SUCCEEDED_MS / WEBHOOK_RETENTION_DEAD_MS, so older ones are not counted.
+   */
+  private async userDeliveries(userId: string, period: StatsPeriod) {
+    const rows: { status: DeliveryStatus; n: number }[] = await this.db.query(
+      `SELECT d.status, count(*)::int AS n
+         FROM webhook_deliveries d JOIN instances i ON i.id = d.instance_id
+        WHERE i.user_id = $1 AND ($2::date IS NULL OR d.created_at >= $2::date)
+        GROUP BY d.status`,
+      [userId, periodStart(period)],
+    );
+    const counts: Record<DeliveryStatus, number> = { pending: 0, failed: 0, succeeded: 0, dead: 0 };
+    for (const r of rows) counts[r.status] = r.n;
+    return counts;
   }
 
   /**

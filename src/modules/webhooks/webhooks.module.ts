@@ -5,6 +5,7 @@ import { WebhookHttpClient } from '../../common/http/webhook-http-client';
 import { QueueName } from '../../common/queues/queues';
 import { InstanceEntity } from '../instances/instance.entity';
 import { AppConfig } from '../../config/app-config';
+import { AccountEventStreamController } from './account-event-stream.controller';
 import { DeliverWebhookProcessor, deliveryWorkerOptions } from './deliver-webhook.processor';
 import { DeliveryRetentionService } from './delivery-retention.service';
 import { DeliverySweeperService } from './delivery-sweeper.service';
@@ -47,7 +48,12 @@ export class WebhooksModule {
         ]),
         BullModule.registerQueue({ name: QueueName.WebhookDelivery }, { name: QueueName.WebhookReplay }),
       ],
-      controllers: [EventStreamController, EventsController, WebhookDeliveriesController],
+      controllers: [
+        EventStreamController,
+        AccountEventStreamController,
+        EventsController,
+        WebhookDeliveriesController,
+      ],
       providers: [
         EventsService,
         EventStreamService,

@@ -16,6 +16,7 @@ import { AppConfig } from '../../../config/app-config';
 import type { InstanceEntity } from '../../instances/instance.entity';
 import { GraphClient, GraphTarget } from '../graph/graph.client';
 import type { OutboundMessage, ProviderCapabilities, SendResult } from '../normalized';
+import { SecretField } from '../config-schema';
 import type { ConnectResult, MediaDownload, ProviderAdapter, RawProviderRequest } from '../provider-adapter';
 import { FacebookMessengerInstanceEntity } from './facebook-messenger-instance.entity';
 import { senderAction, toSendApiBody } from './facebook-messenger.mapper';
@@ -26,11 +27,11 @@ export class FacebookMessengerConfigDto {
   /** Facebook Page id. @example 112233445566778 */
   @IsString() @Matches(/^\d{5,30}$/, { message: 'pageId must be the numeric Page id' }) pageId: string;
   /** Page access token with pages_messaging. */
-  @IsString() @IsNotEmpty() @MaxLength(1024) @IsHeaderToken() pageAccessToken: string;
+  @SecretField() @IsString() @IsNotEmpty() @MaxLength(1024) @IsHeaderToken() pageAccessToken: string;
   /** The Meta app's App Secret: checks `X-Hub-Signature-256` of inbound webhooks. */
-  @IsString() @IsNotEmpty() @MaxLength(256) appSecret: string;
+  @SecretField() @IsString() @IsNotEmpty() @MaxLength(256) appSecret: string;
   /** The verify token typed into the Meta dashboard's webhook form. */
-  @IsString() @IsNotEmpty() @MaxLength(256) webhookVerifyToken: string;
+  @SecretField() @IsString() @IsNotEmpty() @MaxLength(256) webhookVerifyToken: string;
   /** Graph API version to pin, e.g. `v23.0` (default GRAPH_API_VERSION). */
   @IsOptional() @Matches(/^v\d+\.\d+$/, { message: 'version must look like v23.0' }) version?: string;
 }
@@ -124,6 +125,7 @@ export class FacebookMessengerAdapter implements ProviderAdapter {
     return {
       pageId: row.pageId,
       pageName: row.pageName,
+      accountName: row.pageName,
       version: row.version ?? this.config.graph.version,
       pageAccessToken: maskSecret(this.secrets.decrypt(row.pageAccessTokenEnc)),
       appSecret: maskSecret(this.secrets.decrypt(row.appSecretEnc)),

@@ -16,6 +16,7 @@ import { AppConfig } from '../../../config/app-config';
 import type { InstanceEntity } from '../../instances/instance.entity';
 import { GraphClient, GraphTarget } from '../graph/graph.client';
 import type { OutboundMessage, ProviderCapabilities, SendResult } from '../normalized';
+import { SecretField } from '../config-schema';
 import type { ConnectResult, MediaDownload, ProviderAdapter, RawProviderRequest } from '../provider-adapter';
 import { InstagramInstanceEntity } from './instagram-instance.entity';
 import { LIKE_HEART, toInstagramBody } from './instagram.mapper';
@@ -29,12 +30,12 @@ export class InstagramConfigDto {
   @Matches(/^\d{5,30}$/, { message: 'igId must be the numeric Instagram account id' })
   igId: string;
   /** Instagram user access token (login=instagram) or Page access token (login=facebook). */
-  @IsString() @IsNotEmpty() @MaxLength(1024) @IsHeaderToken() accessToken: string;
+  @SecretField() @IsString() @IsNotEmpty() @MaxLength(1024) @IsHeaderToken() accessToken: string;
   /** Instagram app secret: checks `X-Hub-Signature-256` of inbound webhooks. */
-  @IsString() @IsNotEmpty() @MaxLength(256) appSecret: string;
+  @SecretField() @IsString() @IsNotEmpty() @MaxLength(256) appSecret: string;
   /** Meta app secret, also accepted for webhook signatures (apps using both logins). */
-  @IsOptional() @IsString() @IsNotEmpty() @MaxLength(256) metaAppSecret?: string;
-  @IsString() @IsNotEmpty() @MaxLength(256) webhookVerifyToken: string;
+  @SecretField() @IsOptional() @IsString() @IsNotEmpty() @MaxLength(256) metaAppSecret?: string;
+  @SecretField() @IsString() @IsNotEmpty() @MaxLength(256) webhookVerifyToken: string;
   /** `instagram` (Instagram API with Instagram Login, default) or `facebook` (Page-linked). */
   @IsOptional() @IsIn(['instagram', 'facebook']) login?: 'instagram' | 'facebook';
   /** The linked Facebook Page (required for login=facebook). */
@@ -143,6 +144,7 @@ export class InstagramAdapter implements ProviderAdapter {
     return {
       igId: row.igId,
       username: row.username,
+      accountName: row.username ? `@${row.username}` : null,
       login: row.login,
       pageId: row.pageId,
       version: row.version ?? this.config.graph.version,

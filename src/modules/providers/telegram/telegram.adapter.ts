@@ -14,6 +14,7 @@ import {
 import { AppConfig } from '../../../config/app-config';
 import type { InstanceEntity } from '../../instances/instance.entity';
 import type { OutboundMessage, ProviderCapabilities, SendResult } from '../normalized';
+import { SecretField } from '../config-schema';
 import type { ConnectResult, MediaDownload, ProviderAdapter } from '../provider-adapter';
 import { TelegramInstanceEntity } from './telegram-instance.entity';
 import { TELEGRAM, TelegramClient } from './telegram.client';
@@ -22,6 +23,7 @@ import { parseTelegramMessageId, telegramMessageId } from './telegram.normalizer
 /** `config` of a Telegram instance (seeds/multi-provider-system.md). */
 export class TelegramConfigDto {
   /** Bot token from @BotFather, `<bot id>:<secret>`. @example 123456789:ABCDEFGHIJKLMNOPQRSTUVWXYZ */
+  @SecretField()
   @IsString()
   @Matches(/^\d+:[A-Za-z0-9_-]+$/, { message: 'botToken must look like <bot id>:<secret> (from @BotFather)' })
   botToken: string;
@@ -138,6 +140,7 @@ export class TelegramAdapter implements ProviderAdapter {
     return {
       botId: row.botId,
       botUsername: row.botUsername,
+      accountName: row.botUsername ? `@${row.botUsername}` : null,
       botToken: maskSecret(this.secrets.decrypt(row.botTokenEnc)),
       mode: row.mode,
       webhookUrl: row.mode === 'webhook' ? this.inboundUrl(instance.id) : null,

@@ -17,6 +17,7 @@ import { AppConfig } from '../../../config/app-config';
 import type { InstanceEntity } from '../../instances/instance.entity';
 import { GraphClient, GraphTarget } from '../graph/graph.client';
 import type { OutboundMessage, ProviderCapabilities, SendResult } from '../normalized';
+import { SecretField } from '../config-schema';
 import type {
   ConnectResult,
   MediaDownload,
@@ -35,11 +36,11 @@ export class WhatsappOfficialConfigDto {
   @Matches(/^\d{5,30}$/, { message: 'phoneNumberId must be the numeric phone number id' })
   phoneNumberId: string;
   /** System-user or business access token with whatsapp_business_messaging. */
-  @IsString() @IsNotEmpty() @MaxLength(1024) @IsHeaderToken() accessToken: string;
+  @SecretField() @IsString() @IsNotEmpty() @MaxLength(1024) @IsHeaderToken() accessToken: string;
   /** The Meta app's App Secret: checks `X-Hub-Signature-256` of inbound webhooks. */
-  @IsString() @IsNotEmpty() @MaxLength(256) appSecret: string;
+  @SecretField() @IsString() @IsNotEmpty() @MaxLength(256) appSecret: string;
   /** The verify token you type into the Meta dashboard's webhook form. */
-  @IsString() @IsNotEmpty() @MaxLength(256) webhookVerifyToken: string;
+  @SecretField() @IsString() @IsNotEmpty() @MaxLength(256) webhookVerifyToken: string;
   /** Graph API version to pin, e.g. `v23.0` (default GRAPH_API_VERSION). */
   @IsOptional() @Matches(/^v\d+\.\d+$/, { message: 'version must look like v23.0' }) version?: string;
   /** WhatsApp Business Account id (routes account-level webhooks). */
@@ -160,6 +161,7 @@ export class WhatsappOfficialAdapter implements ProviderAdapter {
       wabaId: row.wabaId,
       displayPhoneNumber: row.displayPhoneNumber,
       verifiedName: row.verifiedName,
+      accountName: row.verifiedName ?? row.displayPhoneNumber,
       version: row.version ?? this.config.graph.version,
       accessToken: maskSecret(this.secrets.decrypt(row.accessTokenEnc)),
       appSecret: maskSecret(this.secrets.decrypt(row.appSecretEnc)),
