@@ -1,6 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { PaginationDto } from '../../common/pagination/pagination.dto';
-import { OUTBOUND_TYPES } from '../providers/normalized';
 import { ActivityLogEntity } from './activity-log.entity';
 import { InstanceLimitsDto } from './instances.dto';
 
@@ -120,26 +119,6 @@ export class ReconnectResultDto {
 export class QrCodeDto {
   /** The QR payload to render. */
   qrCode: string;
-}
-
-/** `GET /api/instances/{id}/capabilities`: what the provider supports. */
-export class ProviderCapabilitiesDto {
-  @ApiProperty({ example: 'telegram' }) provider: string;
-  @ApiProperty({ enum: OUTBOUND_TYPES, isArray: true }) types: string[];
-  /** Characters. */
-  textMaxLength: number;
-  /** Characters. */
-  captionMaxLength: number;
-  mediaByUrl: boolean;
-  mediaByProviderId: boolean;
-  /** Multipart uploads (POST …/messages/upload). */
-  mediaUpload: boolean;
-  reactions: boolean;
-  readReceipts: boolean;
-  deliveryReceipts: boolean;
-  maxContactsPerMessage: number;
-  qrLogin: boolean;
-  @ApiProperty({ enum: ['webhook', 'polling', 'gateway'], isArray: true }) inbound: string[];
 }
 
 /** `GET /api/instances/{id}/activity`. */

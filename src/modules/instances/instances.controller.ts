@@ -7,13 +7,13 @@ import type { Principal } from '../../common/auth/principal';
 import { PageQuery } from '../../common/pagination/pagination';
 import { ActivityQuery, CreateInstanceDto, UpdateInstanceDto } from './instances.dto';
 import { InstancesService } from './instances.service';
+import { ProviderCapabilitiesDto } from '../providers/providers.dto';
 import {
   ActivityListDto,
   CreatedInstanceDto,
   InstanceDetailDto,
   InstanceListDto,
   InstanceStatusDto,
-  ProviderCapabilitiesDto,
   QrCodeDto,
   ReconnectResultDto,
   UpdatedInstanceDto,

@@ -1,11 +1,12 @@
 import { ApiProperty } from '@nestjs/swagger';
+import { OUTBOUND_TYPES } from './normalized';
 
 /** What a provider supports (`GET /api/instances/:id/capabilities`, `GET /api/providers`). */
 export class ProviderCapabilitiesDto {
   /** Provider key. @example telegram */
   provider: string;
   /** Outbound message types. @example ["text","image","document"] */
-  @ApiProperty({ type: [String] }) types: string[];
+  @ApiProperty({ enum: OUTBOUND_TYPES, isArray: true }) types: string[];
   /** Characters. */
   textMaxLength: number;
   /** Characters (0: no captions). */

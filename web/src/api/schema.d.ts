@@ -2500,22 +2500,39 @@ export interface components {
             isActive?: boolean;
         };
         ProviderCapabilitiesDto: {
-            /** @example telegram */
-            provider: string;
+            /**
+             * @description Outbound message types.
+             * @example [
+             *       "text",
+             *       "image",
+             *       "document"
+             *     ]
+             */
             types: ("text" | "image" | "video" | "audio" | "voice" | "document" | "sticker" | "location" | "contacts" | "template" | "reaction")[];
+            /** @description How inbound messages arrive. */
             inbound: ("webhook" | "polling" | "gateway")[];
+            /**
+             * @description Provider key.
+             * @example telegram
+             */
+            provider: string;
             /** @description Characters. */
             textMaxLength: number;
-            /** @description Characters. */
+            /** @description Characters (0: no captions). */
             captionMaxLength: number;
+            /** @description Media can be sent by public URL. */
             mediaByUrl: boolean;
+            /** @description Media can be sent by the provider's media id. */
             mediaByProviderId: boolean;
-            /** @description Multipart uploads (POST …/messages/upload). */
+            /** @description Files can be uploaded (`POST …/messages/upload`). */
             mediaUpload: boolean;
             reactions: boolean;
+            /** @description Read receipts: `message_status` read, and `POST …/messages/:messageId/read`. */
             readReceipts: boolean;
+            /** @description Delivery receipts: `message_status` delivered. */
             deliveryReceipts: boolean;
             maxContactsPerMessage: number;
+            /** @description The instance links by scanning a QR code (`GET …/qr`). */
             qrLogin: boolean;
         };
         ProviderDescriptionDto: {
