@@ -29,6 +29,8 @@ export class AppConfig {
   readonly encryptionKeys: string[];
   readonly publicBaseUrl?: string;
   readonly telegram: { apiRoot: string; pollTimeoutSeconds: number };
+  /** Discord REST base without trailing slash (`https://discord.com/api`; a fake in tests). */
+  readonly discord: { apiUrl: string };
   /** Meta Graph API hosts (no trailing slash) and the default version (`v23.0`). */
   readonly graph: { baseUrl: string; version: string; instagramBaseUrl: string };
   /** Outbound client webhooks; all durations in ms (WEBHOOKS.md). */
@@ -97,6 +99,7 @@ export class AppConfig {
       apiRoot: env.TELEGRAM_API_ROOT.replace(/\/+$/, ''),
       pollTimeoutSeconds: env.TELEGRAM_POLL_TIMEOUT_SECONDS,
     };
+    this.discord = { apiUrl: env.DISCORD_API_URL.replace(/\/+$/, '') };
     this.graph = {
       baseUrl: env.GRAPH_API_BASE_URL.replace(/\/+$/, ''),
       version: env.GRAPH_API_VERSION,

@@ -71,7 +71,7 @@ class WebhookFieldsDto {
 export class CreateInstanceDto extends WebhookFieldsDto {
   /** Provider key (others answer 400 naming the supported ones). */
   @ApiProperty({
-    enum: ['telegram', 'whatsapp-official', 'facebook-messenger', 'instagram'],
+    enum: ['telegram', 'whatsapp-official', 'facebook-messenger', 'instagram', 'discord'],
     example: 'telegram',
   })
   @IsString()
@@ -85,7 +85,8 @@ export class CreateInstanceDto extends WebhookFieldsDto {
    * Provider credentials (secrets are never returned). Telegram `{botToken}`; WhatsApp Cloud
    * `{phoneNumberId, accessToken, appSecret, webhookVerifyToken, version?, wabaId?}`; Messenger
    * `{pageId, pageAccessToken, appSecret, webhookVerifyToken, version?}`; Instagram `{igId,
-   * accessToken, appSecret, metaAppSecret?, webhookVerifyToken, login?, pageId?, version?}`.
+   * accessToken, appSecret, metaAppSecret?, webhookVerifyToken, login?, pageId?, version?}`; Discord
+   * `{botToken, clientId, intents?: [1, 512, 32768] | 33281, publicKey?}`.
    */
   @ApiProperty({
     type: 'object',

@@ -13,6 +13,9 @@ import { InstagramInstanceEntity } from './instagram/instagram-instance.entity';
 import { InstagramAdapter } from './instagram/instagram.adapter';
 import { WhatsappOfficialInstanceEntity } from './whatsapp-official/whatsapp-official-instance.entity';
 import { WhatsappOfficialAdapter } from './whatsapp-official/whatsapp-official.adapter';
+import { DiscordInstanceEntity } from './discord/discord-instance.entity';
+import { DiscordAdapter } from './discord/discord.adapter';
+import { DiscordClient } from './discord/discord.client';
 
 /** Every provider adapter, collected under PROVIDER_ADAPTERS; add new providers here. */
 @Module({
@@ -22,6 +25,7 @@ import { WhatsappOfficialAdapter } from './whatsapp-official/whatsapp-official.a
       WhatsappOfficialInstanceEntity,
       FacebookMessengerInstanceEntity,
       InstagramInstanceEntity,
+      DiscordInstanceEntity,
     ]),
   ],
   controllers: [ProvidersController],
@@ -32,9 +36,17 @@ import { WhatsappOfficialAdapter } from './whatsapp-official/whatsapp-official.a
     WhatsappOfficialAdapter,
     FacebookMessengerAdapter,
     InstagramAdapter,
+    DiscordClient,
+    DiscordAdapter,
     {
       provide: PROVIDER_ADAPTERS,
-      inject: [TelegramAdapter, WhatsappOfficialAdapter, FacebookMessengerAdapter, InstagramAdapter],
+      inject: [
+        TelegramAdapter,
+        WhatsappOfficialAdapter,
+        FacebookMessengerAdapter,
+        InstagramAdapter,
+        DiscordAdapter,
+      ],
       useFactory: (...adapters: ProviderAdapter[]) => adapters,
     },
     ProviderRegistry,
@@ -46,6 +58,7 @@ import { WhatsappOfficialAdapter } from './whatsapp-official/whatsapp-official.a
     WhatsappOfficialAdapter,
     FacebookMessengerAdapter,
     InstagramAdapter,
+    DiscordAdapter,
   ],
 })
 export class ProvidersModule {}
