@@ -1,0 +1,680 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { InstanceEntity } from '../../src/modules/instances/instance.entity';
+import { ConversationsService } from '../../src/modules/messages/conversations.service';
+import { DiscordAdapter } from '../../src/modules/providers/discord/discord.adapter';
+import type {
+  ConnectionContext,
+  ConnectionState,
+  InboundItem,
+} from '../../src/modules/providers/provider-seams';
+import { ConnectionStop } from '../../src/modules/providers/provider-seams';
+import { FakeDiscord, INTENTS, rateLimited } from '../fakes/fake-discord';
+import { WebhookReceiver } from '../fakes/webhook-receiver';
+import { createTenant, eventually, startTestApp, TestApp, TestTenant } from '../utils/test-app';
+
+const FIXTURES = join(__dirname, '../fixtures/discord');
+const TOKEN = 'MTMwMDAwMDAwMDAwMDAwMDAwMQ.GfAkE1.discord-e2e-token-aaaaaaaaaaaaaaaaaa';
+const TOKEN_B = 'MTMwMDAwMDAwMDAwMDAwMDAwMg.GfAkE2.discord-e2e-token-bbbbbbbbbbbbbbbbbb';
+const TOKEN_C = 'MTMwMDAwMDAwMDAwMDAwMDAwMw.GfAkE3.discord-e2e-token-cccccccccccccccccc';
+const CLIENT_ID = '1300000000000000999';
+const CHANNEL = '1312345678900000002';
+const USER = '1300000000000000001';
+const fixture = (rel: string) => JSON.parse(readFileSync(join(FIXTURES, rel), 'utf8'));
+
+/** A ConnectionContext like the runtime's: report() recorded, ingest() through ConversationsService. */
+function connectionContext(t: TestApp, instance: InstanceEntity) {
+  const abort = new AbortController();
+  const states: ConnectionState[] = [];
+  const conversations = t.app.get(ConversationsService);
+  const outcomes: { id: string; stored: boolean; skipReason?: string; duplicate: boolean }[] = [];
+  const ctx: ConnectionContext = {
+    instance,
+    signal: abort.signal,
+    report: (s) => states.push(s),
+    ingest: async (items: InboundItem[]) => {
+      for (const it of items) {
+        const o = await conversations.ingest(it.instance, it.providerEventId, it.payload, it.result);
+        outcomes.push({ id: it.providerEventId, ...o });
+      }
+    },
+  };
+  return { ctx, abort, states, outcomes };
+}
+
+/**
+ * Discord end to end against the fake Discord (REST + Gateway + signed interactions) on 127.0.0.1:
+ * instance creation, every outbound type and error mapping through our API, the Gateway connection
+ * run with a hand-made ConnectionContext (the connection runtime is not on this branch yet) storing
+ * into PostgreSQL, RESUME / 4004 / 4014, the Interactions endpoint through `receive`.
+ */
+describe('Discord end to end (e2e)', () => {
+  let t: TestApp;
+  let discord: FakeDiscord;
+  let receiver: WebhookReceiver;
+  let alice: TestTenant;
+  let instanceId: string;
+  let adapter: DiscordAdapter;
+  const bot = { id: '1300000000000000777', username: 'relaybot' };
+
+  const rows = (sql: string, params: unknown[] = []) => t.db.query(sql, params);
+  const send = (body: Record<string, unknown>) =>
+    alice.post(`/api/instances/${instanceId}/messages`).send(body);
+  const lastPost = () => discord.calls('POST', /^\/channels\/\d+\/messages$/).at(-1)!;
+  const instance = () => t.db.getRepository(InstanceEntity).findOneByOrFail({ id: instanceId });
+
+  beforeAll(async () => {
+    discord = await FakeDiscord.start();
+    discord.addBot(TOKEN, bot);
+    receiver = await WebhookReceiver.start();
+    t = await startTestApp({ DISCORD_API_URL: discord.apiUrl });
+    alice = await createTenant(t);
+    adapter = t.app.get(DiscordAdapter);
+    // identify at once instead of the library's 5 s per-bucket pacing (slack-discord.md §A2)
+    adapter.gatewayOptions = { buildIdentifyThrottler: async () => ({ waitForIdentify: async () => {} }) };
+  });
+
+  afterAll(async () => {
+    await t.close();
+    await discord.stop();
+    await receiver.stop();
+  });
+
+  describe('instances', () => {
+    it('rejects a token Discord refuses (GET /users/@me 401) with a 422 and stores nothing', async () => {
+      const before = await rows('SELECT count(*)::int AS n FROM instances');
+      const res = await alice
+        .post('/api/instances')
+        .send({ provider: 'discord', name: 'bad', config: { botToken: TOKEN_C, clientId: CLIENT_ID } })
+        .expect(422);
+      expect(res.body).toMatchObject({ code: 'invalid_bot_token', provider: 'discord', providerCode: 401 });
+      expect(res.body.errors).toEqual([{ field: 'config.botToken', message: 'rejected by Discord' }]);
+      expect(await rows('SELECT count(*)::int AS n FROM instances')).toEqual(before);
+      expect(await rows('SELECT count(*)::int AS n FROM discord_instances')).toEqual([{ n: 0 }]);
+      const call = discord.calls('GET', '/users/@me').at(-1)!;
+      expect(call.headers.authorization).toBe(`Bot ${TOKEN_C}`);
+      expect(call.headers['user-agent']).toMatch(/^DiscordBot \(/);
+    });
+
+    it('validates the config and names the field', async () => {
+      const res = await alice
+        .post('/api/instances')
+        .send({ provider: 'discord', name: 'x', config: { botToken: TOKEN, clientId: 'abc', intents: [3] } })
+        .expect(400);
+      const fields = res.body.errors.map((e: { field: string }) => e.field).sort();
+      expect(fields).toEqual(['config.clientId', 'config.intents']);
+      const calls = discord.requests.length;
+      await alice
+        .post('/api/instances')
+        .send({ provider: 'discord', name: 'x', config: { botToken: 'nope', clientId: CLIENT_ID } })
+        .expect(400);
+      expect(discord.requests.length).toBe(calls);
+    });
+
+    it('creates with the seed shape: token checked, secret encrypted, intents as a bitfield', async () => {
+      const res = await alice
+        .post('/api/instances')
+        .send({
+          provider: 'discord',
+          name: 'Relay',
+          config: {
+            botToken: TOKEN,
+            clientId: CLIENT_ID,
+            intents: [1, 512, 32768],
+            publicKey: FakeDiscord.publicKeyHex,
+          },
+          webhookUrl: receiver.url('/discord'),
+        })
+        .expect(201);
+      instanceId = res.body.id ?? res.body.instanceId;
+      expect(res.body).toMatchObject({ provider: 'discord', status: 'connecting' });
+      const [row] = await rows('SELECT * FROM discord_instances WHERE instance_id = $1', [instanceId]);
+      expect(row).toMatchObject({
+        bot_user_id: bot.id,
+        bot_username: 'relaybot',
+        client_id: CLIENT_ID,
+        intents: 1 | 512 | 32768,
+        public_key: FakeDiscord.publicKeyHex,
+        gateway_stopped_reason: null,
+      });
+      expect(row.bot_token_enc).not.toContain(TOKEN);
+      const described = await alice.get(`/api/instances/${instanceId}`).expect(200);
+      expect(JSON.stringify(described.body)).not.toContain(TOKEN);
+      expect(described.body.config).toMatchObject({
+        accountName: 'relaybot',
+        intents: 33281,
+        interactionsUrl: expect.stringMatching(new RegExp(`/webhooks/discord/${instanceId}$`)),
+      });
+      const dup = await alice
+        .post('/api/instances')
+        .send({ provider: 'discord', name: 'again', config: { botToken: TOKEN, clientId: CLIENT_ID } })
+        .expect(409);
+      expect(dup.body.code).toBe('bot_already_connected');
+    });
+
+    it('capabilities and the providers list', async () => {
+      const caps = await alice.get(`/api/instances/${instanceId}/capabilities`).expect(200);
+      expect(caps.body).toMatchObject({
+        provider: 'discord',
+        textMaxLength: 2000,
+        mediaUpload: true,
+        reactions: true,
+        inbound: ['gateway', 'webhook'],
+      });
+      expect(caps.body.types).toEqual(
+        expect.arrayContaining(['text', 'image', 'document', 'location', 'contacts', 'reaction', 'sticker']),
+      );
+      const active = await alice.get('/api/v1/multi-provider/active-providers').expect(200);
+      expect(active.body.providers).toContain('discord');
+    });
+  });
+
+  describe('outbound', () => {
+    it('text: POST /channels/:id/messages with content, no @everyone pings', async () => {
+      const res = await send({ to: CHANNEL, type: 'text', text: 'hello Discord' }).expect(201);
+      const call = lastPost();
+      expect(call.path).toBe(`/channels/${CHANNEL}/messages`);
+      expect(call.headers['content-type']).toMatch(/^application\/json/);
+      expect(call.body).toEqual({ content: 'hello Discord', allowed_mentions: { parse: ['users'] } });
+      expect(res.body).toMatchObject({
+        status: 'sent',
+        providerMessageId: expect.stringMatching(new RegExp(`^${CHANNEL}:\\d+$`)),
+      });
+      const [msg] = await rows('SELECT status, provider_message_id FROM messages WHERE id = $1', [
+        res.body.id,
+      ]);
+      expect(msg).toEqual({ status: 'sent', provider_message_id: res.body.providerMessageId });
+    });
+
+    it('text longer than 2000 characters → 422 naming the limit, nothing sent', async () => {
+      const calls = discord.requests.length;
+      const res = await send({ to: CHANNEL, type: 'text', text: 'x'.repeat(2001) }).expect(422);
+      expect(res.body).toMatchObject({ code: 'text_too_long', provider: 'discord' });
+      expect(res.body.detail).toMatch(/2000/);
+      expect(discord.requests.length).toBe(calls);
+    });
+
+    it('reply: message_reference from our id or channel:id', async () => {
+      const first = await send({ to: CHANNEL, type: 'text', text: 'parent' }).expect(201);
+      await send({ to: CHANNEL, type: 'text', text: 'child', replyTo: first.body.id }).expect(201);
+      const [, parentMessageId] = first.body.providerMessageId.split(':');
+      expect(lastPost().body).toMatchObject({
+        content: 'child',
+        message_reference: { message_id: parentMessageId, channel_id: CHANNEL, fail_if_not_exists: false },
+      });
+    });
+
+    it('image and document by URL → embeds; previewUrl false suppresses embeds', async () => {
+      await send({
+        to: CHANNEL,
+        type: 'image',
+        media: { url: 'https://example.com/cat.png' },
+        caption: 'a cat',
+      }).expect(201);
+      expect(lastPost().body!.embeds).toEqual([
+        { image: { url: 'https://example.com/cat.png' }, description: 'a cat' },
+      ]);
+      await send({
+        to: CHANNEL,
+        type: 'document',
+        media: { url: 'https://example.com/files/invoice.pdf' },
+        filename: 'invoice.pdf',
+      }).expect(201);
+      expect(lastPost().body!.embeds).toEqual([
+        { title: 'invoice.pdf', url: 'https://example.com/files/invoice.pdf' },
+      ]);
+      await send({ to: CHANNEL, type: 'text', text: 'https://example.com', previewUrl: false }).expect(201);
+      expect(lastPost().body!.flags).toBe(4);
+    });
+
+    it('upload: multipart payload_json + files[0] with the bytes', async () => {
+      const res = await alice
+        .post(`/api/instances/${instanceId}/messages/upload`)
+        .field('to', CHANNEL)
+        .field('type', 'document')
+        .field('caption', 'the report')
+        .attach('file', Buffer.from('%PDF-1.4 fake'), {
+          filename: 'report.pdf',
+          contentType: 'application/pdf',
+        })
+        .expect(201);
+      const call = lastPost();
+      expect(call.headers['content-type']).toMatch(/^multipart\/form-data/);
+      expect(call.body).toEqual({
+        content: 'the report',
+        attachments: [{ id: 0, filename: 'report.pdf' }],
+        allowed_mentions: { parse: ['users'] },
+      });
+      expect(call.files).toHaveLength(1);
+      expect(call.files[0]).toMatchObject({
+        name: 'files[0]',
+        filename: 'report.pdf',
+        contentType: 'application/pdf',
+      });
+      expect(call.files[0].data.toString()).toBe('%PDF-1.4 fake');
+      expect(res.body.status).toBe('sent');
+    });
+
+    it('location and contacts go out as text; stickers by id', async () => {
+      await send({
+        to: CHANNEL,
+        type: 'location',
+        latitude: 52.52,
+        longitude: 13.405,
+        name: 'Berlin',
+      }).expect(201);
+      expect(lastPost().body!.content).toBe(
+        '📍 Berlin\nhttps://www.openstreetmap.org/?mlat=52.52&mlon=13.405#map=17/52.52/13.405',
+      );
+      await send({ to: CHANNEL, type: 'contacts', contacts: [{ name: 'Ann', phone: '+4930123' }] }).expect(
+        201,
+      );
+      expect(lastPost().body!.content).toBe('👤 Ann: +4930123');
+      await send({ to: CHANNEL, type: 'sticker', media: { providerMediaId: '749054660769218631' } }).expect(
+        201,
+      );
+      expect(lastPost().body!.sticker_ids).toEqual(['749054660769218631']);
+    });
+
+    it('reaction: PUT …/reactions/<url-encoded emoji>/@me', async () => {
+      const target = await send({ to: CHANNEL, type: 'text', text: 'react to me' }).expect(201);
+      await send({ to: CHANNEL, type: 'reaction', messageId: target.body.id, emoji: '👍' }).expect(201);
+      const [, mid] = target.body.providerMessageId.split(':');
+      const put = discord.calls('PUT', /reactions/).at(-1)!;
+      expect(put.path).toBe(`/channels/${CHANNEL}/messages/${mid}/reactions/%F0%9F%91%8D/@me`);
+      const bad = await send({ to: CHANNEL, type: 'reaction', messageId: 'nope', emoji: '👍' }).expect(400);
+      expect(bad.body.errors[0].field).toBe('messageId');
+    });
+
+    it('typing: POST /channels/:id/typing', async () => {
+      await alice.post(`/api/instances/${instanceId}/chats/${CHANNEL}/typing`).send({}).expect(200);
+      expect(discord.calls('POST', `/channels/${CHANNEL}/typing`)).toHaveLength(1);
+    });
+
+    it('a user id reaches the user by DM (POST /users/@me/channels), explicitly or after 10003', async () => {
+      await send({ to: `user:${USER}`, type: 'text', text: 'dm 1' }).expect(201);
+      const open = discord.calls('POST', '/users/@me/channels').at(-1)!;
+      expect(open.body).toEqual({ recipient_id: USER });
+      const dm = lastPost();
+      expect(dm.body!.content).toBe('dm 1');
+      const dmChannel = dm.path.split('/')[2];
+      expect(dmChannel).not.toBe(USER);
+      const other = '1300000000000000055';
+      discord.failNext('POST', `/channels/${other}/messages`, {
+        status: 404,
+        body: { message: 'Unknown Channel', code: 10003 },
+      });
+      const res = await send({ to: other, type: 'text', text: 'dm 2' }).expect(201);
+      expect(discord.calls('POST', '/users/@me/channels').at(-1)!.body).toEqual({ recipient_id: other });
+      expect(res.body.providerMessageId).toMatch(/^\d+:\d+$/);
+      expect(res.body.providerMessageId.startsWith(`${other}:`)).toBe(false);
+    });
+  });
+
+  describe('errors', () => {
+    const fail = (status: number, body: Record<string, unknown>, headers?: Record<string, string>) =>
+      discord.failNext('POST', `/channels/${CHANNEL}/messages`, { status, body, headers });
+
+    it('50007 → 422 recipient_unreachable with the provider code; the message is stored failed', async () => {
+      fail(403, { message: 'Cannot send messages to this user', code: 50007 });
+      const res = await send({ to: CHANNEL, type: 'text', text: 'x' }).expect(422);
+      expect(res.body).toMatchObject({
+        code: 'recipient_unreachable',
+        provider: 'discord',
+        providerCode: 50007,
+      });
+      const [m] = await rows(
+        `SELECT status FROM messages WHERE instance_id = $1 ORDER BY created_at DESC LIMIT 1`,
+        [instanceId],
+      );
+      expect(m.status).toBe('failed');
+    });
+
+    it('50013 → 422 provider_permission_denied naming the permissions', async () => {
+      fail(403, { message: 'Missing Permissions', code: 50013 });
+      const res = await send({ to: CHANNEL, type: 'text', text: 'x' }).expect(422);
+      expect(res.body).toMatchObject({ code: 'provider_permission_denied', providerCode: 50013 });
+      expect(res.body.detail).toMatch(/Send Messages/);
+    });
+
+    it('10003 → 400 chat_not_found when no user has that id either', async () => {
+      fail(404, { message: 'Unknown Channel', code: 10003 });
+      discord.failNext('POST', '/users/@me/channels', {
+        status: 400,
+        body: { message: 'Invalid Recipient(s)', code: 50033 },
+      });
+      const res = await send({ to: CHANNEL, type: 'text', text: 'x' }).expect(400);
+      expect(res.body).toMatchObject({
+        code: 'chat_not_found',
+        providerCode: 10003,
+        errors: [{ field: 'to' }],
+      });
+    });
+
+    it('50035 → 400 naming the field Discord named', async () => {
+      fail(400, {
+        code: 50035,
+        message: 'Invalid Form Body',
+        errors: {
+          content: {
+            _errors: [{ code: 'BASE_TYPE_MAX_LENGTH', message: 'Must be 2000 or fewer in length.' }],
+          },
+        },
+      });
+      const res = await send({ to: CHANNEL, type: 'text', text: 'x' }).expect(400);
+      expect(res.body).toMatchObject({
+        code: 'provider_bad_request',
+        providerCode: 50035,
+        errors: [{ field: 'content', message: 'Must be 2000 or fewer in length.' }],
+      });
+    });
+
+    it('429 → our 429 with Retry-After at once (rejectOnRateLimit), one request only', async () => {
+      const calls = discord.calls('POST', `/channels/${CHANNEL}/messages`).length;
+      fail(429, rateLimited(7).body, rateLimited(7).headers);
+      const started = Date.now();
+      const res = await send({ to: CHANNEL, type: 'text', text: 'x' }).expect(429);
+      expect(Date.now() - started).toBeLessThan(5000); // the library would have slept 7 s and retried
+      expect(res.headers['retry-after']).toBe('8'); // 7 s + the library's 50 ms offset, rounded up
+      expect(res.body).toMatchObject({ code: 'provider_rate_limited', provider: 'discord', retryAfter: 8 });
+      expect(discord.calls('POST', `/channels/${CHANNEL}/messages`).length).toBe(calls + 1);
+    });
+
+    it('401 → 502 provider_unauthorized and the instance needs_reauth', async () => {
+      fail(401, { message: '401: Unauthorized', code: 0 });
+      const res = await send({ to: CHANNEL, type: 'text', text: 'x' }).expect(502);
+      expect(res.body).toMatchObject({ code: 'provider_unauthorized', provider: 'discord' });
+      const status = await alice.get(`/api/instances/${instanceId}/status`).expect(200);
+      expect(status.body.status).toBe('needs_reauth');
+      await alice
+        .post(`/api/instances/${instanceId}/reconnect`)
+        .expect((r) => expect(r.status).toBeLessThan(300));
+      adapter.forget(instanceId); // @discordjs/rest clears the token of a client that saw a 401
+    });
+  });
+
+  describe('Gateway', () => {
+    it('IDENTIFY with the configured intents, READY → connected, messages stored once', async () => {
+      const inst = await instance();
+      const { ctx, abort, states, outcomes } = connectionContext(t, inst);
+      const running = adapter.openConnection(inst).run(ctx);
+      const conn = await eventually(async () => discord.live().at(-1), 10_000, 'gateway session');
+      const identify = conn.received.find((f) => f.op === 2)!.d as Record<string, unknown>;
+      expect(identify).toMatchObject({ token: TOKEN, intents: 1 | 512 | 32768, shard: [0, 1] });
+      await eventually(async () => states.find((s) => s.state === 'connected'));
+      expect(states[0]).toEqual({ state: 'connecting' });
+
+      const create = fixture('constructed/MessageCreate.Attachment.json').d;
+      discord.addMessage({
+        ...create,
+        attachments: [
+          {
+            ...create.attachments[0],
+            url: discord.addFile('invoice.pdf', Buffer.from('%PDF-'), 'application/pdf'),
+          },
+        ],
+      });
+      discord.dispatch(TOKEN, 'MESSAGE_CREATE', create);
+      discord.dispatch(TOKEN, 'MESSAGE_CREATE', create); // Discord may send an event twice
+      await eventually(async () => outcomes.length >= 2);
+      expect(outcomes.map((o) => [o.stored, o.duplicate])).toEqual([
+        [true, false],
+        [false, true],
+      ]);
+      const [m] = await rows(
+        `SELECT m.id, m.type, m.text, m.media, c.provider_chat_id FROM messages m JOIN chats c ON c.id = m.chat_id
+          WHERE m.provider_message_id = $1`,
+        [`${CHANNEL}:${create.id}`],
+      );
+      expect(m).toMatchObject({ type: 'document', text: 'the invoice', provider_chat_id: CHANNEL });
+      const hook = await receiver.waitFor(
+        (r) =>
+          (r.json as { data?: { providerMessageId?: string } })?.data?.providerMessageId ===
+          `${CHANNEL}:${create.id}`,
+      );
+      expect(hook.json).toMatchObject({
+        event: 'message_received',
+        data: {
+          type: 'document',
+          text: 'the invoice',
+          chat: { id: CHANNEL, type: 'group' },
+          from: { name: 'Ali' },
+        },
+      });
+
+      // media downloaded on demand through GET /channels/:c/messages/:m
+      const media = await alice.get(`/api/instances/${instanceId}/messages/${m.id}/media`).expect(200);
+      expect(media.headers['content-type']).toBe('application/pdf');
+      expect(Buffer.from(media.body).toString()).toBe('%PDF-');
+
+      // our own bot's message and a bot author are named skips
+      discord.dispatch(TOKEN, 'MESSAGE_CREATE', {
+        ...create,
+        id: '1312345678901239999',
+        author: { ...create.author, id: bot.id },
+      });
+      await eventually(async () => outcomes.length >= 3);
+      expect(outcomes[2]).toMatchObject({ stored: false, skipReason: 'own_message' });
+      abort.abort();
+      await running;
+      expect(discord.live()).toHaveLength(0);
+    });
+
+    it('RESUMEs after close 4000 and after op 7 with its own session, replaying missed events', async () => {
+      const inst = await instance();
+      const { ctx, abort, states, outcomes } = connectionContext(t, inst);
+      const running = adapter.openConnection(inst).run(ctx);
+      const first = await eventually(async () => discord.live().at(-1));
+      const session = first.session!.id;
+      await eventually(async () => states.some((s) => s.state === 'connected'));
+      const connectionsBefore = discord.connections.length;
+
+      discord.closeAll(4000, 'Unknown error');
+      const dm = fixture('constructed/MessageCreate.DM.json').d;
+      discord.dispatch(TOKEN, 'MESSAGE_CREATE', dm); // missed while down: replayed on RESUME
+      const resumed = await eventually(
+        async () =>
+          discord.connections.slice(connectionsBefore).find((c) => c.received.some((f) => f.op === 6)),
+        10_000,
+        'RESUME after 4000',
+      );
+      expect(resumed.received.find((f) => f.op === 6)!.d).toMatchObject({
+        token: TOKEN,
+        session_id: session,
+      });
+      expect(resumed.received.some((f) => f.op === 2)).toBe(false);
+      await eventually(async () => outcomes.some((o) => o.id === `MESSAGE_CREATE:${dm.channel_id}:${dm.id}`));
+      expect(states).toContainEqual(expect.objectContaining({ state: 'disconnected', willReconnect: true }));
+
+      const before = discord.connections.length;
+      discord.requestReconnect();
+      const again = await eventually(
+        async () => discord.connections.slice(before).find((c) => c.received.some((f) => f.op === 6)),
+        10_000,
+        'RESUME after op 7',
+      );
+      expect(again.received.find((f) => f.op === 6)!.d).toMatchObject({ session_id: session });
+      const [stored] = await rows(`SELECT count(*)::int AS n FROM messages WHERE provider_message_id = $1`, [
+        `${dm.channel_id}:${dm.id}`,
+      ]);
+      expect(stored.n).toBe(1);
+      abort.abort();
+      await running;
+    });
+
+    it('two bots in one process identify separately (no shared session store)', async () => {
+      discord.addBot(TOKEN_B, { id: '1300000000000000888', username: 'secondbot' });
+      const res = await alice
+        .post('/api/instances')
+        .send({
+          provider: 'discord',
+          name: 'Second',
+          config: { botToken: TOKEN_B, clientId: '1300000000000000888', intents: 46593 },
+        })
+        .expect(201);
+      const secondId = res.body.id ?? res.body.instanceId;
+      const a = connectionContext(t, await instance());
+      const b = connectionContext(
+        t,
+        await t.db.getRepository(InstanceEntity).findOneByOrFail({ id: secondId }),
+      );
+      const ra = adapter.openConnection(a.ctx.instance).run(a.ctx);
+      await eventually(async () => a.states.some((s) => s.state === 'connected'));
+      const rb = adapter.openConnection(b.ctx.instance).run(b.ctx);
+      await eventually(async () => b.states.some((s) => s.state === 'connected'));
+      const live = discord.live();
+      const byToken = (tok: string) => live.filter((c) => c.session!.token === tok);
+      expect(byToken(TOKEN)).toHaveLength(1);
+      expect(byToken(TOKEN_B)).toHaveLength(1);
+      const identB = byToken(TOKEN_B)[0].received.find((f) => f.op === 2)!.d as Record<string, unknown>;
+      expect(identB).toMatchObject({ token: TOKEN_B, intents: 46593 });
+      expect(byToken(TOKEN_B)[0].received.some((f) => f.op === 6)).toBe(false);
+      a.abort.abort();
+      b.abort.abort();
+      await Promise.all([ra, rb]);
+      await alice.del(`/api/instances/${secondId}`).expect(200);
+    });
+
+    it('without MESSAGE_CONTENT an empty guild message is not stored, and the status reason says why', async () => {
+      const res = await alice
+        .post('/api/instances')
+        .send({
+          provider: 'discord',
+          name: 'NoContent',
+          config: { botToken: TOKEN_B, clientId: '1300000000000000888', intents: [1, 512] },
+        })
+        .expect(201);
+      const id = res.body.id ?? res.body.instanceId;
+      const c = connectionContext(t, await t.db.getRepository(InstanceEntity).findOneByOrFail({ id }));
+      const running = adapter.openConnection(c.ctx.instance).run(c.ctx);
+      await eventually(async () => c.states.some((s) => s.state === 'connected'));
+      const msg = fixture('discord4j/gateway/MessageCreate.Type0.json').d;
+      discord.dispatch(TOKEN_B, 'MESSAGE_CREATE', msg);
+      discord.dispatch(TOKEN_B, 'MESSAGE_CREATE', { ...msg, id: '732582724170285087' });
+      await eventually(async () => c.outcomes.length >= 2);
+      expect(c.outcomes.map((o) => o.skipReason)).toEqual([
+        'message_content_intent_missing',
+        'message_content_intent_missing',
+      ]);
+      const [row] = await rows('SELECT status_reason FROM instances WHERE id = $1', [id]);
+      expect(row.status_reason).toMatch(/Message Content Intent/);
+      const [archived] = await rows(
+        `SELECT outcome, skip_reason FROM inbound_events WHERE instance_id = $1 AND provider_event_id = $2`,
+        [id, `MESSAGE_CREATE:${msg.channel_id}:${msg.id}`],
+      );
+      expect(archived).toEqual({ outcome: 'skipped', skip_reason: 'message_content_intent_missing' });
+      c.abort.abort();
+      await running;
+      await alice.del(`/api/instances/${id}`).expect(200);
+    });
+
+    it('close 4014 → ConnectionStop naming the privileged intents; not a target any more', async () => {
+      discord.disallowedIntents = INTENTS.MESSAGE_CONTENT;
+      const inst = await instance();
+      const { ctx } = connectionContext(t, inst);
+      const err = await adapter
+        .openConnection(inst)
+        .run(ctx)
+        .catch((e: unknown) => e);
+      discord.disallowedIntents = 0;
+      expect(err).toBeInstanceOf(ConnectionStop);
+      expect(err).toMatchObject({ status: 'disconnected' });
+      expect((err as ConnectionStop).reason).toMatch(/4014/);
+      expect((err as ConnectionStop).reason).toMatch(/Message Content Intent \(MESSAGE_CONTENT\)/);
+      expect((err as ConnectionStop).reason).toMatch(/Developer Portal/);
+      await eventually(async () => !(await adapter.connectionTargets()).includes(instanceId));
+      // reconnect clears the stop
+      await alice
+        .post(`/api/instances/${instanceId}/reconnect`)
+        .expect((r) => expect(r.status).toBeLessThan(300));
+      expect(await adapter.connectionTargets()).toContain(instanceId);
+    });
+
+    it('close 4004 → ConnectionStop needs_reauth, no reconnect storm', async () => {
+      discord.revokedTokens.add(TOKEN);
+      const inst = await instance();
+      const { ctx } = connectionContext(t, inst);
+      const before = discord.connections.length;
+      const err = await adapter
+        .openConnection(inst)
+        .run(ctx)
+        .catch((e: unknown) => e);
+      discord.revokedTokens.delete(TOKEN);
+      expect(err).toBeInstanceOf(ConnectionStop);
+      expect(err).toMatchObject({ status: 'needs_reauth' });
+      expect((err as ConnectionStop).reason).toMatch(/4004/);
+      await new Promise((r) => setTimeout(r, 1500));
+      expect(discord.connections.length - before).toBe(1);
+      expect(await adapter.connectionTargets()).not.toContain(instanceId);
+      await alice
+        .post(`/api/instances/${instanceId}/reconnect`)
+        .expect((r) => expect(r.status).toBeLessThan(300));
+    });
+  });
+
+  describe('Interactions endpoint (receive)', () => {
+    const ping =
+      '{"id":"787053080478613555","token":"ThisIsATokenFromDiscordThatIsVeryLong","type":1,"version":1,"application_id":"123456789012345678"}';
+    const request = (body: string, headers: Record<string, string>) => ({
+      rawBody: Buffer.from(body),
+      headers,
+      query: {},
+      instanceId,
+    });
+
+    it('PING → {"type":1} (the PROVIDERS.md §8 #4 vector verifies)', async () => {
+      const headers = FakeDiscord.signInteraction(ping, '1700000000');
+      expect(headers['x-signature-ed25519']).toBe(
+        '34437af722eb223ff02678feab4590476307d2d102d8cdd6b7e6063c0de9b07a226307a9d0c67ab0d4e71dff07cb4db2bb666fb68426a726778365a26ab3180f',
+      );
+      const res = await adapter.receive(request(ping, headers));
+      expect(res).toEqual({
+        items: [],
+        response: { status: 200, body: { type: 1 }, contentType: 'application/json' },
+      });
+    });
+
+    it('a bad signature, a changed body or a missing header → 401, nothing stored', async () => {
+      const headers = FakeDiscord.signInteraction(ping, '1700000000');
+      for (const [body, h] of [
+        [`${ping} `, headers],
+        [ping, { ...headers, 'x-signature-timestamp': '1700000001' }],
+        [ping, { 'x-signature-timestamp': '1700000000' }],
+        [ping, { ...headers, 'x-signature-ed25519': 'zz' }],
+      ] as [string, Record<string, string>][]) {
+        await expect(adapter.receive(request(body, h))).rejects.toMatchObject({ status: 401 });
+      }
+      await expect(
+        adapter.receive({ ...request(ping, headers), instanceId: '00000000-0000-4000-8000-000000000000' }),
+      ).rejects.toMatchObject({ status: 401 });
+    });
+
+    it('an application command → one interactive message, answered with a deferred response (type 5)', async () => {
+      const command = JSON.stringify({
+        ...fixture('discord4j/gateway/InteractionCreate.json').d,
+        id: '1312345678955555555',
+        channel_id: CHANNEL,
+      });
+      const res = await adapter.receive(request(command, FakeDiscord.signInteraction(command)));
+      expect(res.response).toEqual({ status: 200, body: { type: 5 }, contentType: 'application/json' });
+      expect(res.items).toHaveLength(1);
+      const [item] = res.items;
+      expect(item).toMatchObject({
+        instance: { id: instanceId, provider: 'discord' },
+        providerEventId: 'INTERACTION_CREATE:1312345678955555555',
+        result: {
+          kind: 'message',
+          message: { type: 'interactive', interactive: { type: 'application_command' } },
+        },
+      });
+      const outcome = await t.app
+        .get(ConversationsService)
+        .ingest(item.instance, item.providerEventId, item.payload, item.result);
+      expect(outcome.stored).toBe(true);
+      const [m] = await rows(`SELECT type, text FROM messages WHERE provider_message_id = $1`, [
+        'interaction:1312345678955555555',
+      ]);
+      expect(m.type).toBe('interactive');
+    });
+  });
+});
