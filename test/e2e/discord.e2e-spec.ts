@@ -103,6 +103,9 @@ describe('Discord end to end (e2e)', () => {
         .expect(400);
       const fields = res.body.errors.map((e: { field: string }) => e.field).sort();
       expect(fields).toEqual(['config.clientId', 'config.intents']);
+      expect(res.body.errors.find((e: { field: string }) => e.field === 'config.intents').message).toMatch(
+        /list of intent bit values/,
+      );
       const calls = discord.requests.length;
       await alice
         .post('/api/instances')
@@ -164,6 +167,13 @@ describe('Discord end to end (e2e)', () => {
       expect(caps.body.types).toEqual(
         expect.arrayContaining(['text', 'image', 'document', 'location', 'contacts', 'reaction', 'sticker']),
       );
+      const providers = await alice.get('/api/providers').expect(200);
+      const described = (providers.body.providers ?? providers.body).find(
+        (p: { provider: string }) => p.provider === 'discord',
+      );
+      expect(described.configSchema.required).toEqual(expect.arrayContaining(['botToken', 'clientId']));
+      expect(described.configSchema.properties.botToken).toMatchObject({ writeOnly: true, format: 'password' });
+      expect(described.configSchema.properties.intents.oneOf).toHaveLength(2);
       const active = await alice.get('/api/v1/multi-provider/active-providers').expect(200);
       expect(active.body.providers).toContain('discord');
     });
@@ -370,14 +380,20 @@ describe('Discord end to end (e2e)', () => {
     });
 
     it('429 → our 429 with Retry-After at once (rejectOnRateLimit), one request only', async () => {
-      const calls = discord.calls('POST', `/channels/${CHANNEL}/messages`).length;
-      fail(429, rateLimited(7).body, rateLimited(7).headers);
+      const limited = '1312345678900000429';
+      const route = `/channels/${limited}/messages`;
+      const limit = rateLimited(7);
+      discord.failNext('POST', route, limit);
       const started = Date.now();
-      const res = await send({ to: CHANNEL, type: 'text', text: 'x' }).expect(429);
+      const res = await send({ to: limited, type: 'text', text: 'x' }).expect(429);
       expect(Date.now() - started).toBeLessThan(5000); // the library would have slept 7 s and retried
       expect(res.headers['retry-after']).toBe('8'); // 7 s + the library's 50 ms offset, rounded up
       expect(res.body).toMatchObject({ code: 'provider_rate_limited', provider: 'discord', retryAfter: 8 });
-      expect(discord.calls('POST', `/channels/${CHANNEL}/messages`).length).toBe(calls + 1);
+      expect(discord.calls('POST', route)).toHaveLength(1);
+      // within the window the client refuses by itself: still our 429, Discord is not asked again
+      const again = await send({ to: limited, type: 'text', text: 'y' }).expect(429);
+      expect(Number(again.headers['retry-after'])).toBeGreaterThan(0);
+      expect(discord.calls('POST', route)).toHaveLength(1);
     });
 
     it('401 → 502 provider_unauthorized and the instance needs_reauth', async () => {

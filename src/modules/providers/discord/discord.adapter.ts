@@ -2,7 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { RawFile } from '@discordjs/rest';
 import { Transform } from 'class-transformer';
-import { IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
+import { IsOptional, IsString, Matches, ValidateBy } from 'class-validator';
 import { JSONSchema } from 'class-validator-jsonschema';
 import { randomUUID } from 'node:crypto';
 import { isUUID } from 'class-validator';
@@ -89,11 +89,14 @@ export class DiscordConfigDto {
   })
   @IsOptional()
   @Transform(toIntentBits)
-  @IsInt({
-    message: 'intents must be a list of intent bit values (powers of two, e.g. [1, 512, 32768]) or their sum',
+  @ValidateBy({
+    name: 'isIntentBits',
+    validator: {
+      validate: (v: unknown) => Number.isInteger(v) && (v as number) >= 0 && (v as number) <= ALL_INTENTS,
+      defaultMessage: () =>
+        `intents must be a list of intent bit values (powers of two, e.g. [1, 512, 32768]) or their sum (0–${ALL_INTENTS})`,
+    },
   })
-  @Min(0)
-  @Max(ALL_INTENTS, { message: `intents holds bits Discord does not define (at most ${ALL_INTENTS})` })
   intents?: number;
 
   /** Application public key (hex, General Information): enables the Interactions endpoint. */
