@@ -22,9 +22,13 @@ const CHANNEL = '1312345678900000002';
 const USER = '1300000000000000001';
 const fixture = (rel: string) => JSON.parse(readFileSync(join(FIXTURES, rel), 'utf8'));
 
+/** Every context a test opened: aborted after each test, so a failing test leaves no socket behind. */
+const opened: AbortController[] = [];
+
 /** A ConnectionContext like the runtime's: report() recorded, ingest() through ConversationsService. */
 function connectionContext(t: TestApp, instance: InstanceEntity) {
   const abort = new AbortController();
+  opened.push(abort);
   const states: ConnectionState[] = [];
   const conversations = t.app.get(ConversationsService);
   const outcomes: { id: string; stored: boolean; skipReason?: string; duplicate: boolean }[] = [];
@@ -72,6 +76,11 @@ describe('Discord end to end (e2e)', () => {
     adapter = t.app.get(DiscordAdapter);
     // identify at once instead of the library's 5 s per-bucket pacing (slack-discord.md §A2)
     adapter.gatewayOptions = { buildIdentifyThrottler: async () => ({ waitForIdentify: async () => {} }) };
+  });
+
+  afterEach(async () => {
+    for (const a of opened.splice(0)) a.abort();
+    await eventually(async () => discord.live().length === 0, 5000, 'Gateway sockets closed');
   });
 
   afterAll(async () => {
@@ -172,7 +181,10 @@ describe('Discord end to end (e2e)', () => {
         (p: { provider: string }) => p.provider === 'discord',
       );
       expect(described.configSchema.required).toEqual(expect.arrayContaining(['botToken', 'clientId']));
-      expect(described.configSchema.properties.botToken).toMatchObject({ writeOnly: true, format: 'password' });
+      expect(described.configSchema.properties.botToken).toMatchObject({
+        writeOnly: true,
+        format: 'password',
+      });
       expect(described.configSchema.properties.intents.oneOf).toHaveLength(2);
       const active = await alice.get('/api/v1/multi-provider/active-providers').expect(200);
       expect(active.body.providers).toContain('discord');
@@ -463,6 +475,27 @@ describe('Discord end to end (e2e)', () => {
       expect(media.headers['content-type']).toBe('application/pdf');
       expect(Buffer.from(media.body).toString()).toBe('%PDF-');
 
+      // without an Interactions Endpoint URL, commands come over the Gateway: stored, then deferred
+      const command = {
+        ...fixture('discord4j/gateway/InteractionCreate.json').d,
+        id: '1312345678966666666',
+        channel_id: CHANNEL,
+      };
+      discord.dispatch(TOKEN, 'INTERACTION_CREATE', command);
+      await eventually(
+        async () => discord.calls('POST', `/interactions/${command.id}/hunter2/callback`).length > 0,
+      );
+      expect(discord.calls('POST', `/interactions/${command.id}/hunter2/callback`)[0].body).toEqual({
+        type: 5,
+      });
+      expect(outcomes.find((o) => o.id === `INTERACTION_CREATE:${command.id}`)).toMatchObject({
+        stored: true,
+      });
+      outcomes.splice(
+        outcomes.findIndex((o) => o.id === `INTERACTION_CREATE:${command.id}`),
+        1,
+      );
+
       // our own bot's message and a bot author are named skips
       discord.dispatch(TOKEN, 'MESSAGE_CREATE', {
         ...create,
@@ -471,6 +504,16 @@ describe('Discord end to end (e2e)', () => {
       });
       await eventually(async () => outcomes.length >= 3);
       expect(outcomes[2]).toMatchObject({ stored: false, skipReason: 'own_message' });
+
+      // the sandbox hook (npm run sandbox) dispatches through the same session
+      const hookRes = await fetch(`http://127.0.0.1:${discord.port}/sandbox/message`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ text: 'from the sandbox', channelId: CHANNEL }),
+      });
+      expect(await hookRes.json()).toMatchObject({ dispatchedTo: 1 });
+      await eventually(async () => outcomes.length >= 4);
+      expect(outcomes[3]).toMatchObject({ stored: true, duplicate: false });
       abort.abort();
       await running;
       expect(discord.live()).toHaveLength(0);
@@ -691,6 +734,20 @@ describe('Discord end to end (e2e)', () => {
         'interaction:1312345678955555555',
       ]);
       expect(m.type).toBe('interactive');
+      // the follow-up goes out with the interaction token through the raw route
+      const followUp = await alice
+        .post(`/api/instances/${instanceId}/provider/raw`)
+        .send({ method: 'POST', path: `/webhooks/${CLIENT_ID}/hunter2`, body: { content: 'done' } })
+        .expect(200);
+      expect(followUp.body).toMatchObject({ content: 'done', webhook_id: CLIENT_ID });
+      expect(discord.calls('POST', `/webhooks/${CLIENT_ID}/hunter2`).at(-1)!.body).toEqual({
+        content: 'done',
+      });
+      const bad = await alice
+        .post(`/api/instances/${instanceId}/provider/raw`)
+        .send({ method: 'GET', path: '/channels/../../etc' })
+        .expect(400);
+      expect(bad.body.errors[0].field).toBe('path');
     });
   });
 });

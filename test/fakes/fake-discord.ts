@@ -99,6 +99,7 @@ export class FakeDiscord {
   private readonly dmChannels = new Map<string, string>();
   private readonly failures: { match: (method: string, path: string) => boolean; error: InjectedError }[] =
     [];
+  private readonly listeners: ((r: RecordedDiscordRequest) => void)[] = [];
   private nextId = 1_100_000_000_000_000_000n;
   private wss!: WebSocketServer;
 
@@ -107,9 +108,9 @@ export class FakeDiscord {
     readonly port: number,
   ) {}
 
-  static async start(): Promise<FakeDiscord> {
+  static async start(port = 0): Promise<FakeDiscord> {
     const server = http.createServer();
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
     const fake = new FakeDiscord(server, (server.address() as AddressInfo).port);
     server.on('request', (req, res) => void fake.handle(req, res));
     fake.wss = new WebSocketServer({ server });
@@ -174,6 +175,11 @@ export class FakeDiscord {
     return this.requests.filter(
       (r) => r.method === method && (typeof path === 'string' ? r.path === path : path.test(r.path)),
     );
+  }
+
+  /** Calls `listener` for every REST request (the sandbox logs them). */
+  onRequest(listener: (r: RecordedDiscordRequest) => void): void {
+    this.listeners.push(listener);
   }
 
   /** Live Gateway connections (open sockets with a session). */
@@ -312,6 +318,8 @@ export class FakeDiscord {
       res.writeHead(200, { 'content-type': file.contentType, 'content-length': String(file.data.length) });
       return void res.end(file.data);
     }
+    if (req.method === 'POST' && url.pathname.startsWith('/sandbox/'))
+      return this.sandbox(url.pathname, raw, res);
     if (!url.pathname.startsWith('/api/v10/'))
       return this.reply(res, 404, { message: '404: Not Found', code: 0 });
     const path = url.pathname.slice('/api/v10'.length);
@@ -348,7 +356,12 @@ export class FakeDiscord {
       }
     }
     this.requests.push(recorded);
+    for (const l of this.listeners) l(recorded);
 
+    if (recorded.method === 'POST' && /^\/interactions\/\d+\/[^/]+\/callback$/.test(path)) {
+      res.writeHead(204, this.rateLimitHeaders()); // no bot token needed: the interaction token is the proof
+      return void res.end();
+    }
     const bot = token ? this.bots.get(token) : undefined;
     if (!bot) return this.reply(res, 401, { message: '401: Unauthorized', code: 0 });
     const failure = this.failures.findIndex((f) => f.match(recorded.method, path));
@@ -460,11 +473,79 @@ export class FakeDiscord {
       res.writeHead(204, this.rateLimitHeaders());
       return void res.end();
     }
+    match = /^\/webhooks\/(\d+)\/([^/]+)$/.exec(path);
+    if (m === 'POST' && match) {
+      // an interaction follow-up: a message by the application
+      return this.reply(res, 200, {
+        id: this.snowflake(),
+        channel_id: '0',
+        webhook_id: match[1],
+        type: 0,
+        content: recorded.body?.content ?? '',
+        timestamp: new Date().toISOString(),
+      });
+    }
     if (m === 'POST' && /^\/channels\/\d+\/typing$/.test(path)) {
       res.writeHead(204, this.rateLimitHeaders());
       return void res.end();
     }
     return this.reply(res, 404, { message: '404: Not Found', code: 0 });
+  }
+
+  /**
+   * Not Discord: `POST /sandbox/message {text, channelId?, userId?, username?, guildId?, token?}`
+   * dispatches a MESSAGE_CREATE to the bot's Gateway sessions; `POST /sandbox/interaction {url, body}`
+   * signs `body` like Discord and POSTs it to `url` (the gateway's Interactions endpoint).
+   */
+  private async sandbox(path: string, raw: Buffer, res: http.ServerResponse): Promise<void> {
+    let input: Record<string, unknown>;
+    try {
+      input = JSON.parse(raw.toString('utf8') || '{}');
+    } catch {
+      return this.reply(res, 400, { error: 'body must be JSON' });
+    }
+    if (path === '/sandbox/message') {
+      const token = typeof input.token === 'string' ? input.token : [...this.bots.keys()][0];
+      const d = {
+        id: this.snowflake(),
+        channel_id: String(input.channelId ?? '1312345678900000002'),
+        ...(input.guildId === null ? {} : { guild_id: String(input.guildId ?? '1312345678900000100') }),
+        type: 0,
+        content: String(input.text ?? 'hello from the sandbox'),
+        author: {
+          id: String(input.userId ?? '1300000000000000001'),
+          username: String(input.username ?? 'alice'),
+          global_name: null,
+          discriminator: '0',
+          avatar: null,
+        },
+        attachments: [],
+        embeds: [],
+        mentions: [],
+        mention_roles: [],
+        mention_everyone: false,
+        pinned: false,
+        tts: false,
+        timestamp: new Date().toISOString(),
+        edited_timestamp: null,
+        flags: 0,
+        components: [],
+      };
+      this.addMessage(d);
+      return this.reply(res, 200, { dispatchedTo: this.dispatch(token, 'MESSAGE_CREATE', d), message: d });
+    }
+    if (path === '/sandbox/interaction' && typeof input.url === 'string') {
+      const body = JSON.stringify(
+        input.body ?? { id: this.snowflake(), type: 1, version: 1, token: 'sandbox' },
+      );
+      const answer = await fetch(input.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...FakeDiscord.signInteraction(body) },
+        body,
+      });
+      return this.reply(res, 200, { status: answer.status, body: await answer.text() });
+    }
+    return this.reply(res, 404, { error: 'unknown sandbox route' });
   }
 
   private rateLimitHeaders(): Record<string, string> {

@@ -379,6 +379,14 @@ export class DiscordAdapter implements ProviderAdapter, InboundWebhookSource, Co
   async rawRequest(instance: InstanceEntity, req: RawProviderRequest): Promise<Record<string, unknown>> {
     const { token } = await this.load(instance.id);
     const path = (req.path ?? '/users/@me').replace(/^\/?(v10\/)?/, '/') as `/${string}`;
+    if (!/^\/[A-Za-z0-9@_.%/-]+$/.test(path) || path.split('/').includes('..')) {
+      throw new ValidationError('path is not a Discord API path', [
+        {
+          field: 'path',
+          message: 'a path after /api/v10, e.g. /webhooks/<application id>/<interaction token>',
+        },
+      ]);
+    }
     const rest = this.client.rest(token);
     const method = req.method ?? 'GET';
     const res = await this.client.call<unknown>(`${method} ${path}`, () =>

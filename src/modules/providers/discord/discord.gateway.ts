@@ -6,6 +6,12 @@ import type { ConnectionContext, InboundItem, ProviderConnection } from '../prov
 import { ConnectionStop } from '../provider-seams';
 import { DISCORD } from './discord.client';
 import {
+  DiscordInteraction,
+  InteractionResponse,
+  InteractionType,
+  normalizeDiscordInteraction,
+} from './discord.interactions';
+import {
   DISCORD_INGESTED_EVENTS,
   MESSAGE_CONTENT_INTENT,
   NO_CONTENT_INTENT_REASON,
@@ -114,7 +120,7 @@ export class DiscordGatewayConnection implements ProviderConnection {
       fail(this.stopFor(lastClose, err));
     });
     manager.on(WebSocketShardEvents.Dispatch, (payload: GatewayDispatchPayload) => {
-      if (!DISCORD_INGESTED_EVENTS.has(payload.t)) return;
+      if (!DISCORD_INGESTED_EVENTS.has(payload.t) && payload.t !== 'INTERACTION_CREATE') return;
       ingesting = ingesting.then(() => this.ingest(ctx, payload)).catch((err: Error) => fail(err));
     });
 
@@ -164,6 +170,8 @@ export class DiscordGatewayConnection implements ProviderConnection {
 
   private async ingest(ctx: ConnectionContext, payload: GatewayDispatchPayload): Promise<void> {
     const t = this.target;
+    if (payload.t === 'INTERACTION_CREATE')
+      return this.interaction(ctx, payload.d as unknown as DiscordInteraction);
     const { providerEventId, result } = normalizeDiscordDispatch(payload.t, payload.d, {
       botUserId: t.botUserId,
       intents: t.intents,
@@ -183,5 +191,32 @@ export class DiscordGatewayConnection implements ProviderConnection {
       result,
     };
     await ctx.ingest([item]);
+  }
+
+  /**
+   * Without an Interactions Endpoint URL, Discord sends interactions over the Gateway: stored like
+   * the HTTP ones, then answered with a deferred response (`POST /interactions/:id/:token/callback`).
+   */
+  private async interaction(ctx: ConnectionContext, i: DiscordInteraction): Promise<void> {
+    const t = this.target;
+    if (i.type === InteractionType.PING || i.type === InteractionType.APPLICATION_COMMAND_AUTOCOMPLETE)
+      return;
+    await ctx.ingest([
+      {
+        instance: { id: t.instanceId, provider: DISCORD },
+        providerEventId: `INTERACTION_CREATE:${String(i.id)}`,
+        payload: i as unknown as object,
+        result: normalizeDiscordInteraction(i),
+      },
+    ]);
+    const type =
+      i.type === InteractionType.MESSAGE_COMPONENT
+        ? InteractionResponse.DEFERRED_UPDATE_MESSAGE
+        : InteractionResponse.DEFERRED_CHANNEL_MESSAGE_WITH_SOURCE;
+    await t.rest
+      .post(`/interactions/${i.id}/${i.token}/callback`, { body: { type }, auth: false })
+      .catch((err: Error) =>
+        this.logger.warn({ instanceId: t.instanceId, err: err.message }, 'interaction callback failed'),
+      );
   }
 }
