@@ -2591,12 +2591,13 @@ export interface components {
              * @example telegram
              * @enum {string}
              */
-            provider: "telegram" | "whatsapp-official" | "facebook-messenger" | "instagram";
+            provider: "telegram" | "whatsapp-official" | "facebook-messenger" | "instagram" | "discord";
             /**
              * @description Provider credentials (secrets are never returned). Telegram `{botToken}`; WhatsApp Cloud
              *     `{phoneNumberId, accessToken, appSecret, webhookVerifyToken, version?, wabaId?}`; Messenger
              *     `{pageId, pageAccessToken, appSecret, webhookVerifyToken, version?}`; Instagram `{igId,
-             *     accessToken, appSecret, metaAppSecret?, webhookVerifyToken, login?, pageId?, version?}`.
+             *     accessToken, appSecret, metaAppSecret?, webhookVerifyToken, login?, pageId?, version?}`; Discord
+             *     `{botToken, clientId, intents?: [1, 512, 32768] | 33281, publicKey?}`.
              * @example {
              *       "botToken": "123456789:ABCDEFGHIJKLMNOPQRSTUVWXYZ"
              *     }
