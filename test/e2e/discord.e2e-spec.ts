@@ -17,6 +17,7 @@ const FIXTURES = join(__dirname, '../fixtures/discord');
 const TOKEN = 'MTMwMDAwMDAwMDAwMDAwMDAwMQ.GfAkE1.discord-e2e-token-aaaaaaaaaaaaaaaaaa';
 const TOKEN_B = 'MTMwMDAwMDAwMDAwMDAwMDAwMg.GfAkE2.discord-e2e-token-bbbbbbbbbbbbbbbbbb';
 const TOKEN_C = 'MTMwMDAwMDAwMDAwMDAwMDAwMw.GfAkE3.discord-e2e-token-cccccccccccccccccc';
+const TOKEN_D = 'MTMwMDAwMDAwMDAwMDAwMDAwNA.GfAkE4.discord-e2e-token-dddddddddddddddddd';
 const CLIENT_ID = '1300000000000000999';
 const CHANNEL = '1312345678900000002';
 const USER = '1300000000000000001';
@@ -188,6 +189,43 @@ describe('Discord end to end (e2e)', () => {
       expect(described.configSchema.properties.intents.oneOf).toHaveLength(2);
       const active = await alice.get('/api/v1/multi-provider/active-providers').expect(200);
       expect(active.body.providers).toContain('discord');
+    });
+  });
+
+  describe("the seeds' multi-provider routes", () => {
+    it('create with provider discord, send-message, stats and active providers list it', async () => {
+      discord.addBot(TOKEN_D, { id: '1300000000000000444', username: 'seedbot' });
+      const created = await alice
+        .post('/api/v1/multi-provider/instances')
+        .send({
+          provider: 'discord',
+          config: { botToken: TOKEN_D, clientId: '1300000000000000444', intents: [1, 512, 32768] },
+        })
+        .expect(201);
+      expect(created.body).toEqual({
+        instanceId: expect.any(String),
+        provider: 'discord',
+        status: 'created',
+      });
+      const id = created.body.instanceId;
+      const res = await alice
+        .post(`/api/v1/multi-provider/instances/discord/${id}/send-message`)
+        .send({ to: CHANNEL, message: 'Hello World!' })
+        .expect(200);
+      expect(res.body).toEqual({
+        success: true,
+        messageId: expect.any(String),
+        providerMessageId: expect.stringMatching(new RegExp(`^${CHANNEL}:\\d+$`)),
+      });
+      const call = lastPost();
+      expect(call.token).toBe(TOKEN_D);
+      expect(call.body).toMatchObject({ content: 'Hello World!' });
+      const stats = await alice.get('/api/v1/multi-provider/stats').expect(200);
+      expect(stats.body.stats.Discord).toEqual({
+        count: 2,
+        instances: expect.arrayContaining([id, instanceId]),
+      });
+      await alice.del(`/api/instances/${id}`).expect(200);
     });
   });
 
