@@ -79,7 +79,8 @@ interface Slot {
  *   another process can acquire it.
  * - `run` rejecting: reported as `disconnected {willReconnect: true}`, restarted after a capped
  *   exponential delay with full jitter; the attempt count resets once the connection reports
- *   `connected`. A `ConnectionStop` is reported with its status and not restarted. `run`
+ *   `connected`. A `ConnectionStop` is reported with its status and not restarted while the
+ *   instance stays targeted (at most `reconnectMaxMs`, in case the status was not stored). `run`
  *   resolving without an abort counts as a failure ("ended by itself").
  * - Reports after the abort are dropped: a connection stopped by a lost lease or a shutdown does
  *   not change the instance's status (the next owner reports its own).
@@ -92,6 +93,11 @@ export class ConnectionSupervisor {
   private readonly waiting = new Map<string, { since: number; holder: string }>();
   /** When each connection last ended here: a target list read before that is stale for it. */
   private readonly ended = new Map<string, number>();
+  /**
+   * Instances whose connection threw ConnectionStop: not restarted while they stay targeted, until
+   * the given time (epoch ms; reconnectMaxMs later), in case their status could not be stored.
+   */
+  private readonly parked = new Map<string, number>();
   private refreshing: Promise<void> | null = null;
   private timer?: NodeJS.Timeout;
   private stopping = false;
@@ -147,10 +153,11 @@ export class ConnectionSupervisor {
       if (!wanted.has(id)) slot.abort.abort(new Error('the instance no longer wants a connection'));
     for (const id of this.waiting.keys()) if (!wanted.has(id)) this.waiting.delete(id);
     for (const [id, at] of this.ended) if (at < readAt) this.ended.delete(id);
+    for (const [id, until] of this.parked) if (!wanted.has(id) || until <= readAt) this.parked.delete(id);
     for (const target of targets) {
       if (this.stopping) return;
       const { id, provider } = target.instance;
-      if (this.slots.has(id) || this.ended.has(id)) continue;
+      if (this.slots.has(id) || this.ended.has(id) || this.parked.has(id)) continue;
       const askedAt = Date.now();
       const attempt = await this.leases.acquireLease(
         connectionLeaseName(id),
@@ -336,6 +343,7 @@ export class ConnectionSupervisor {
         } catch (err) {
           if (signal.aborted) break;
           if (err instanceof ConnectionStop) {
+            this.parked.set(instance.id, Date.now() + this.timings.reconnectMaxMs);
             this.logger.warn(
               { ...log, status: err.status, reason: err.reason },
               `the ${instance.provider} connection of instance ${instance.id} stopped: ${err.reason}`,
