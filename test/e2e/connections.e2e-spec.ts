@@ -36,6 +36,8 @@ describe('connection runtime (e2e)', () => {
     (await alice.get(`/api/instances/${instanceId}/status`).expect(200)).body as {
       status: string;
       reason: string | null;
+      hasQr: boolean;
+      ready: boolean;
     };
   const events = (type: string) =>
     t.db.query('SELECT payload FROM events WHERE instance_id = $1 AND type = $2 ORDER BY sequence', [
@@ -195,7 +197,12 @@ describe('connection runtime (e2e)', () => {
       qr: '2@qr-payload,abc',
       expiresInMs: 20_000,
     });
-    expect(await status()).toMatchObject({ status: 'waiting_for_qr', reason: null });
+    expect(await status()).toMatchObject({
+      status: 'waiting_for_qr',
+      reason: null,
+      hasQr: true,
+      ready: false,
+    });
     const qr = await receiver.waitFor((r) => hooks('qr_received').includes(r), 10_000);
     expect(envelope(qr).data).toEqual({ instanceId, qr: '2@qr-payload,abc', expiresInMs: 20_000 });
     const [line] = (await alice.get(`/api/instances/${instanceId}/activity?actions=qr_received`).expect(200))

@@ -55,7 +55,11 @@ export function toInstanceView(i: InstanceEntity, secret: string | null) {
           : null,
       headers: i.webhookHeaders,
     },
-    connectionStatus: { ready: i.status === 'connected', status: i.status, hasQr: false },
+    connectionStatus: {
+      ready: i.status === 'connected',
+      status: i.status,
+      hasQr: i.status === 'waiting_for_qr',
+    },
     limits: i.limits,
   };
 }
@@ -247,7 +251,11 @@ export class InstancesService {
 
   async status(principal: Principal, id: string) {
     const i = await this.get(principal, id);
-    const details = { ready: i.status === 'connected', status: i.status, hasQr: false };
+    const details = {
+      ready: i.status === 'connected',
+      status: i.status,
+      hasQr: i.status === 'waiting_for_qr',
+    };
     return {
       instanceId: i.id,
       ...details,
