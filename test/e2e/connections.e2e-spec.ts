@@ -36,7 +36,6 @@ describe('connection runtime (e2e)', () => {
     (await alice.get(`/api/instances/${instanceId}/status`).expect(200)).body as {
       status: string;
       reason: string | null;
-      hasQr: boolean;
       ready: boolean;
     };
   const events = (type: string) =>

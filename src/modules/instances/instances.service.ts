@@ -55,11 +55,7 @@ export function toInstanceView(i: InstanceEntity, secret: string | null) {
           : null,
       headers: i.webhookHeaders,
     },
-    connectionStatus: {
-      ready: i.status === 'connected',
-      status: i.status,
-      hasQr: i.status === 'waiting_for_qr',
-    },
+    connectionStatus: { ready: i.status === 'connected', status: i.status, hasQr: false },
     limits: i.limits,
   };
 }
@@ -251,11 +247,7 @@ export class InstancesService {
 
   async status(principal: Principal, id: string) {
     const i = await this.get(principal, id);
-    const details = {
-      ready: i.status === 'connected',
-      status: i.status,
-      hasQr: i.status === 'waiting_for_qr',
-    };
+    const details = { ready: i.status === 'connected', status: i.status, hasQr: false };
     return {
       instanceId: i.id,
       ...details,
@@ -337,7 +329,8 @@ export class InstancesService {
         where: { id: instance.id },
         lock: { mode: 'pessimistic_write' },
       });
-      const previous = current?.status;
+      if (!current) return null; // deleted meanwhile
+      const previous = current.status;
       await tx.update(InstanceEntity, { id: instance.id }, { status, statusReason: instance.statusReason });
       if (previous === status) return null;
       const action = status === 'connected' ? 'connected' : 'disconnected';
