@@ -1991,6 +1991,9 @@ export interface components {
         QrReceivedEventData: {
             /** Format: uuid */
             instanceId: string;
+            /** @description The QR payload to render and scan */
+            qr?: string;
+            expiresInMs?: number | null;
         } & {
             [key: string]: unknown;
         };
@@ -2665,7 +2668,7 @@ export interface components {
         };
         ConnectionStatusDto: {
             /** @enum {string} */
-            status: "connecting" | "connected" | "disconnected" | "needs_reauth" | "error";
+            status: "connecting" | "connected" | "waiting_for_qr" | "disconnected" | "needs_reauth" | "error";
             /** @description True while `status` is `connected`. */
             ready: boolean;
             /** @description A QR code waits to be scanned (WhatsApp Web only). */
@@ -2675,7 +2678,7 @@ export interface components {
             /** @example telegram */
             provider: string;
             /** @enum {string} */
-            status: "connecting" | "connected" | "disconnected" | "needs_reauth" | "error";
+            status: "connecting" | "connected" | "waiting_for_qr" | "disconnected" | "needs_reauth" | "error";
             /** @description The generated signing secret (`whsec_…`), only when none was given; shown once. */
             webhookSecret?: string;
             id: string;
@@ -2709,7 +2712,7 @@ export interface components {
             /** @example telegram */
             provider: string;
             /** @enum {string} */
-            status: "connecting" | "connected" | "disconnected" | "needs_reauth" | "error";
+            status: "connecting" | "connected" | "waiting_for_qr" | "disconnected" | "needs_reauth" | "error";
             id: string;
             name: string;
             description: string | null;
@@ -2745,7 +2748,7 @@ export interface components {
             /** @example telegram */
             provider: string;
             /** @enum {string} */
-            status: "connecting" | "connected" | "disconnected" | "needs_reauth" | "error";
+            status: "connecting" | "connected" | "waiting_for_qr" | "disconnected" | "needs_reauth" | "error";
             /**
              * @description Provider config with secrets masked: Telegram `{botId, botUsername, botToken, mode, webhookUrl}`;
              *     Meta providers their ids, masked tokens and the callback URL.
@@ -2850,7 +2853,7 @@ export interface components {
             /** @example telegram */
             provider: string;
             /** @enum {string} */
-            status: "connecting" | "connected" | "disconnected" | "needs_reauth" | "error";
+            status: "connecting" | "connected" | "waiting_for_qr" | "disconnected" | "needs_reauth" | "error";
             id: string;
             name: string;
             description: string | null;
@@ -2882,7 +2885,7 @@ export interface components {
         };
         InstanceStatusDto: {
             /** @enum {string} */
-            status: "connecting" | "connected" | "disconnected" | "needs_reauth" | "error";
+            status: "connecting" | "connected" | "waiting_for_qr" | "disconnected" | "needs_reauth" | "error";
             instanceId: string;
             ready: boolean;
             hasQr: boolean;
@@ -2893,7 +2896,7 @@ export interface components {
         };
         ReconnectResultDto: {
             /** @enum {string} */
-            status: "connecting" | "connected" | "disconnected" | "needs_reauth" | "error";
+            status: "connecting" | "connected" | "waiting_for_qr" | "disconnected" | "needs_reauth" | "error";
             /** @description True when the instance is connected again. */
             success: boolean;
             message: string;
