@@ -31,6 +31,17 @@ export class AppConfig {
   readonly telegram: { apiRoot: string; pollTimeoutSeconds: number };
   /** Discord REST base without trailing slash (`https://discord.com/api`; a fake in tests). */
   readonly discord: { apiUrl: string };
+  /**
+   * Long-lived provider connections (ConnectionRuntime), all in ms: lease TTL, renewal and
+   * target refresh intervals, reconnect backoff base and cap.
+   */
+  readonly connections: {
+    leaseTtlMs: number;
+    renewEveryMs: number;
+    refreshEveryMs: number;
+    reconnectBaseMs: number;
+    reconnectMaxMs: number;
+  };
   /** Meta Graph API hosts (no trailing slash) and the default version (`v23.0`). */
   readonly graph: { baseUrl: string; version: string; instagramBaseUrl: string };
   /** Outbound client webhooks; all durations in ms (WEBHOOKS.md). */
@@ -100,6 +111,14 @@ export class AppConfig {
       pollTimeoutSeconds: env.TELEGRAM_POLL_TIMEOUT_SECONDS,
     };
     this.discord = { apiUrl: env.DISCORD_API_URL.replace(/\/+$/, '') };
+    const leaseTtlMs = env.CONNECTION_LEASE_TTL_MS;
+    this.connections = {
+      leaseTtlMs,
+      renewEveryMs: Math.floor(leaseTtlMs / 3),
+      refreshEveryMs: Math.min(2000, Math.floor(leaseTtlMs / 3)),
+      reconnectBaseMs: env.CONNECTION_RECONNECT_BASE_MS,
+      reconnectMaxMs: Math.max(env.CONNECTION_RECONNECT_BASE_MS, env.CONNECTION_RECONNECT_MAX_MS),
+    };
     this.graph = {
       baseUrl: env.GRAPH_API_BASE_URL.replace(/\/+$/, ''),
       version: env.GRAPH_API_VERSION,
