@@ -148,10 +148,16 @@ export class DiscordClient {
     return this.config.discord.apiUrl;
   }
 
-  /** A REST client for `token` (shared per token, so its rate-limit buckets are too). */
+  /**
+   * A REST client for `token` (shared per token, so its rate-limit buckets are too). The token is
+   * set again on every use: `@discordjs/rest` drops it after any 401, and a later call with a
+   * restored token (the bot was re-authorized) must not fail with "Expected token to be set".
+   */
   rest(token: string): REST {
     let rest = this.clients.get(token);
-    if (!rest) {
+    if (rest) {
+      rest.setToken(token);
+    } else {
       rest = new REST({
         api: this.apiUrl,
         version: '10',

@@ -99,11 +99,11 @@ export class DiscordGatewayConnection implements ProviderConnection {
     manager.on(WebSocketShardEvents.Ready, (data: GatewayReadyDispatchData) => {
       ctx.report({
         state: 'connected',
-        account: { id: data.user.id, username: data.user.username, sessionId: data.session_id },
+        account: { botUserId: data.user.id, botUsername: data.user.username },
       });
     });
     manager.on(WebSocketShardEvents.Resumed, () => {
-      ctx.report({ state: 'connected', account: { id: t.botUserId, resumed: true } });
+      ctx.report({ state: 'connected', account: { botUserId: t.botUserId, resumed: true } });
     });
     manager.on(WebSocketShardEvents.Closed, (code: number) => {
       lastClose = code;
