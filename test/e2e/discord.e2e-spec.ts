@@ -420,6 +420,12 @@ describe('Discord end to end (e2e)', () => {
       expect(res.body).toMatchObject({ code: 'provider_unauthorized', provider: 'discord' });
       const status = await alice.get(`/api/instances/${instanceId}/status`).expect(200);
       expect(status.body.status).toBe('needs_reauth');
+      // the runtime stops the Gateway of an instance that needs new credentials
+      await eventually(
+        async () => discord.live().every((c) => c.session!.token !== TOKEN),
+        10_000,
+        'gateway stopped',
+      );
       await alice
         .post(`/api/instances/${instanceId}/reconnect`)
         .expect((r) => expect(r.status).toBeLessThan(300));

@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { RawFile } from '@discordjs/rest';
+import type { SessionInfo } from '@discordjs/ws';
 import { Transform } from 'class-transformer';
 import { IsOptional, IsString, Matches, ValidateBy } from 'class-validator';
 import { JSONSchema } from 'class-validator-jsonschema';
@@ -155,6 +156,8 @@ export class DiscordAdapter implements ProviderAdapter, InboundWebhookSource, Co
   /** user id → DM channel id, per bot token (`POST /users/@me/channels` answers the same channel). */
   private readonly dmChannels = new Map<string, string>();
   private readonly uploads = new Map<string, { file: UploadFile; expiresAt: number }>();
+  /** Gateway session per instance and shard (RESUME across connection attempts in this process). */
+  private readonly sessions = new Map<string, Map<number, SessionInfo>>();
   /** Test hook: extra `@discordjs/ws` options for every Gateway connection. */
   gatewayOptions?: Record<string, unknown>;
 
@@ -400,6 +403,7 @@ export class DiscordAdapter implements ProviderAdapter, InboundWebhookSource, Co
   }
 
   forget(instanceId: string): void {
+    this.sessions.delete(instanceId);
     const creds = this.credentials.get(instanceId);
     if (creds) this.client.forget(creds.token);
     this.credentials.delete(instanceId);
@@ -475,23 +479,28 @@ export class DiscordAdapter implements ProviderAdapter, InboundWebhookSource, Co
 
   openConnection(instance: InstanceEntity): ProviderConnection {
     let gateway: DiscordGatewayConnection | undefined;
+    let sessions = this.sessions.get(instance.id);
+    if (!sessions) this.sessions.set(instance.id, (sessions = new Map()));
     return {
       run: async (ctx) => {
         const creds = await this.load(instance.id);
-        gateway ??= new DiscordGatewayConnection({
-          instanceId: instance.id,
-          token: creds.token,
-          intents: creds.intents,
-          botUserId: creds.botUserId,
-          rest: this.client.rest(creds.token),
-          managerOptions: this.gatewayOptions,
-          onStop: async (reason) => {
-            await this.repo.update({ instanceId: instance.id }, { gatewayStoppedReason: reason });
+        gateway ??= new DiscordGatewayConnection(
+          {
+            instanceId: instance.id,
+            token: creds.token,
+            intents: creds.intents,
+            botUserId: creds.botUserId,
+            rest: this.client.rest(creds.token),
+            managerOptions: this.gatewayOptions,
+            onStop: async (reason) => {
+              await this.repo.update({ instanceId: instance.id }, { gatewayStoppedReason: reason });
+            },
+            onMissingContentIntent: async (reason) => {
+              await this.repo.manager.update(InstanceEntity, { id: instance.id }, { statusReason: reason });
+            },
           },
-          onMissingContentIntent: async (reason) => {
-            await this.repo.manager.update(InstanceEntity, { id: instance.id }, { statusReason: reason });
-          },
-        });
+          sessions,
+        );
         return gateway.run(ctx);
       },
     };

@@ -71,11 +71,17 @@ export function disallowedIntentsReason(intents: number): string {
  */
 export class DiscordGatewayConnection implements ProviderConnection {
   private readonly logger = new Logger(DiscordGatewayConnection.name);
-  /** Session per shard of this bot: survives `run` restarts in this process, so they RESUME. */
-  private readonly sessions = new Map<number, SessionInfo>();
   private missingContentNoted = false;
 
-  constructor(private readonly target: DiscordGatewayTarget) {}
+  /**
+   * @param sessions session per shard of this bot, kept by the adapter per instance: it outlives
+   *   this object (the runtime opens a new connection object for every attempt), so a restarted
+   *   attempt in this process RESUMEs instead of identifying again.
+   */
+  constructor(
+    private readonly target: DiscordGatewayTarget,
+    private readonly sessions: Map<number, SessionInfo> = new Map(),
+  ) {}
 
   async run(ctx: ConnectionContext): Promise<void> {
     const t = this.target;
