@@ -101,7 +101,7 @@ export class ContactCardDto {
   /** The flat form's number; required unless `phones` is given. @example +15551234567 */
   @ValidateIf((o: ContactCardDto) => o.phone !== undefined || o.phones === undefined)
   @IsString()
-  @IsNotEmpty()
+  @IsNotEmpty({ message: 'phone is required unless phones is given' })
   @MaxLength(40)
   phone?: string;
   @IsOptional()
