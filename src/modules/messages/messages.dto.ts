@@ -35,11 +35,11 @@ export class MediaRefDto {
 
 /** One phone of a contact card (WhatsApp `phones[]`). */
 export class ContactPhoneDto {
-  /** As it should show on the card. @example +1 650-555-0101 */
+  /** As it should show on the card. @example "+1 650-555-0101" */
   @IsString() @IsNotEmpty() @MaxLength(40) phone: string;
   /** Label: `CELL`, `MAIN`, `IPHONE`, `HOME`, `WORK` or free text. @example CELL */
   @IsOptional() @IsString() @IsNotEmpty() @MaxLength(40) type?: string;
-  /** WhatsApp id of the number (digits with country code); WhatsApp shows a "Message" button. @example 16505550101 */
+  /** WhatsApp id of the number (digits with country code); WhatsApp shows a "Message" button. @example "16505550101" */
   @IsOptional() @Matches(/^\d{5,20}$/, { message: 'waId must be 5-20 digits' }) waId?: string;
 }
 
@@ -89,7 +89,7 @@ export class ContactOrgDto {
  * in a generated vCard (≤ 2048 bytes). See PROVIDERS.md §1.1, §2.1.
  */
 export class ContactCardDto {
-  /** Formatted (display) name. @example Dr. Ann Q. Lee */
+  /** Formatted (display) name. @example "Dr. Ann Q. Lee" */
   @IsString() @IsNotEmpty() @MaxLength(200) name: string;
   @IsOptional() @IsString() @MaxLength(100) firstName?: string;
   @IsOptional() @IsString() @MaxLength(100) lastName?: string;
@@ -98,7 +98,7 @@ export class ContactCardDto {
   @IsOptional() @IsString() @MaxLength(40) prefix?: string;
   /** e.g. `Jr.` */
   @IsOptional() @IsString() @MaxLength(40) suffix?: string;
-  /** The flat form's number; required unless `phones` is given. @example +15551234567 */
+  /** The flat form's number; required unless `phones` is given. @example "+15551234567" */
   @ValidateIf((o: ContactCardDto) => o.phone !== undefined || o.phones === undefined)
   @IsString()
   @IsNotEmpty({ message: 'phone is required unless phones is given' })
