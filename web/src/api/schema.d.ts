@@ -2973,7 +2973,10 @@ export interface components {
             providerMediaId?: string;
         };
         ContactPhoneDto: {
-            /** @description As it should show on the card. */
+            /**
+             * @description As it should show on the card.
+             * @example +1 650-555-0101
+             */
             phone: string;
             /**
              * @description Label: `CELL`, `MAIN`, `IPHONE`, `HOME`, `WORK` or free text.
@@ -3025,7 +3028,10 @@ export interface components {
             type?: string;
         };
         ContactCardDto: {
-            /** @description Formatted (display) name. */
+            /**
+             * @description Formatted (display) name.
+             * @example Dr. Ann Q. Lee
+             */
             name: string;
             firstName?: string;
             lastName?: string;
