@@ -5,12 +5,13 @@ import { RecordedRequest, WebhookReceiver } from '../fakes/webhook-receiver';
 import { freePort } from '../utils/free-port';
 import { createTenant, startTestApp, TestApp, TestTenant } from '../utils/test-app';
 
-const PHONE = '106540352242922';
+/** Ids no other e2e file uses: one jest run shares one database across files. */
+const PHONE = '199900000000901';
 const WA_TOKEN = 'EAAGm0PX4ZCpsBAKcontacts';
 const APP_SECRET = 'c0ffee00c0ffee00c0ffee00c0ffee00';
-const PAGE = '1029384756';
+const PAGE = '199900000000902';
 const PAGE_TOKEN = 'EAAGm0PX4ZCpsBAKpage';
-const BOT = '110201544:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDcards';
+const BOT = '880904210:HHHdqTcvCH1vGWJxfSeofSAs0K5PALDcard';
 const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
 
 type Row = Record<string, unknown>;

@@ -216,7 +216,8 @@ describe('WhatsApp contacts ↔ card', () => {
     });
   });
 
-  it('a card with only a name and a vcard (as some clients send) gets its fields from the vcard', () => {
+  // the vcard of restfb's webhook-incoming-message-contacts-request-bsuid.json (test/fixtures/whatsapp-cloud/restfb)
+  it('a card with only a name and a vcard gets its fields from the vcard', () => {
     expect(
       fromCloudApiContact({
         name: { formatted_name: 'Sheena Nelson' },
