@@ -2037,6 +2037,9 @@ export interface components {
         QrReceivedEventData: {
             /** Format: uuid */
             instanceId: string;
+            /** @description The QR payload to render and scan */
+            qr?: string;
+            expiresInMs?: number | null;
         } & {
             [key: string]: unknown;
         };
@@ -2711,7 +2714,7 @@ export interface components {
         };
         ConnectionStatusDto: {
             /** @enum {string} */
-            status: "connecting" | "connected" | "disconnected" | "needs_reauth" | "error";
+            status: "connecting" | "connected" | "waiting_for_qr" | "disconnected" | "needs_reauth" | "error";
             /** @description True while `status` is `connected`. */
             ready: boolean;
             /** @description A QR code waits to be scanned (WhatsApp Web only). */
@@ -2721,7 +2724,7 @@ export interface components {
             /** @example telegram */
             provider: string;
             /** @enum {string} */
-            status: "connecting" | "connected" | "disconnected" | "needs_reauth" | "error";
+            status: "connecting" | "connected" | "waiting_for_qr" | "disconnected" | "needs_reauth" | "error";
             /** @description The generated signing secret (`whsec_…`), only when none was given; shown once. */
             webhookSecret?: string;
             id: string;
@@ -2755,7 +2758,7 @@ export interface components {
             /** @example telegram */
             provider: string;
             /** @enum {string} */
-            status: "connecting" | "connected" | "disconnected" | "needs_reauth" | "error";
+            status: "connecting" | "connected" | "waiting_for_qr" | "disconnected" | "needs_reauth" | "error";
             id: string;
             name: string;
             description: string | null;
@@ -2791,7 +2794,7 @@ export interface components {
             /** @example telegram */
             provider: string;
             /** @enum {string} */
-            status: "connecting" | "connected" | "disconnected" | "needs_reauth" | "error";
+            status: "connecting" | "connected" | "waiting_for_qr" | "disconnected" | "needs_reauth" | "error";
             /**
              * @description Provider config with secrets masked: Telegram `{botId, botUsername, botToken, mode, webhookUrl}`;
              *     Meta providers their ids, masked tokens and the callback URL.
@@ -2896,7 +2899,7 @@ export interface components {
             /** @example telegram */
             provider: string;
             /** @enum {string} */
-            status: "connecting" | "connected" | "disconnected" | "needs_reauth" | "error";
+            status: "connecting" | "connected" | "waiting_for_qr" | "disconnected" | "needs_reauth" | "error";
             id: string;
             name: string;
             description: string | null;
@@ -2928,7 +2931,7 @@ export interface components {
         };
         InstanceStatusDto: {
             /** @enum {string} */
-            status: "connecting" | "connected" | "disconnected" | "needs_reauth" | "error";
+            status: "connecting" | "connected" | "waiting_for_qr" | "disconnected" | "needs_reauth" | "error";
             instanceId: string;
             ready: boolean;
             hasQr: boolean;
@@ -2939,7 +2942,7 @@ export interface components {
         };
         ReconnectResultDto: {
             /** @enum {string} */
-            status: "connecting" | "connected" | "disconnected" | "needs_reauth" | "error";
+            status: "connecting" | "connected" | "waiting_for_qr" | "disconnected" | "needs_reauth" | "error";
             /** @description True when the instance is connected again. */
             success: boolean;
             message: string;
