@@ -297,7 +297,28 @@ describe('Discord end to end (e2e)', () => {
       await send({ to: CHANNEL, type: 'contacts', contacts: [{ name: 'Ann', phone: '+4930123' }] }).expect(
         201,
       );
-      expect(lastPost().body!.content).toBe('👤 Ann: +4930123');
+      expect(lastPost().body!.content).toBe('👤 Ann\n📞 +4930123');
+      await send({
+        to: CHANNEL,
+        type: 'contacts',
+        contacts: [
+          {
+            name: 'Dr. Ann Lee',
+            phones: [
+              { phone: '+1 650 555 1234', type: 'CELL' },
+              { phone: '+1 650 555 9999', type: 'WORK' },
+            ],
+            emails: [{ email: 'ann@example.com', type: 'WORK' }],
+            org: { company: 'Acme', title: 'CTO' },
+            urls: [{ url: 'https://acme.example' }],
+          },
+          { name: 'Bob', phone: '+4930999' },
+        ],
+      }).expect(201);
+      expect(lastPost().body!.content).toBe(
+        '👤 Dr. Ann Lee\n📞 +1 650 555 1234 (cell)\n📞 +1 650 555 9999 (work)\n✉️ ann@example.com (work)\n' +
+          '🏢 Acme, CTO\n🔗 https://acme.example\n\n👤 Bob\n📞 +4930999',
+      );
       await send({ to: CHANNEL, type: 'sticker', media: { providerMediaId: '749054660769218631' } }).expect(
         201,
       );

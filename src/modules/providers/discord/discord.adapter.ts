@@ -19,7 +19,7 @@ import {
 } from '../../../common/errors/app-error';
 import { AppConfig } from '../../../config/app-config';
 import { InstanceEntity } from '../../instances/instance.entity';
-import type { OutboundMessage, ProviderCapabilities, SendResult } from '../normalized';
+import type { ContactCard, OutboundMessage, ProviderCapabilities, SendResult } from '../normalized';
 import { SecretField } from '../config-schema';
 import type {
   ConnectResult,
@@ -577,7 +577,7 @@ export class DiscordAdapter implements ProviderAdapter, InboundWebhookSource, Co
         break;
       }
       case 'contacts':
-        body.content = (m.contacts ?? []).map((c) => `👤 ${c.name}: ${c.phone}`).join('\n');
+        body.content = (m.contacts ?? []).map(contactText).join('\n\n');
         break;
       default:
         throw new UnprocessableError(
@@ -659,4 +659,22 @@ function messageRef(id: string, to: string, field: string): { channelId: string;
 function defaultName(type: string, mime: string): string {
   const ext = mime.split('/')[1]?.replace(/[^a-z0-9]/gi, '') || 'bin';
   return `${type}.${ext}`;
+}
+
+/** A contact card as Discord text: name, then phones, e-mails, organisation, web addresses, postal addresses, birthday. */
+export function contactText(c: ContactCard): string {
+  const label = (type?: string) => (type ? ` (${type.toLowerCase()})` : '');
+  const phones = c.phones?.length ? c.phones : c.phone ? [{ phone: c.phone }] : [];
+  const org = [c.org?.company, c.org?.department, c.org?.title].filter(Boolean).join(', ');
+  return [
+    `👤 ${c.name}`,
+    ...phones.map((p) => `📞 ${p.phone}${label((p as { type?: string }).type)}`),
+    ...(c.emails ?? []).map((e) => `✉️ ${e.email}${label(e.type)}`),
+    ...(org ? [`🏢 ${org}`] : []),
+    ...(c.urls ?? []).map((u) => `🔗 ${u.url}${label(u.type)}`),
+    ...(c.addresses ?? []).map(
+      (a) => `📫 ${[a.street, a.city, a.state, a.zip, a.country].filter(Boolean).join(', ')}${label(a.type)}`,
+    ),
+    ...(c.birthday ? [`🎂 ${c.birthday}`] : []),
+  ].join('\n');
 }
