@@ -1,19 +1,15 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { InstancesModule } from '../instances/instances.module';
 import { MessagesModule } from '../messages/messages.module';
-import { ProvidersModule } from '../providers/providers.module';
-import { InstagramWebhookController } from './instagram-webhook.controller';
-import { InstagramWebhookService } from './instagram-webhook.service';
-import { MessengerWebhookController } from './messenger-webhook.controller';
-import { MessengerWebhookService } from './messenger-webhook.service';
+import { PROVIDER_ADAPTER_CLASSES, ProvidersModule } from '../providers/providers.module';
+import { InboundPipelineService } from './inbound-pipeline.service';
+import { webhookControllers } from './inbound-webhook.controller';
 import { TelegramPollerService } from './telegram-poller.service';
-import { TelegramWebhookController } from './telegram-webhook.controller';
-import { WhatsappWebhookController } from './whatsapp-webhook.controller';
-import { WhatsappWebhookService } from './whatsapp-webhook.service';
 
 /**
- * Provider → gateway: public provider webhooks (API role) and long-polling loops (worker role),
- * all ending in ConversationsService.ingest.
+ * Provider → gateway: the generic webhook pipeline (API role; one controller per webhook path of
+ * the adapters, see webhookControllers) and long-polling loops (worker role), all ending in
+ * ConversationsService.
  */
 @Module({})
 export class InboundModule {
@@ -21,16 +17,9 @@ export class InboundModule {
     return {
       module: InboundModule,
       imports: [InstancesModule, MessagesModule, ProvidersModule],
-      controllers: opts.api
-        ? [
-            TelegramWebhookController,
-            WhatsappWebhookController,
-            MessengerWebhookController,
-            InstagramWebhookController,
-          ]
-        : [],
+      controllers: opts.api ? webhookControllers(PROVIDER_ADAPTER_CLASSES) : [],
       providers: [
-        ...(opts.api ? [WhatsappWebhookService, MessengerWebhookService, InstagramWebhookService] : []),
+        ...(opts.api ? [InboundPipelineService] : []),
         ...(opts.workers ? [TelegramPollerService] : []),
       ],
     };

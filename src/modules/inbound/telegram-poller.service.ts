@@ -5,7 +5,7 @@ import { Repository } from 'typeorm';
 import { ProviderError } from '../../common/errors/app-error';
 import { Lease, RedisService } from '../../common/redis/redis.service';
 import { AppConfig } from '../../config/app-config';
-import { InstanceEntity } from '../instances/instance.entity';
+import { InstanceEntity } from '../instances-core/instance.entity';
 import { InstancesService } from '../instances/instances.service';
 import { ConversationsService } from '../messages/conversations.service';
 import { TELEGRAM_ALLOWED_UPDATES, TelegramAdapter } from '../providers/telegram/telegram.adapter';

@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import type { EntityManager } from 'typeorm';
-import type { InstanceEntity } from '../instances/instance.entity';
+import type { InstanceEntity } from '../instances-core/instance.entity';
 import type { OutboundMessage, ProviderCapabilities, SendResult } from './normalized';
 
 /** Injection token under which every adapter is collected (ghostfolio's pattern, STYLE.md §3). */

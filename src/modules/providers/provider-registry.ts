@@ -13,6 +13,11 @@ export class ProviderRegistry {
     this.byKey = new Map(adapters.map((a) => [a.key, a]));
   }
 
+  /** Every adapter, in the order of PROVIDER_ADAPTER_CLASSES. */
+  get adapters(): ProviderAdapter[] {
+    return [...this.byKey.values()];
+  }
+
   get keys(): string[] {
     return [...this.byKey.keys()];
   }

@@ -14,7 +14,18 @@ import { InstagramAdapter } from './instagram/instagram.adapter';
 import { WhatsappOfficialInstanceEntity } from './whatsapp-official/whatsapp-official-instance.entity';
 import { WhatsappOfficialAdapter } from './whatsapp-official/whatsapp-official.adapter';
 
-/** Every provider adapter, collected under PROVIDER_ADAPTERS; add new providers here. */
+/**
+ * THE list of adapters: adding a provider is one line here (plus its folder and migration). The
+ * inbound module mounts the webhook routes of those that take webhooks (static `webhooks`).
+ */
+export const PROVIDER_ADAPTER_CLASSES = [
+  TelegramAdapter,
+  WhatsappOfficialAdapter,
+  FacebookMessengerAdapter,
+  InstagramAdapter,
+] as const;
+
+/** Every provider adapter, collected under PROVIDER_ADAPTERS. */
 @Module({
   imports: [
     TypeOrmModule.forFeature([
@@ -27,25 +38,15 @@ import { WhatsappOfficialAdapter } from './whatsapp-official/whatsapp-official.a
   controllers: [ProvidersController],
   providers: [
     TelegramClient,
-    TelegramAdapter,
     GraphClient,
-    WhatsappOfficialAdapter,
-    FacebookMessengerAdapter,
-    InstagramAdapter,
+    ...PROVIDER_ADAPTER_CLASSES,
     {
       provide: PROVIDER_ADAPTERS,
-      inject: [TelegramAdapter, WhatsappOfficialAdapter, FacebookMessengerAdapter, InstagramAdapter],
+      inject: [...PROVIDER_ADAPTER_CLASSES],
       useFactory: (...adapters: ProviderAdapter[]) => adapters,
     },
     ProviderRegistry,
   ],
-  exports: [
-    ProviderRegistry,
-    TelegramAdapter,
-    TelegramClient,
-    WhatsappOfficialAdapter,
-    FacebookMessengerAdapter,
-    InstagramAdapter,
-  ],
+  exports: [ProviderRegistry, TelegramClient, ...PROVIDER_ADAPTER_CLASSES],
 })
 export class ProvidersModule {}

@@ -4,7 +4,7 @@ import { DataSource } from 'typeorm';
 import { isAdmin, Principal } from '../../common/auth/principal';
 import { AppError } from '../../common/errors/app-error';
 import { RedisService } from '../../common/redis/redis.service';
-import { InstanceEntity } from '../instances/instance.entity';
+import { InstanceEntity } from '../instances-core/instance.entity';
 import { EventsService } from '../webhooks/events.service';
 import {
   ExceededLimit,

@@ -3,7 +3,7 @@ import { DynamicModule, Module, Provider } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { WebhookHttpClient } from '../../common/http/webhook-http-client';
 import { QueueName } from '../../common/queues/queues';
-import { InstanceEntity } from '../instances/instance.entity';
+import { InstanceEntity } from '../instances-core/instance.entity';
 import { AppConfig } from '../../config/app-config';
 import { AccountEventStreamController } from './account-event-stream.controller';
 import { DeliverWebhookProcessor, deliveryWorkerOptions } from './deliver-webhook.processor';

@@ -6987,7 +6987,6 @@ export interface operations {
         parameters: {
             query?: never;
             header: {
-                "x-hub-signature-256": string;
                 /** @description `sha256=<hex HMAC-SHA256 of the raw body with the app secret>` */
                 "X-Hub-Signature-256": string;
             };
@@ -7131,7 +7130,6 @@ export interface operations {
         parameters: {
             query?: never;
             header: {
-                "x-hub-signature-256": string;
                 /** @description `sha256=<hex HMAC-SHA256 of the raw body with the app secret>` */
                 "X-Hub-Signature-256": string;
             };
@@ -7275,7 +7273,6 @@ export interface operations {
         parameters: {
             query?: never;
             header: {
-                "x-hub-signature-256": string;
                 /** @description `sha256=<hex HMAC-SHA256 of the raw body with the app secret>` */
                 "X-Hub-Signature-256": string;
             };
@@ -7419,7 +7416,6 @@ export interface operations {
         parameters: {
             query?: never;
             header: {
-                "x-hub-signature-256": string;
                 /** @description `sha256=<hex HMAC-SHA256 of the raw body with the app secret>` */
                 "X-Hub-Signature-256": string;
             };
@@ -7563,7 +7559,6 @@ export interface operations {
         parameters: {
             query?: never;
             header: {
-                "x-hub-signature-256": string;
                 /** @description `sha256=<hex HMAC-SHA256 of the raw body with the app secret>` */
                 "X-Hub-Signature-256": string;
             };
@@ -7707,7 +7702,6 @@ export interface operations {
         parameters: {
             query?: never;
             header: {
-                "x-hub-signature-256": string;
                 /** @description `sha256=<hex HMAC-SHA256 of the raw body with the app secret>` */
                 "X-Hub-Signature-256": string;
             };

@@ -12,11 +12,13 @@ import {
   ValidationError,
 } from '../../../common/errors/app-error';
 import { AppConfig } from '../../../config/app-config';
-import type { InstanceEntity } from '../../instances/instance.entity';
+import type { InstanceEntity } from '../../instances-core/instance.entity';
 import type { OutboundMessage, ProviderCapabilities, SendResult } from '../normalized';
 import { SecretField } from '../config-schema';
 import type { ConnectResult, MediaDownload, ProviderAdapter } from '../provider-adapter';
+import type { InboundHttpRequest, InboundWebhookResult, InboundWebhookSource } from '../provider-seams';
 import { TelegramInstanceEntity } from './telegram-instance.entity';
+import { receiveTelegramWebhook, TELEGRAM_WEBHOOK_ROUTES } from './telegram-webhook';
 import { TELEGRAM, TelegramClient } from './telegram.client';
 import { parseTelegramMessageId, telegramMessageId } from './telegram.normalizer';
 
@@ -73,7 +75,9 @@ const CAPABILITIES: ProviderCapabilities = {
 
 /** Telegram Bot API through grammY (PROVIDERS.md §1). */
 @Injectable()
-export class TelegramAdapter implements ProviderAdapter {
+export class TelegramAdapter implements ProviderAdapter, InboundWebhookSource {
+  static readonly webhooks = TELEGRAM_WEBHOOK_ROUTES;
+  readonly webhookRoutes = TELEGRAM_WEBHOOK_ROUTES;
   readonly key = TELEGRAM;
   readonly capabilities = CAPABILITIES;
   readonly configDto = TelegramConfigDto;
@@ -275,6 +279,11 @@ export class TelegramAdapter implements ProviderAdapter {
   async downloadMedia(instance: InstanceEntity, providerMediaId: string): Promise<MediaDownload> {
     const { token } = await this.load(instance.id);
     return this.client.download(token, providerMediaId);
+  }
+
+  /** `POST /webhooks/telegram/:instanceId` (receiveTelegramWebhook). */
+  receive(req: InboundHttpRequest): Promise<InboundWebhookResult> {
+    return receiveTelegramWebhook(req, (id, header) => this.verifyWebhookSecret(id, header));
   }
 
   /** Constant-time check of `X-Telegram-Bot-Api-Secret-Token` (PROVIDERS.md §1.3). */
