@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { PROVIDER_ADAPTERS, ProviderAdapter } from './provider-adapter';
+import { PROVIDER_ADAPTERS, ProviderAdapter, ProviderAdapterClass } from './provider-adapter';
 import { ProviderRegistry } from './provider-registry';
 import { ProvidersController } from './providers.controller';
 import { TelegramInstanceEntity } from './telegram/telegram-instance.entity';
@@ -23,7 +23,15 @@ export const PROVIDER_ADAPTER_CLASSES = [
   WhatsappOfficialAdapter,
   FacebookMessengerAdapter,
   InstagramAdapter,
-] as const;
+] as const satisfies ReadonlyArray<ProviderAdapterClass>;
+
+/** Every provider key, in list order (the OpenAPI `provider` enum; examples use the first). */
+export const PROVIDER_KEYS: string[] = PROVIDER_ADAPTER_CLASSES.map((c) => c.key);
+
+/** The `POST /api/instances` examples, one per provider. */
+export const CREATE_INSTANCE_EXAMPLES = Object.fromEntries(
+  PROVIDER_ADAPTER_CLASSES.map((c) => [c.key, { value: { provider: c.key, ...c.createExample } }]),
+);
 
 /** Every provider adapter, collected under PROVIDER_ADAPTERS. */
 @Module({

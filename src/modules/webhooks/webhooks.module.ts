@@ -13,6 +13,7 @@ import { EventEntity } from './event.entity';
 import { EventStreamController } from './event-stream.controller';
 import { EventStreamService } from './event-stream.service';
 import { EventsController } from './events.controller';
+import { InstanceEventSink } from '../usage/instance-event-sink';
 import { EventsService } from './events.service';
 import { ReplayWebhookProcessor } from './replay-webhook.processor';
 import { WebhookDeliveriesController } from './webhook-deliveries.controller';
@@ -56,6 +57,8 @@ export class WebhooksModule {
       ],
       providers: [
         EventsService,
+        // usage/ records `limit_exceeded` through this port, so it never imports webhooks/
+        { provide: InstanceEventSink, useExisting: EventsService },
         EventStreamService,
         WebhookHttpClient,
         WebhookSenderService,
@@ -63,7 +66,7 @@ export class WebhooksModule {
         WebhookDeliveriesService,
         ...workerProviders,
       ],
-      exports: [EventsService, WebhookEndpointService, WebhookHttpClient],
+      exports: [EventsService, InstanceEventSink, WebhookEndpointService, WebhookHttpClient],
     };
   }
 }

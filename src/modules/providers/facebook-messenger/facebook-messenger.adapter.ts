@@ -60,6 +60,16 @@ const MESSENGER_PLATFORM: MetaPlatform<FacebookMessengerInstanceEntity> = {
   configDto: FacebookMessengerConfigDto,
   entity: FacebookMessengerInstanceEntity,
   label: 'Messenger',
+  displayName: 'Facebook Messenger',
+  createExample: {
+    name: 'Page inbox',
+    config: {
+      pageId: '345678901234567',
+      pageAccessToken: 'EAAGm0PX4ZCpsBAPAGEZBx1ZBfOZAvEXAMPLE',
+      appSecret: '4c3ac6ae4a6b1b7c2d0e9f8a7b6c5d4e',
+      webhookVerifyToken: 'choose-one',
+    },
+  },
   path: 'messenger',
   accountColumn: 'pageId',
   tokenColumn: 'pageAccessTokenEnc',

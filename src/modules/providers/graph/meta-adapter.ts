@@ -109,6 +109,10 @@ export interface MetaPlatform<R> {
   entity: new () => R;
   /** Name in messages, e.g. `Messenger`. */
   label: string;
+  /** Display name (`GET /stats` keys), e.g. `Facebook Messenger`. */
+  displayName: string;
+  /** `POST /api/instances` example without `provider`. */
+  createExample: { name: string; config: Record<string, unknown> };
   /** Webhook path under /webhooks/. */
   path: string;
   /** Column of the routing account id; also its name in connect details (`phoneNumberId`, `pageId`, `igId`). */
@@ -126,7 +130,9 @@ export abstract class MetaAdapter<C extends MetaCredentials, R extends MetaConfi
   implements ProviderAdapter, InboundWebhookSource
 {
   /** What the platform is: set by each subclass. */
-  static readonly platform: Pick<MetaPlatform<MetaConfigRow>, 'path'>;
+  static readonly platform: Pick<MetaPlatform<MetaConfigRow>, 'path' | 'capabilities' | 'createExample'>;
+  /** A numeric contact id saved by hand is taken as the phone number (as before the reshape). */
+  readonly numericContactIdIsPhone = true;
   private static readonly routes = new Map<string, WebhookRouteDocs[]>();
   /** The config table. */
   protected abstract readonly repo: Repository<R>;
@@ -142,6 +148,19 @@ export abstract class MetaAdapter<C extends MetaCredentials, R extends MetaConfi
     const { path } = this.platform;
     if (!MetaAdapter.routes.has(path)) MetaAdapter.routes.set(path, metaWebhookRoutes(path));
     return MetaAdapter.routes.get(path)!;
+  }
+
+  /** Provider key (ProviderAdapterClass). */
+  static get key(): string {
+    return this.platform.capabilities.provider;
+  }
+
+  static get createExample(): MetaPlatform<MetaConfigRow>['createExample'] {
+    return this.platform.createExample;
+  }
+
+  get label(): string {
+    return this.meta.displayName;
   }
 
   protected get meta(): MetaPlatform<R> {

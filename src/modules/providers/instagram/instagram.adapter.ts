@@ -76,6 +76,16 @@ const INSTAGRAM_PLATFORM: MetaPlatform<InstagramInstanceEntity> = {
   configDto: InstagramConfigDto,
   entity: InstagramInstanceEntity,
   label: 'Instagram',
+  displayName: 'Instagram',
+  createExample: {
+    name: 'Instagram DMs',
+    config: {
+      igId: '17841400000000001',
+      accessToken: 'IGAAKx9ZBZA1bZBtZAEXAMPLETOKEN',
+      appSecret: '9e107d9d372bb6826bd81d3542a419d6',
+      webhookVerifyToken: 'choose-one',
+    },
+  },
   path: 'instagram',
   accountColumn: 'igId',
   tokenColumn: 'accessTokenEnc',

@@ -76,9 +76,17 @@ const CAPABILITIES: ProviderCapabilities = {
 /** Telegram Bot API through grammY (PROVIDERS.md §1). */
 @Injectable()
 export class TelegramAdapter implements ProviderAdapter, InboundWebhookSource {
+  static readonly key = TELEGRAM;
+  static readonly createExample = {
+    name: 'Support bot',
+    config: { botToken: '123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw' },
+  };
   static readonly webhooks = TELEGRAM_WEBHOOK_ROUTES;
   readonly webhookRoutes = TELEGRAM_WEBHOOK_ROUTES;
   readonly key = TELEGRAM;
+  readonly label = 'Telegram';
+  /** Telegram user ids are numeric but no phone numbers. */
+  readonly numericContactIdIsPhone = false;
   readonly capabilities = CAPABILITIES;
   readonly configDto = TelegramConfigDto;
   private readonly logger = new Logger(TelegramAdapter.name);

@@ -84,6 +84,18 @@ const WHATSAPP_PLATFORM: MetaPlatform<WhatsappOfficialInstanceEntity> = {
   configDto: WhatsappOfficialConfigDto,
   entity: WhatsappOfficialInstanceEntity,
   label: 'WhatsApp',
+  displayName: 'WhatsApp Official',
+  createExample: {
+    name: 'Support line',
+    config: {
+      phoneNumberId: '123456789012345',
+      accessToken: 'EAAGm0PX4ZCpsBAKZCZBx1ZBfOZAvEXAMPLE',
+      appSecret: '1222e786b144d0e85b9f365372d93676',
+      webhookVerifyToken: 'choose-one',
+      wabaId: '234567890123456',
+      version: 'v23.0',
+    },
+  },
   path: 'whatsapp',
   accountColumn: 'phoneNumberId',
   tokenColumn: 'accessTokenEnc',
