@@ -1,43 +1,23 @@
 import { Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import { IsNotEmpty, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import { IsNotEmpty, IsString, Matches, MaxLength } from 'class-validator';
 import { IsHeaderToken } from '../../../common/validation/header-token';
-import { EntityManager, Repository } from 'typeorm';
-import { maskSecret } from '../../../common/crypto/secret-box';
-import { sha256Hex } from '../../../common/crypto/tokens';
 import { ConflictError, UnprocessableError, ValidationError } from '../../../common/errors/app-error';
 import type { InstanceEntity } from '../../instances-core/instance.entity';
-import {
-  MetaAdapter,
-  MetaCredentials,
-  MetaNewConfig,
-  MetaPlatform,
-  MetaItem,
-  MetaRoutedPart,
-} from '../graph/meta-adapter';
-import type { OutboundMessage, ProviderCapabilities, SendResult } from '../normalized';
+import { MetaConfigInput } from '../graph/meta-config-input';
+import { MetaAdapter, MetaNewConfig, MetaPlatform } from '../graph/meta-adapter';
+import type { OutboundMessage, ProviderCapabilities } from '../normalized';
 import { SecretField } from '../config-schema';
-import type { MediaDownload } from '../provider-adapter';
 import { FacebookMessengerInstanceEntity } from './facebook-messenger-instance.entity';
 import { toSendApiBody } from './facebook-messenger.mapper';
 import { FACEBOOK_MESSENGER, MsEntry, normalizeMessengerEntry } from './facebook-messenger.normalizer';
 
 /** `config` of a Messenger instance (seeds/multi-provider-system.md). */
-export class FacebookMessengerConfigDto {
+export class FacebookMessengerConfigDto extends MetaConfigInput {
   /** Facebook Page id. @example 112233445566778 */
   @IsString() @Matches(/^\d{5,30}$/, { message: 'pageId must be the numeric Page id' }) pageId: string;
   /** Page access token with pages_messaging. */
   @SecretField() @IsString() @IsNotEmpty() @MaxLength(1024) @IsHeaderToken() pageAccessToken: string;
-  /** The Meta app's App Secret: checks `X-Hub-Signature-256` of inbound webhooks. */
-  @SecretField() @IsString() @IsNotEmpty() @MaxLength(256) appSecret: string;
-  /** The verify token typed into the Meta dashboard's webhook form. */
-  @SecretField() @IsString() @IsNotEmpty() @MaxLength(256) webhookVerifyToken: string;
-  /** Graph API version to pin, e.g. `v23.0` (default GRAPH_API_VERSION). */
-  @IsOptional() @Matches(/^v\d+\.\d+$/, { message: 'version must look like v23.0' }) version?: string;
 }
-
-/** `accountId` is the Page id. */
-type MessengerCredentials = MetaCredentials;
 
 const CAPABILITIES: ProviderCapabilities = {
   provider: FACEBOOK_MESSENGER,
@@ -90,14 +70,8 @@ const MESSENGER_PLATFORM: MetaPlatform<FacebookMessengerInstanceEntity> = {
  * Inbound at `/webhooks/messenger` (routed by `entry.id` = Page id) or `/webhooks/messenger/:instanceId`.
  */
 @Injectable()
-export class FacebookMessengerAdapter extends MetaAdapter<
-  MessengerCredentials,
-  FacebookMessengerInstanceEntity
-> {
+export class FacebookMessengerAdapter extends MetaAdapter<FacebookMessengerInstanceEntity> {
   static override readonly platform = MESSENGER_PLATFORM;
-
-  @InjectRepository(FacebookMessengerInstanceEntity)
-  protected readonly repo!: Repository<FacebookMessengerInstanceEntity>;
 
   /** `GET /<pageId>?fields=id,name` with the Page token: proves both. */
   protected async newConfig(raw: object): Promise<MetaNewConfig<FacebookMessengerInstanceEntity>> {

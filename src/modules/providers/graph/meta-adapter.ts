@@ -1,6 +1,7 @@
 import { Inject, Logger } from '@nestjs/common';
 import { isUUID } from 'class-validator';
-import type { EntityManager, FindOptionsWhere, Repository } from 'typeorm';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource, EntityManager, FindOptionsWhere, Repository } from 'typeorm';
 import { verifyHubSignature } from '../../../common/crypto/hub-signature';
 import { maskSecret, SecretBox } from '../../../common/crypto/secret-box';
 import { safeEqual, sha256Hex } from '../../../common/crypto/tokens';
@@ -17,6 +18,7 @@ import type { InstanceEntity } from '../../instances-core/instance.entity';
 import type { InboundResult, OutboundMessage, ProviderCapabilities, SendResult } from '../normalized';
 import { array, isObject, malformedItem, object, shapeCheck } from '../payload-shape';
 import type { ConnectResult, MediaDownload, ProviderAdapter, RawProviderRequest } from '../provider-adapter';
+import type { MetaConfigInput } from './meta-config-input';
 import { metaWebhookRoutes } from './meta-webhook-docs';
 import type {
   InboundHttpRequest,
@@ -62,13 +64,6 @@ export interface MetaRoutedPart {
   items: MetaItem[];
   /** Logged when no instance has the part's account ids. */
   context: Record<string, unknown>;
-}
-
-/** What every Meta `config` has (each platform's DTO declares and validates them). */
-export interface MetaConfigInput {
-  appSecret: string;
-  webhookVerifyToken: string;
-  version?: string;
 }
 
 /** A new instance's config, checked with Meta: its row and the facts for the activity log. */
@@ -126,7 +121,7 @@ export interface MetaPlatform<R> {
   toSendBody(m: OutboundMessage): Record<string, unknown>;
 }
 
-export abstract class MetaAdapter<C extends MetaCredentials, R extends MetaConfigRow>
+export abstract class MetaAdapter<R extends MetaConfigRow, C extends MetaCredentials = MetaCredentials>
   implements ProviderAdapter, InboundWebhookSource
 {
   /** What the platform is: set by each subclass. */
@@ -134,8 +129,7 @@ export abstract class MetaAdapter<C extends MetaCredentials, R extends MetaConfi
   /** A numeric contact id saved by hand is taken as the phone number (as before the reshape). */
   readonly numericContactIdIsPhone = true;
   private static readonly routes = new Map<string, WebhookRouteDocs[]>();
-  /** The config table. */
-  protected abstract readonly repo: Repository<R>;
+  @InjectDataSource() private readonly db!: DataSource;
   @Inject(GraphClient) protected readonly graph!: GraphClient;
   @Inject(SecretBox) protected readonly secrets!: SecretBox;
   @Inject(AppConfig) protected readonly config!: AppConfig;
@@ -161,6 +155,11 @@ export abstract class MetaAdapter<C extends MetaCredentials, R extends MetaConfi
 
   get label(): string {
     return this.meta.displayName;
+  }
+
+  /** The platform's config table. */
+  protected get repo(): Repository<R> {
+    return this.db.getRepository(this.meta.entity);
   }
 
   protected get meta(): MetaPlatform<R> {

@@ -1,49 +1,34 @@
 import { Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
 import { IsIn, IsNotEmpty, IsOptional, IsString, Matches, MaxLength, ValidateIf } from 'class-validator';
 import { IsHeaderToken } from '../../../common/validation/header-token';
-import { EntityManager, Repository } from 'typeorm';
 import { maskSecret } from '../../../common/crypto/secret-box';
-import { sha256Hex } from '../../../common/crypto/tokens';
 import { ConflictError, UnprocessableError, ValidationError } from '../../../common/errors/app-error';
-import type { InstanceEntity } from '../../instances-core/instance.entity';
 import { MsEntry, normalizeMessengerEntry } from '../facebook-messenger/facebook-messenger.normalizer';
-import {
-  MetaAdapter,
-  MetaCredentials,
-  MetaNewConfig,
-  MetaPlatform,
-  MetaItem,
-  MetaRoutedPart,
-} from '../graph/meta-adapter';
-import type { OutboundMessage, ProviderCapabilities, SendResult } from '../normalized';
+import { MetaConfigInput } from '../graph/meta-config-input';
+import { MetaAdapter, MetaCredentials, MetaNewConfig, MetaPlatform } from '../graph/meta-adapter';
+import type { OutboundMessage, ProviderCapabilities } from '../normalized';
 import { SecretField } from '../config-schema';
-import type { MediaDownload } from '../provider-adapter';
 import { InstagramInstanceEntity } from './instagram-instance.entity';
 import { LIKE_HEART, toInstagramBody } from './instagram.mapper';
 
 export const INSTAGRAM = 'instagram';
 
 /** `config` of an Instagram instance. */
-export class InstagramConfigDto {
+export class InstagramConfigDto extends MetaConfigInput {
   /** Instagram professional account id (IG_ID). @example 17841452691600098 */
   @IsString()
   @Matches(/^\d{5,30}$/, { message: 'igId must be the numeric Instagram account id' })
   igId: string;
   /** Instagram user access token (login=instagram) or Page access token (login=facebook). */
   @SecretField() @IsString() @IsNotEmpty() @MaxLength(1024) @IsHeaderToken() accessToken: string;
-  /** Instagram app secret: checks `X-Hub-Signature-256` of inbound webhooks. */
-  @SecretField() @IsString() @IsNotEmpty() @MaxLength(256) appSecret: string;
   /** Meta app secret, also accepted for webhook signatures (apps using both logins). */
   @SecretField() @IsOptional() @IsString() @IsNotEmpty() @MaxLength(256) metaAppSecret?: string;
-  @SecretField() @IsString() @IsNotEmpty() @MaxLength(256) webhookVerifyToken: string;
   /** `instagram` (Instagram API with Instagram Login, default) or `facebook` (Page-linked). */
   @IsOptional() @IsIn(['instagram', 'facebook']) login?: 'instagram' | 'facebook';
   /** The linked Facebook Page (required for login=facebook). */
   @ValidateIf((o: InstagramConfigDto) => o.login === 'facebook')
   @Matches(/^\d{5,30}$/, { message: 'pageId (numeric) is required when login is facebook' })
   pageId?: string;
-  @IsOptional() @Matches(/^v\d+\.\d+$/, { message: 'version must look like v23.0' }) version?: string;
 }
 
 /** `accountId` is the IG account id; the secrets are the Instagram app secret and, optionally, the Meta one. */
@@ -108,10 +93,8 @@ const INSTAGRAM_PLATFORM: MetaPlatform<InstagramInstanceEntity> = {
  * `/webhooks/instagram` routed by `entry.id` (the IG account id).
  */
 @Injectable()
-export class InstagramAdapter extends MetaAdapter<InstagramCredentials, InstagramInstanceEntity> {
+export class InstagramAdapter extends MetaAdapter<InstagramInstanceEntity, InstagramCredentials> {
   static override readonly platform = INSTAGRAM_PLATFORM;
-
-  @InjectRepository(InstagramInstanceEntity) protected readonly repo!: Repository<InstagramInstanceEntity>;
 
   /** `GET /<IG_ID>?fields=id,username` on the login's host with the token. */
   protected async newConfig(raw: object): Promise<MetaNewConfig<InstagramInstanceEntity>> {

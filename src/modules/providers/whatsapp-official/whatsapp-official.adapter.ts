@@ -1,23 +1,13 @@
 import { Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
 import { IsNotEmpty, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
 import { IsHeaderToken } from '../../../common/validation/header-token';
 import { FormData } from 'undici';
-import { EntityManager, Repository } from 'typeorm';
-import { maskSecret } from '../../../common/crypto/secret-box';
-import { sha256Hex } from '../../../common/crypto/tokens';
 import { ConflictError, UnprocessableError, ValidationError } from '../../../common/errors/app-error';
 import type { InstanceEntity } from '../../instances-core/instance.entity';
-import {
-  MetaAdapter,
-  MetaCredentials,
-  MetaNewConfig,
-  MetaPlatform,
-  MetaItem,
-  MetaRoutedPart,
-} from '../graph/meta-adapter';
+import { MetaAdapter, MetaNewConfig, MetaPlatform, MetaRoutedPart } from '../graph/meta-adapter';
 import type { OutboundMessage, ProviderCapabilities, SendResult } from '../normalized';
 import { isObject } from '../payload-shape';
+import { MetaConfigInput } from '../graph/meta-config-input';
 import { SecretField } from '../config-schema';
 import type { MediaDownload, UploadFile } from '../provider-adapter';
 import { WhatsappOfficialInstanceEntity } from './whatsapp-official-instance.entity';
@@ -31,25 +21,16 @@ import {
 } from './whatsapp-official.normalizer';
 
 /** `config` of a WhatsApp Cloud API instance (seeds/multi-provider-system.md, whatsapp-cloud-connector.md). */
-export class WhatsappOfficialConfigDto {
+export class WhatsappOfficialConfigDto extends MetaConfigInput {
   /** Business phone number id from WhatsApp Manager / the app's API Setup page. @example 106540352242922 */
   @IsString()
   @Matches(/^\d{5,30}$/, { message: 'phoneNumberId must be the numeric phone number id' })
   phoneNumberId: string;
   /** System-user or business access token with whatsapp_business_messaging. */
   @SecretField() @IsString() @IsNotEmpty() @MaxLength(1024) @IsHeaderToken() accessToken: string;
-  /** The Meta app's App Secret: checks `X-Hub-Signature-256` of inbound webhooks. */
-  @SecretField() @IsString() @IsNotEmpty() @MaxLength(256) appSecret: string;
-  /** The verify token you type into the Meta dashboard's webhook form. */
-  @SecretField() @IsString() @IsNotEmpty() @MaxLength(256) webhookVerifyToken: string;
-  /** Graph API version to pin, e.g. `v23.0` (default GRAPH_API_VERSION). */
-  @IsOptional() @Matches(/^v\d+\.\d+$/, { message: 'version must look like v23.0' }) version?: string;
   /** WhatsApp Business Account id (routes account-level webhooks). */
   @IsOptional() @Matches(/^\d{5,30}$/, { message: 'wabaId must be numeric' }) wabaId?: string;
 }
-
-/** `accountId` is the business phone number id. */
-type WhatsappCredentials = MetaCredentials;
 
 const CAPABILITIES: ProviderCapabilities = {
   provider: WHATSAPP_OFFICIAL,
@@ -117,14 +98,8 @@ const WHATSAPP_PLATFORM: MetaPlatform<WhatsappOfficialInstanceEntity> = {
  * the webhook itself is configured in the Meta dashboard, so connect/disconnect only check the token.
  */
 @Injectable()
-export class WhatsappOfficialAdapter extends MetaAdapter<
-  WhatsappCredentials,
-  WhatsappOfficialInstanceEntity
-> {
+export class WhatsappOfficialAdapter extends MetaAdapter<WhatsappOfficialInstanceEntity> {
   static override readonly platform = WHATSAPP_PLATFORM;
-
-  @InjectRepository(WhatsappOfficialInstanceEntity)
-  protected readonly repo!: Repository<WhatsappOfficialInstanceEntity>;
 
   /** `GET /<phoneNumberId>` with the token: proves both, and yields the display number. */
   protected async newConfig(raw: object): Promise<MetaNewConfig<WhatsappOfficialInstanceEntity>> {
