@@ -86,15 +86,6 @@ export interface MetaConfigFields {
 const checkWebhook = shapeCheck(object({ entry: array({}) }, ['entry']));
 const BAD_SIGNATURE = 'X-Hub-Signature-256 is missing or wrong';
 
-/**
- * What the three Meta platforms (WhatsApp Cloud, Messenger, Instagram) share (PROVIDERS.md §2–4):
- * the Graph credentials cache and load, verify-token and account lookup, the
- * `X-Hub-Signature-256` check over the raw bytes, CDN media download, the token check at creation
- * and connect, and the inbound webhook (InboundWebhookSource): the `hub.challenge` handshake and
- * signed POSTs on the shared URL (each part routed by its account id, accepted only for instances
- * whose app secret made the signature) or per instance. A subclass says how a body splits
- * (`normalizeEntry`, `routeEntry`) and how its row reads (`readCredentials`).
- */
 /** What a Meta adapter says about itself. */
 export interface MetaPlatform<R> {
   capabilities: ProviderCapabilities;
@@ -121,6 +112,18 @@ export interface MetaPlatform<R> {
   toSendBody(m: OutboundMessage): Record<string, unknown>;
 }
 
+/**
+ * What the three Meta platforms (WhatsApp Cloud, Messenger, Instagram) share (PROVIDERS.md §2–4):
+ * the Graph credentials cache and load, verify-token and account lookup, the
+ * `X-Hub-Signature-256` check over the raw bytes, CDN media download, the token check at creation
+ * and connect, and the inbound webhook (InboundWebhookSource): the `hub.challenge` handshake and
+ * signed POSTs on the shared URL (each part routed by its account id, accepted only for instances
+ * whose app secret made the signature) or per instance, and the Send-API defaults (send,
+ * mark_seen, CDN media) that WhatsApp overrides. A subclass sets `static platform` (MetaPlatform:
+ * capabilities, config DTO and entity, routing and token columns, normalizer, body mapper) and
+ * implements `newConfig`, `describeRow` and `validateOutbound`; the others override what differs
+ * (WhatsApp's per-change routing, Instagram's sender id and host).
+ */
 export abstract class MetaAdapter<R extends MetaConfigRow, C extends MetaCredentials = MetaCredentials>
   implements ProviderAdapter, InboundWebhookSource
 {
