@@ -51,17 +51,13 @@ const MESSENGER_PLATFORM: MetaPlatform<FacebookMessengerInstanceEntity> = {
     },
   },
   path: 'messenger',
-  accountColumn: 'pageId',
-  tokenColumn: 'pageAccessTokenEnc',
+  accountField: 'pageId',
+  tokenField: 'pageAccessToken',
   normalizeEntry: (entry) => normalizeMessengerEntry(entry as MsEntry),
   toSendBody: toSendApiBody,
-  fields: {
-    token: { field: 'config.pageAccessToken', rejected: 'Meta rejected the Page access token' },
-    account: {
-      code: 'invalid_page_id',
-      field: 'config.pageId',
-      refused: 'Meta does not give this token access to the Page',
-    },
+  refused: {
+    token: 'Meta rejected the Page access token',
+    account: 'Meta does not give this token access to the Page',
   },
 };
 
@@ -76,11 +72,7 @@ export class FacebookMessengerAdapter extends MetaAdapter<FacebookMessengerInsta
   /** `GET /<pageId>?fields=id,name` with the Page token: proves both. */
   protected async newConfig(raw: object): Promise<MetaNewConfig<FacebookMessengerInstanceEntity>> {
     const c = raw as FacebookMessengerConfigDto;
-    const page = await this.checkAccount<{ id?: string; name?: string }>(
-      this.target(c.pageAccessToken, c.version),
-      c.pageId,
-      'id,name',
-    );
+    const page = await this.checkAccount<{ name?: string }>(c, 'id,name');
     const facts = { pageId: c.pageId, pageName: page.name ?? null };
     return {
       row: { ...facts, pageAccessTokenEnc: this.secrets.encrypt(c.pageAccessToken) },

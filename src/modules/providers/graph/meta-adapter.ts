@@ -74,14 +74,6 @@ export interface MetaNewConfig<R> {
   conflict: ConflictError;
 }
 
-/** How a failed credential check at creation names its config fields (→ 422). */
-export interface MetaConfigFields {
-  /** e.g. `config.accessToken`, `Meta rejected the access token`. */
-  token: { field: string; rejected: string };
-  /** e.g. `invalid_phone_number_id`, `config.phoneNumberId`, `Meta does not know … for this token`. */
-  account: { code: string; field: string; refused: string };
-}
-
 /** The envelope every Meta webhook has: an object with `entry[]`. */
 const checkWebhook = shapeCheck(object({ entry: array({}) }, ['entry']));
 const BAD_SIGNATURE = 'X-Hub-Signature-256 is missing or wrong';
@@ -101,11 +93,15 @@ export interface MetaPlatform<R> {
   createExample: { name: string; config: Record<string, unknown> };
   /** Webhook path under /webhooks/. */
   path: string;
-  /** Column of the routing account id; also its name in connect details (`phoneNumberId`, `pageId`, `igId`). */
-  accountColumn: keyof R & string;
-  /** Column of the access token's ciphertext. */
-  tokenColumn: keyof R & string;
-  fields: MetaConfigFields;
+  /**
+   * The routing account id (`phoneNumberId`, `pageId`, `igId`): its `config` field, its column,
+   * its key in connect details; a 422 for it has the code `invalid_<snake_case>`.
+   */
+  accountField: keyof R & string;
+  /** The access token's `config` field (`accessToken`, `pageAccessToken`); stored as `<field>Enc`. */
+  tokenField: string;
+  /** What the 422 says when Meta refuses the token / the account at creation. */
+  refused: { token: string; account: string };
   /** Items of one `entry[]` element (per-instance URL, and each routed part of the shared URL). */
   normalizeEntry(entry: unknown): MetaItem[];
   /** The normalized outbound message → the Graph body of `POST <messagesPath>`. */
@@ -229,11 +225,11 @@ export abstract class MetaAdapter<R extends MetaConfigRow, C extends MetaCredent
   async describeConfig(instance: InstanceEntity): Promise<Record<string, unknown>> {
     const row = await this.repo.findOne({ where: { instanceId: instance.id } as FindOptionsWhere<R> });
     if (!row) return {};
-    const tokenField = this.meta.fields.token.field.replace(/^config\./, '');
+    const { tokenField } = this.meta;
     return {
       ...this.describeRow(row),
       version: row.version ?? this.config.graph.version,
-      [tokenField]: maskSecret(this.secrets.decrypt(row[this.meta.tokenColumn] as string)),
+      [tokenField]: maskSecret(this.secrets.decrypt(row[`${this.meta.tokenField}Enc` as keyof R] as string)),
       appSecret: maskSecret(this.secrets.decrypt(row.appSecretEnc)),
       webhookVerifyToken: maskSecret(this.secrets.decrypt(row.webhookVerifyTokenEnc)),
       webhookUrl: this.config.publicBaseUrl
@@ -247,9 +243,9 @@ export abstract class MetaAdapter<R extends MetaConfigRow, C extends MetaCredent
     return {};
   }
 
-  /** Connect details for the activity log: `{<accountColumn>: accountId}`. */
+  /** Connect details for the activity log: `{<accountField>: accountId}`. */
   protected connectDetails(creds: C): Record<string, unknown> {
-    return { [this.meta.accountColumn]: creds.accountId };
+    return { [this.meta.accountField]: creds.accountId };
   }
 
   /** Shared URL: the parts of one `entry[]` element with their instance(s); by default by `entry.id`. */
@@ -345,7 +341,7 @@ export abstract class MetaAdapter<R extends MetaConfigRow, C extends MetaCredent
     const cached = this.byAccount.get(accountId);
     if (cached) return cached;
     const row = await this.repo.findOne({
-      where: { [this.meta.accountColumn]: accountId } as FindOptionsWhere<R>,
+      where: { [this.meta.accountField]: accountId } as FindOptionsWhere<R>,
       select: { instanceId: true } as never,
     });
     if (row) this.byAccount.set(accountId, row.instanceId);
@@ -507,8 +503,8 @@ export abstract class MetaAdapter<R extends MetaConfigRow, C extends MetaCredent
       verifyToken: this.secrets.decrypt(row.webhookVerifyTokenEnc),
       version: row.version ?? this.config.graph.version,
       baseUrl: this.config.graph.baseUrl,
-      accountId: row[this.meta.accountColumn] as string,
-      token: this.secrets.decrypt(row[this.meta.tokenColumn] as string),
+      accountId: row[this.meta.accountField] as string,
+      token: this.secrets.decrypt(row[`${this.meta.tokenField}Enc` as keyof R] as string),
       appSecrets: [this.secrets.decrypt(row.appSecretEnc)],
       ...this.moreCredentials(row),
     } as C;
@@ -517,12 +513,15 @@ export abstract class MetaAdapter<R extends MetaConfigRow, C extends MetaCredent
   }
 
   /**
-   * `GET /<accountId>?fields=…` with a new instance's token: proves both.
+   * `GET /<account id>?fields=…` with a new instance's token (its `config` fields `accountField`,
+   * `tokenField`, `version`; on `baseUrl` when given): proves both.
    * @throws UnprocessableError (422) naming the config field Meta refused.
    */
-  protected async checkAccount<T>(target: GraphTarget, accountId: string, fields: string): Promise<T> {
+  protected async checkAccount<T>(config: object, fields: string, baseUrl?: string): Promise<T> {
+    const c = config as Record<string, string | undefined> & MetaConfigInput;
+    const target = this.target(c[this.meta.tokenField] ?? '', c.version, baseUrl);
     try {
-      return await this.graph.call<T>(target, { path: `/${accountId}`, query: { fields } });
+      return await this.graph.call<T>(target, { path: `/${c[this.meta.accountField]}`, query: { fields } });
     } catch (err) {
       throw this.configError(err);
     }
@@ -536,20 +535,22 @@ export abstract class MetaAdapter<R extends MetaConfigRow, C extends MetaCredent
   /** A failed credential check at creation → 422 naming the config field. */
   private configError(err: unknown): unknown {
     if (!(err instanceof ProviderError)) return err;
-    const { token, account } = this.meta.fields;
+    const { refused, tokenField, accountField } = this.meta;
     const detail = { provider: this.key, providerCode: err.providerCode };
     if (err.code === 'provider_unauthorized') {
+      const field = `config.${tokenField}`;
       return new UnprocessableError(
         'invalid_access_token',
-        `${token.rejected} (Graph code ${err.providerCode}); check ${token.field}`,
-        { ...detail, errors: [{ field: token.field, message: 'rejected by Meta' }] },
+        `${refused.token} (Graph code ${err.providerCode}); check ${field}`,
+        { ...detail, errors: [{ field, message: 'rejected by Meta' }] },
       );
     }
     if (err.status === 400 || err.code === 'provider_permission_denied') {
+      const field = `config.${accountField}`;
       return new UnprocessableError(
-        account.code,
-        `${account.refused} (${err.providerDescription}); check ${account.field}`,
-        { ...detail, errors: [{ field: account.field, message: 'not accessible with this token' }] },
+        `invalid_${accountField.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)}`,
+        `${refused.account} (${err.providerDescription}); check ${field}`,
+        { ...detail, errors: [{ field, message: 'not accessible with this token' }] },
       );
     }
     return err;

@@ -72,17 +72,13 @@ const INSTAGRAM_PLATFORM: MetaPlatform<InstagramInstanceEntity> = {
     },
   },
   path: 'instagram',
-  accountColumn: 'igId',
-  tokenColumn: 'accessTokenEnc',
+  accountField: 'igId',
+  tokenField: 'accessToken',
   normalizeEntry: (entry) => normalizeMessengerEntry(entry as MsEntry),
   toSendBody: toInstagramBody,
-  fields: {
-    token: { field: 'config.accessToken', rejected: 'Meta rejected the Instagram access token' },
-    account: {
-      code: 'invalid_ig_id',
-      field: 'config.igId',
-      refused: 'Meta does not give this token access to the account',
-    },
+  refused: {
+    token: 'Meta rejected the Instagram access token',
+    account: 'Meta does not give this token access to the account',
   },
 };
 
@@ -100,11 +96,7 @@ export class InstagramAdapter extends MetaAdapter<InstagramInstanceEntity, Insta
   protected async newConfig(raw: object): Promise<MetaNewConfig<InstagramInstanceEntity>> {
     const c = raw as InstagramConfigDto;
     const login = c.login ?? 'instagram';
-    const account = await this.checkAccount<{ id?: string; username?: string }>(
-      this.target(c.accessToken, c.version, this.hostOf(login)),
-      c.igId,
-      'id,username',
-    );
+    const account = await this.checkAccount<{ username?: string }>(c, 'id,username', this.hostOf(login));
     const facts = { igId: c.igId, username: account.username ?? null, login };
     return {
       row: {

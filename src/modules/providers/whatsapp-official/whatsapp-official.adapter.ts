@@ -78,17 +78,13 @@ const WHATSAPP_PLATFORM: MetaPlatform<WhatsappOfficialInstanceEntity> = {
     },
   },
   path: 'whatsapp',
-  accountColumn: 'phoneNumberId',
-  tokenColumn: 'accessTokenEnc',
+  accountField: 'phoneNumberId',
+  tokenField: 'accessToken',
   normalizeEntry: normalizeWhatsAppEntry,
   toSendBody: toCloudApiMessage,
-  fields: {
-    token: { field: 'config.accessToken', rejected: 'Meta rejected the access token' },
-    account: {
-      code: 'invalid_phone_number_id',
-      field: 'config.phoneNumberId',
-      refused: 'Meta does not know phone number id for this token',
-    },
+  refused: {
+    token: 'Meta rejected the access token',
+    account: 'Meta does not know phone number id for this token',
   },
 };
 
@@ -105,8 +101,7 @@ export class WhatsappOfficialAdapter extends MetaAdapter<WhatsappOfficialInstanc
   protected async newConfig(raw: object): Promise<MetaNewConfig<WhatsappOfficialInstanceEntity>> {
     const c = raw as WhatsappOfficialConfigDto;
     const phone = await this.checkAccount<{ display_phone_number?: string; verified_name?: string }>(
-      this.target(c.accessToken, c.version),
-      c.phoneNumberId,
+      c,
       'display_phone_number,verified_name',
     );
     const facts = {
