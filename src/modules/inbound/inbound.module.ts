@@ -4,12 +4,11 @@ import { MessagesModule } from '../messages/messages.module';
 import { PROVIDER_ADAPTER_CLASSES, ProvidersModule } from '../providers/providers.module';
 import { InboundPipelineService } from './inbound-pipeline.service';
 import { webhookControllers } from './inbound-webhook.controller';
-import { TelegramPollerService } from './telegram-poller.service';
 
 /**
- * Provider → gateway: the generic webhook pipeline (API role; one controller per webhook path of
- * the adapters, see webhookControllers) and long-polling loops (worker role), all ending in
- * ConversationsService.
+ * Provider → gateway over HTTP: the generic webhook pipeline (API role; one controller per webhook
+ * path of the adapters, see webhookControllers), ending in ConversationsService.ingestBatch.
+ * Long-lived connections (Telegram polling, …) run in the connection runtime (connections/).
  */
 @Module({})
 export class InboundModule {
@@ -18,10 +17,7 @@ export class InboundModule {
       module: InboundModule,
       imports: [InstancesModule, MessagesModule, ProvidersModule],
       controllers: opts.api ? webhookControllers(PROVIDER_ADAPTER_CLASSES) : [],
-      providers: [
-        ...(opts.api ? [InboundPipelineService] : []),
-        ...(opts.workers ? [TelegramPollerService] : []),
-      ],
+      providers: [...(opts.api ? [InboundPipelineService] : [])],
     };
   }
 }

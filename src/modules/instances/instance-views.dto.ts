@@ -4,7 +4,7 @@ import { ActivityLogEntity } from './activity-log.entity';
 import { InstanceLimitsDto } from './instances.dto';
 import { PROVIDER_KEYS } from '../providers/providers.module';
 
-const STATUSES = ['connecting', 'connected', 'disconnected', 'needs_reauth', 'error'];
+const STATUSES = ['connecting', 'connected', 'waiting_for_qr', 'disconnected', 'needs_reauth', 'error'];
 
 /** `{ready, status, hasQr}` (the seeds' connection status). */
 export class ConnectionStatusDto {
