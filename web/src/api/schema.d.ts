@@ -7113,7 +7113,6 @@ export interface operations {
         parameters: {
             query?: never;
             header: {
-                "x-hub-signature-256": string;
                 /** @description `sha256=<hex HMAC-SHA256 of the raw body with the app secret>` */
                 "X-Hub-Signature-256": string;
             };
@@ -7257,7 +7256,6 @@ export interface operations {
         parameters: {
             query?: never;
             header: {
-                "x-hub-signature-256": string;
                 /** @description `sha256=<hex HMAC-SHA256 of the raw body with the app secret>` */
                 "X-Hub-Signature-256": string;
             };
@@ -7401,7 +7399,6 @@ export interface operations {
         parameters: {
             query?: never;
             header: {
-                "x-hub-signature-256": string;
                 /** @description `sha256=<hex HMAC-SHA256 of the raw body with the app secret>` */
                 "X-Hub-Signature-256": string;
             };
@@ -7545,7 +7542,6 @@ export interface operations {
         parameters: {
             query?: never;
             header: {
-                "x-hub-signature-256": string;
                 /** @description `sha256=<hex HMAC-SHA256 of the raw body with the app secret>` */
                 "X-Hub-Signature-256": string;
             };
@@ -7689,7 +7685,6 @@ export interface operations {
         parameters: {
             query?: never;
             header: {
-                "x-hub-signature-256": string;
                 /** @description `sha256=<hex HMAC-SHA256 of the raw body with the app secret>` */
                 "X-Hub-Signature-256": string;
             };
@@ -7833,7 +7828,6 @@ export interface operations {
         parameters: {
             query?: never;
             header: {
-                "x-hub-signature-256": string;
                 /** @description `sha256=<hex HMAC-SHA256 of the raw body with the app secret>` */
                 "X-Hub-Signature-256": string;
             };
