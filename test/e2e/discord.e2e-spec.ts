@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ConversationsService } from '../../src/modules/messages/conversations.service';
 import { DiscordAdapter } from '../../src/modules/providers/discord/discord.adapter';
 import { FakeDiscord, INTENTS, rateLimited } from '../fakes/fake-discord';
 import { WebhookReceiver } from '../fakes/webhook-receiver';
@@ -705,69 +704,75 @@ describe('Discord end to end (e2e)', () => {
     });
   });
 
-  describe('Interactions endpoint (receive)', () => {
+  describe('Interactions endpoint POST /webhooks/discord/:instanceId', () => {
     const ping =
       '{"id":"787053080478613555","token":"ThisIsATokenFromDiscordThatIsVeryLong","type":1,"version":1,"application_id":"123456789012345678"}';
-    const request = (body: string, headers: Record<string, string>) => ({
-      rawBody: Buffer.from(body),
-      headers,
-      query: {},
-      instanceId,
-    });
+    const post = (body: string, headers: Record<string, string>, id = instanceId) =>
+      t
+        .http()
+        .post(`/webhooks/discord/${id}`)
+        .set('content-type', 'application/json')
+        .set(headers)
+        .send(body);
 
     it('PING → {"type":1} (the PROVIDERS.md §8 #4 vector verifies)', async () => {
       const headers = FakeDiscord.signInteraction(ping, '1700000000');
       expect(headers['x-signature-ed25519']).toBe(
         '34437af722eb223ff02678feab4590476307d2d102d8cdd6b7e6063c0de9b07a226307a9d0c67ab0d4e71dff07cb4db2bb666fb68426a726778365a26ab3180f',
       );
-      const res = await adapter.receive(request(ping, headers));
-      expect(res).toEqual({
-        items: [],
-        response: { status: 200, body: { type: 1 }, contentType: 'application/json' },
-      });
+      const res = await post(ping, headers).expect(200);
+      expect(res.headers['content-type']).toMatch(/^application\/json/);
+      expect(res.body).toEqual({ type: 1 });
     });
 
     it('a bad signature, a changed body or a missing header → 401, nothing stored', async () => {
       const headers = FakeDiscord.signInteraction(ping, '1700000000');
+      const before = await rows('SELECT count(*)::int AS n FROM inbound_events WHERE instance_id = $1', [
+        instanceId,
+      ]);
       for (const [body, h] of [
         [`${ping} `, headers],
         [ping, { ...headers, 'x-signature-timestamp': '1700000001' }],
         [ping, { 'x-signature-timestamp': '1700000000' }],
         [ping, { ...headers, 'x-signature-ed25519': 'zz' }],
       ] as [string, Record<string, string>][]) {
-        await expect(adapter.receive(request(body, h))).rejects.toMatchObject({ status: 401 });
+        const res = await post(body, h).expect(401);
+        expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
       }
-      await expect(
-        adapter.receive({ ...request(ping, headers), instanceId: '00000000-0000-4000-8000-000000000000' }),
-      ).rejects.toMatchObject({ status: 401 });
+      await post(ping, headers, '00000000-0000-4000-8000-000000000000').expect(401);
+      await post(ping, headers, 'not-a-uuid').expect(401);
+      expect(
+        await rows('SELECT count(*)::int AS n FROM inbound_events WHERE instance_id = $1', [instanceId]),
+      ).toEqual(before);
     });
 
-    it('an application command → one interactive message, answered with a deferred response (type 5)', async () => {
+    it('an application command → stored as an interactive message, answered with a deferred response (type 5)', async () => {
       const command = JSON.stringify({
         ...fixture('discord4j/gateway/InteractionCreate.json').d,
         id: '1312345678955555555',
         channel_id: CHANNEL,
       });
-      const res = await adapter.receive(request(command, FakeDiscord.signInteraction(command)));
-      expect(res.response).toEqual({ status: 200, body: { type: 5 }, contentType: 'application/json' });
-      expect(res.items).toHaveLength(1);
-      const [item] = res.items;
-      expect(item).toMatchObject({
-        instance: { id: instanceId, provider: 'discord' },
-        providerEventId: 'INTERACTION_CREATE:1312345678955555555',
-        result: {
-          kind: 'message',
-          message: { type: 'interactive', interactive: { type: 'application_command' } },
-        },
-      });
-      const outcome = await t.app
-        .get(ConversationsService)
-        .ingest(item.instance, item.providerEventId, item.payload, item.result);
-      expect(outcome.stored).toBe(true);
-      const [m] = await rows(`SELECT type, text FROM messages WHERE provider_message_id = $1`, [
+      const res = await post(command, FakeDiscord.signInteraction(command)).expect(200);
+      expect(res.body).toEqual({ type: 5 });
+      const [m] = await rows(`SELECT type, text, direction FROM messages WHERE provider_message_id = $1`, [
         'interaction:1312345678955555555',
       ]);
-      expect(m.type).toBe('interactive');
+      expect(m).toMatchObject({ type: 'interactive', direction: 'in' });
+      const hook = await receiver.waitFor(
+        (r) =>
+          (r.json as { data?: { providerMessageId?: string } })?.data?.providerMessageId ===
+          'interaction:1312345678955555555',
+      );
+      expect(hook.json).toMatchObject({
+        event: 'message_received',
+        data: { type: 'interactive', interactive: { type: 'application_command' } },
+      });
+      // Discord retries: the same interaction is acknowledged and stored once
+      await post(command, FakeDiscord.signInteraction(command)).expect(200);
+      const [count] = await rows(`SELECT count(*)::int AS n FROM messages WHERE provider_message_id = $1`, [
+        'interaction:1312345678955555555',
+      ]);
+      expect(count.n).toBe(1);
       // the follow-up goes out with the interaction token through the raw route
       const followUp = await alice
         .post(`/api/instances/${instanceId}/provider/raw`)

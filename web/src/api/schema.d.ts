@@ -7114,7 +7114,6 @@ export interface operations {
         parameters: {
             query?: never;
             header: {
-                "x-hub-signature-256": string;
                 /** @description `sha256=<hex HMAC-SHA256 of the raw body with the app secret>` */
                 "X-Hub-Signature-256": string;
             };
@@ -7258,7 +7257,6 @@ export interface operations {
         parameters: {
             query?: never;
             header: {
-                "x-hub-signature-256": string;
                 /** @description `sha256=<hex HMAC-SHA256 of the raw body with the app secret>` */
                 "X-Hub-Signature-256": string;
             };
@@ -7402,7 +7400,6 @@ export interface operations {
         parameters: {
             query?: never;
             header: {
-                "x-hub-signature-256": string;
                 /** @description `sha256=<hex HMAC-SHA256 of the raw body with the app secret>` */
                 "X-Hub-Signature-256": string;
             };
@@ -7546,7 +7543,6 @@ export interface operations {
         parameters: {
             query?: never;
             header: {
-                "x-hub-signature-256": string;
                 /** @description `sha256=<hex HMAC-SHA256 of the raw body with the app secret>` */
                 "X-Hub-Signature-256": string;
             };
@@ -7690,7 +7686,6 @@ export interface operations {
         parameters: {
             query?: never;
             header: {
-                "x-hub-signature-256": string;
                 /** @description `sha256=<hex HMAC-SHA256 of the raw body with the app secret>` */
                 "X-Hub-Signature-256": string;
             };
@@ -7834,7 +7829,6 @@ export interface operations {
         parameters: {
             query?: never;
             header: {
-                "x-hub-signature-256": string;
                 /** @description `sha256=<hex HMAC-SHA256 of the raw body with the app secret>` */
                 "X-Hub-Signature-256": string;
             };

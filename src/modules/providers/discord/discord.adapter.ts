@@ -12,13 +12,14 @@ import { maskSecret, SecretBox } from '../../../common/crypto/secret-box';
 import { sha256Hex } from '../../../common/crypto/tokens';
 import {
   ConflictError,
+  NotFoundError,
   ProviderError,
   UnauthorizedError,
   UnprocessableError,
   ValidationError,
 } from '../../../common/errors/app-error';
 import { AppConfig } from '../../../config/app-config';
-import { InstanceEntity } from '../../instances/instance.entity';
+import { InstanceEntity } from '../../instances-core/instance.entity';
 import type { ContactCard, OutboundMessage, ProviderCapabilities, SendResult } from '../normalized';
 import { SecretField } from '../config-schema';
 import type {
@@ -39,6 +40,7 @@ import type {
 import { DiscordInstanceEntity } from './discord-instance.entity';
 import { DISCORD, DiscordClient } from './discord.client';
 import { DiscordGatewayConnection } from './discord.gateway';
+import { DISCORD_WEBHOOK_ROUTES } from './discord-webhook';
 import {
   DiscordInteraction,
   discordPublicKey,
@@ -147,7 +149,19 @@ const SNOWFLAKE = /^\d{15,21}$/;
  */
 @Injectable()
 export class DiscordAdapter implements ProviderAdapter, InboundWebhookSource, ConnectionSource {
+  static readonly key = DISCORD;
+  static readonly createExample = {
+    name: 'Community relay',
+    config: {
+      botToken: 'MTA1NzQ2NDE0NTIzNzY3ODA4MA.GX0c3a.abcdefghijklmnopqrstuvwxyz0123456789AB',
+      clientId: '1057464145237678080',
+      intents: [1, 512, 1024, 4096, 8192, 32768],
+      publicKey: 'd75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a',
+    },
+  };
+  static readonly webhooks = DISCORD_WEBHOOK_ROUTES;
   readonly key = DISCORD;
+  readonly label = 'Discord';
   readonly capabilities = CAPABILITIES;
   readonly configDto = DiscordConfigDto;
   readonly webhookRoutes = [{ path: 'discord', withInstanceId: true }] as const;
@@ -463,7 +477,13 @@ export class DiscordAdapter implements ProviderAdapter, InboundWebhookSource, Co
       interaction.type === InteractionType.MESSAGE_COMPONENT
         ? InteractionResponse.DEFERRED_UPDATE_MESSAGE
         : InteractionResponse.DEFERRED_CHANNEL_MESSAGE_WITH_SOURCE;
-    return { items: [item], response: json({ type: deferred }) };
+    return {
+      items: [item],
+      response: ([outcome]) => {
+        if (outcome?.notFound) throw new NotFoundError('Discord instance', instanceId);
+        return json({ type: deferred });
+      },
+    };
   }
 
   // ---- Gateway (ConnectionSource) ----
