@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { InstancesModule } from '../instances/instances.module';
 import { ProvidersModule } from '../providers/providers.module';
+import { ChatActivity } from './chat-activity';
 import { ChatEntity } from './chat.entity';
 import { ConversationsService } from './conversations.service';
 import { InboxController } from './inbox.controller';
@@ -13,7 +14,7 @@ import { MessagesService } from './messages.service';
 @Module({
   imports: [TypeOrmModule.forFeature([MessageEntity, ChatEntity]), InstancesModule, ProvidersModule],
   controllers: [MessagesController, InboxController],
-  providers: [MessagesService, ConversationsService, InboxService],
+  providers: [MessagesService, ConversationsService, InboxService, ChatActivity],
   exports: [ConversationsService, MessagesService],
 })
 export class MessagesModule {}
