@@ -17,6 +17,7 @@ import { HealthModule } from './modules/health/health.module';
 import { InboundModule } from './modules/inbound/inbound.module';
 import { InstancesModule } from './modules/instances/instances.module';
 import { MessagesModule } from './modules/messages/messages.module';
+import { SendWorkerModule } from './modules/messages/send-queue/send-worker.module';
 import { ProvidersModule } from './modules/providers/providers.module';
 import { StatsModule } from './modules/stats/stats.module';
 import { UsageModule } from './modules/usage/usage.module';
@@ -97,6 +98,7 @@ export class AppModule {
         ProvidersModule,
         InstancesModule,
         MessagesModule,
+        ...(workers ? [SendWorkerModule.register(config.send)] : []),
         ContactsModule,
         InboundModule.register({ api, workers }),
         StatsModule,

@@ -25,6 +25,7 @@ import { ChatEntity } from './chat.entity';
 import { ConversationsService, json } from './conversations.service';
 import { MessageEntity } from './message.entity';
 import { toMessageView } from './message-view';
+import { BatchSendItemDto } from './messages.dto';
 import type {
   HistoryQuery,
   RawProviderRequestDto,
@@ -37,11 +38,18 @@ import { randomUUID } from 'node:crypto';
 import { AppConfig } from '../../config/app-config';
 import type { SendResult } from '../providers/normalized';
 import { ChatActivity } from './chat-activity';
+import { SendQueueService } from './send-queue/send-queue.service';
+import type { SendMessageJob } from '../../common/queues/queues';
+import { plainToInstance } from 'class-transformer';
+import { validate } from 'class-validator';
+import { flattenValidationErrors } from '../../common/errors/validation-exception.factory';
+import type { FieldError } from '../../common/errors/app-error';
 import {
   ChatIds,
   OUTBOUND_COLUMNS,
   OUTBOUND_VALUES,
   outboundParams,
+  outboundValues,
   writeMessageWithEvent,
 } from './outbound-sql';
 
@@ -60,6 +68,7 @@ export class MessagesService {
     private readonly metrics: GatewayMetrics,
     private readonly chatActivity: ChatActivity,
     private readonly config: AppConfig,
+    private readonly sendQueue: SendQueueService,
   ) {
     this.chatIds = new ChatIds(db);
   }
@@ -126,6 +135,170 @@ export class MessagesService {
   }
 
   /**
+   * `Prefer: respond-async` (RFC 7240): checks the message like {@link send}, counts it against
+   * `maxMessagesSent` now, stores it as `queued` and hands it to the send queue, which sends it
+   * paced by the provider's limits, in order within the chat, retrying provider 429s at their
+   * Retry-After, and ends it `sent` / `failed` with `message_sent` / `message_failed`.
+   * The same Idempotency-Key and body return the stored message (whatever its status).
+   * @returns the stored message, status `queued` (or the earlier one of this key).
+   * @throws what {@link send} throws before the provider call (4xx naming the field, 429 limit_exceeded)
+   */
+  async sendAsync(
+    principal: Principal,
+    instanceId: string,
+    dto: SendMessageDto,
+    idempotencyKey?: string,
+  ): Promise<MessageView> {
+    const instance = await this.instances.get(principal, instanceId);
+    const [outcome] = await this.queueMany(instance, [{ dto, idempotencyKey }]);
+    if ('error' in outcome) throw outcome.error;
+    return outcome.view;
+  }
+
+  /**
+   * `POST …/messages/batch`: up to 100 messages, each checked on its own (DTO rules, provider
+   * capabilities, its own idempotency key, the instance's daily limits). Valid ones are queued in
+   * ONE statement, in the order given (which is their send order within a chat); invalid ones are
+   * rejected with their index, code and fields, and nothing of theirs is stored.
+   * @returns `{queued: [{index, id, status, idempotentReplay?}], rejected: [{index, status, code, detail, errors?}]}`
+   */
+  async sendBatch(principal: Principal, instanceId: string, items: unknown[]) {
+    const instance = await this.instances.get(principal, instanceId);
+    const rejected: BatchRejection[] = [];
+    const valid: { index: number; dto: SendMessageDto; idempotencyKey?: string }[] = [];
+    for (const [index, item] of items.entries()) {
+      const dto = plainToInstance(BatchSendItemDto, item);
+      const problems = flattenValidationErrors(
+        await validate(dto, { whitelist: true, forbidNonWhitelisted: true }),
+      );
+      if (problems.length) {
+        rejected.push({
+          index,
+          status: 400,
+          code: 'validation_failed',
+          detail: `messages[${index}]: ${problems.map((p) => `${p.field} ${p.message}`).join('; ')}`,
+          errors: problems,
+        });
+        continue;
+      }
+      const { idempotencyKey, ...message } = dto;
+      valid.push({ index, dto: message as SendMessageDto, idempotencyKey });
+    }
+    const outcomes = await this.queueMany(instance, valid);
+    const queued: { index: number; id: string; status: string; idempotentReplay?: boolean }[] = [];
+    outcomes.forEach((o, k) => {
+      const index = valid[k].index;
+      if ('error' in o) rejected.push({ index, ...rejection(o.error) });
+      else
+        queued.push({
+          index,
+          id: o.view.id,
+          status: o.view.status,
+          ...(o.replay ? { idempotentReplay: true } : {}),
+        });
+    });
+    rejected.sort((a, b) => a.index - b.index);
+    return { queued, rejected };
+  }
+
+  /**
+   * Checks and queues messages of one instance: per message the send checks, the idempotency
+   * replay and the daily limit (counted as each is accepted); then every accepted message in ONE
+   * multi-row INSERT (status `queued`, `outbound` = the resolved message, `queue_seq` in the given
+   * order) and their jobs. @returns one outcome per input, in order.
+   */
+  private async queueMany(
+    instance: InstanceEntity,
+    inputs: { dto: SendMessageDto; idempotencyKey?: string }[],
+  ): Promise<({ view: MessageView; replay?: boolean } | { error: unknown })[]> {
+    const outcomes: ({ view: MessageView; replay?: boolean } | { error: unknown })[] = [];
+    const accepted: {
+      k: number;
+      message: MessageEntity;
+      resolved: OutboundMessage;
+      media: boolean;
+      dto: SendMessageDto;
+    }[] = [];
+    const chatIds = await this.chatIds.resolveMany(
+      instance.id,
+      inputs.map((i) => i.dto.to),
+    );
+    for (const [k, { dto, idempotencyKey }] of inputs.entries()) {
+      try {
+        const prepared = await this.prepare(instance, dto, idempotencyKey, true);
+        if ('replay' in prepared) {
+          outcomes[k] = { view: prepared.replay, replay: true };
+          continue;
+        }
+        await this.limits.assertCanSend(instance, prepared.media);
+        const message = this.newOutbound(
+          instance.id,
+          chatIds.get(dto.to)!,
+          dto,
+          prepared.resolved,
+          idempotencyKey,
+          prepared.requestHash,
+        );
+        message.outbound = prepared.resolved as unknown as Record<string, unknown>;
+        accepted.push({ k, message, resolved: prepared.resolved, media: prepared.media, dto });
+        // counted now, so the next message of the batch sees it (limits apply when queued)
+        this.usage.add(instance.id, { messagesSent: 1, mediaSent: prepared.media ? 1 : 0 });
+      } catch (err) {
+        if (!(err instanceof AppError)) throw err;
+        outcomes[k] = { error: err };
+      }
+    }
+    if (accepted.length) {
+      const params: unknown[] = [];
+      const tuples = accepted.map(({ message }) => {
+        const base = params.length;
+        params.push(...outboundParams(message), json(message.outbound));
+        return `(${outboundValues(base)}, $${base + 19}, nextval('messages_queue_seq'))`;
+      });
+      const rows: { id: string; created_at: Date }[] = await this.db.query(
+        `INSERT INTO messages (${OUTBOUND_COLUMNS}, outbound, queue_seq) VALUES ${tuples.join(', ')}
+         ON CONFLICT (instance_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
+         RETURNING id, created_at`,
+        params,
+      );
+      const written = new Map(rows.map((r) => [r.id, r.created_at]));
+      const jobs: SendMessageJob[] = [];
+      for (const a of accepted) {
+        const createdAt = written.get(a.message.id);
+        if (createdAt) {
+          a.message.createdAt = a.message.updatedAt = createdAt;
+          this.chatActivity.touch(a.message.chatId, createdAt);
+          jobs.push({ messageId: a.message.id, instanceId: instance.id, chatId: a.message.chatId });
+          outcomes[a.k] = { view: toMessageView(a.message, { providerChatId: a.dto.to }) };
+          continue;
+        }
+        // a concurrent request (or an earlier item of this batch) took the key first
+        this.usage.add(instance.id, { messagesSent: -1, mediaSent: a.media ? -1 : 0 });
+        try {
+          const previous = await this.replay(
+            instance.id,
+            a.message.idempotencyKey!,
+            a.message.requestHash!,
+            true,
+          );
+          outcomes[a.k] = previous
+            ? { view: previous, replay: true }
+            : {
+                error: new ConflictError(
+                  'idempotency_in_progress',
+                  'A request with this Idempotency-Key is still in progress',
+                ),
+              };
+        } catch (err) {
+          outcomes[a.k] = { error: err };
+        }
+      }
+      await this.sendQueue.enqueue(jobs);
+    }
+    return outcomes;
+  }
+
+  /**
    * Checks shared by every send: capabilities, the Idempotency-Key's earlier result, our message
    * ids in replyTo/messageId resolved to the provider's, and the adapter's own validation.
    * @returns `{replay}` when the key was seen with this body, else what the send needs.
@@ -135,6 +308,7 @@ export class MessagesService {
     instance: InstanceEntity,
     dto: SendMessageDto,
     idempotencyKey?: string,
+    queuedIsResult = false,
   ): Promise<
     | { replay: MessageView }
     | { adapter: ProviderAdapter; resolved: OutboundMessage; requestHash: string | null; media: boolean }
@@ -143,7 +317,7 @@ export class MessagesService {
     checkCapabilities(adapter, dto);
     const requestHash = idempotencyKey ? sha256Hex(JSON.stringify(dto)) : null;
     if (idempotencyKey) {
-      const previous = await this.replay(instance.id, idempotencyKey, requestHash!);
+      const previous = await this.replay(instance.id, idempotencyKey, requestHash!, queuedIsResult);
       if (previous) return { replay: previous };
     }
     const resolved: OutboundMessage = {
@@ -252,7 +426,7 @@ export class MessagesService {
     const write = claimed
       ? `UPDATE messages SET status = $2, provider_message_id = $3, provider_timestamp = $4, raw = $5, error = $6,
                 status_updated_at = now(), updated_at = now()
-          WHERE id = $1 RETURNING created_at, updated_at, status_updated_at`
+          WHERE id = $1 AND status = 'queued' RETURNING created_at, updated_at, status_updated_at`
       : `INSERT INTO messages (${OUTBOUND_COLUMNS}) VALUES (${OUTBOUND_VALUES})
          RETURNING created_at, updated_at, status_updated_at`;
     const delivery = await writeMessageWithEvent(
@@ -420,8 +594,11 @@ export class MessagesService {
     };
   }
 
-  /** The earlier result for this Idempotency-Key, or null when the key is new. */
-  private async replay(instanceId: string, key: string, requestHash: string) {
+  /**
+   * The earlier result for this Idempotency-Key, or null when the key is new. A `queued` message
+   * is the result when `queuedIsResult` (async sends), else a 409 (a sync send still in flight).
+   */
+  private async replay(instanceId: string, key: string, requestHash: string, queuedIsResult = false) {
     const previous = await this.messages.findOne({ where: { instanceId, idempotencyKey: key } });
     if (!previous) return null;
     if (previous.requestHash !== requestHash) {
@@ -430,12 +607,12 @@ export class MessagesService {
         'This Idempotency-Key was used with a different request body',
       );
     }
-    if (previous.status === 'queued')
+    if (previous.status === 'queued' && !queuedIsResult)
       throw new ConflictError(
         'idempotency_in_progress',
         'A request with this Idempotency-Key is still in progress',
       );
-    if (previous.status === 'failed') {
+    if (previous.status === 'failed' && !queuedIsResult) {
       const e = previous.error as { status?: number; code?: string; message?: string } | null;
       throw new AppError(
         e?.status ?? 502,
@@ -589,6 +766,21 @@ function checkCapabilities(adapter: ProviderAdapter, dto: SendMessageDto): void 
         provider: caps.provider,
       });
   }
+}
+
+/** A batch item that was not queued: its index and the problem (as the API would have answered it alone). */
+export interface BatchRejection {
+  index: number;
+  status: number;
+  code: string;
+  detail: string;
+  errors?: FieldError[];
+}
+
+function rejection(err: unknown): Omit<BatchRejection, 'index'> {
+  if (!(err instanceof AppError)) return { status: 500, code: 'internal_error', detail: 'not queued' };
+  const errors = err.extra.errors as FieldError[] | undefined;
+  return { status: err.status, code: err.code, detail: err.message, ...(errors ? { errors } : {}) };
 }
 
 /** A message as the API returns it. */

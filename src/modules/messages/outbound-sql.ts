@@ -10,8 +10,14 @@ import type { MessageEntity } from './message.entity';
 export const OUTBOUND_COLUMNS = `id, instance_id, chat_id, direction, type, text, media, location, contacts, reaction,
   template, reply_to, status, error, idempotency_key, request_hash, provider_message_id, provider_timestamp, raw,
   status_updated_at`;
-export const OUTBOUND_VALUES = `$1, $2, $3, 'out', $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18,
-  CASE WHEN $12 = 'queued' THEN NULL ELSE now() END`;
+/** The VALUES tuple (without parentheses) for OUTBOUND_COLUMNS, its 18 parameters from `$base+1`. */
+export function outboundValues(base = 0): string {
+  const p = (i: number) => `$${base + i}`;
+  const list = Array.from({ length: 18 }, (_, i) => p(i + 1));
+  return `${list.slice(0, 3).join(', ')}, 'out', ${list.slice(3).join(', ')},
+  CASE WHEN ${p(12)} = 'queued' THEN NULL ELSE now() END`;
+}
+export const OUTBOUND_VALUES = outboundValues();
 
 /** Values for OUTBOUND_COLUMNS (jsonb serialized explicitly). */
 export function outboundParams(m: MessageEntity): unknown[] {
@@ -126,8 +132,46 @@ export class ChatIds {
       );
       row ??= (await find())[0];
     }
-    if (this.cache.size >= CHAT_CACHE_SIZE) this.cache.delete(this.cache.keys().next().value!);
-    this.cache.set(key, row.id);
+    this.remember(key, row.id);
     return row.id;
+  }
+
+  /** Chat ids of several provider chats of one instance in at most three statements. @returns providerChatId → chat id */
+  async resolveMany(instanceId: string, providerChatIds: string[]): Promise<Map<string, string>> {
+    const out = new Map<string, string>();
+    const missing = new Set<string>();
+    for (const p of providerChatIds) {
+      const cached = this.cache.get(`${instanceId}\n${p}`);
+      if (cached) out.set(p, cached);
+      else missing.add(p);
+    }
+    if (missing.size === 0) return out;
+    const wanted = [...missing];
+    const find = async () => {
+      const rows: { id: string; provider_chat_id: string }[] = await this.db.query(
+        'SELECT id, provider_chat_id FROM chats WHERE instance_id = $1 AND provider_chat_id = ANY($2::text[])',
+        [instanceId, wanted],
+      );
+      for (const r of rows) {
+        out.set(r.provider_chat_id, r.id);
+        this.remember(`${instanceId}\n${r.provider_chat_id}`, r.id);
+      }
+    };
+    await find();
+    if (wanted.some((p) => !out.has(p))) {
+      await this.db.query(
+        `INSERT INTO chats (instance_id, provider_chat_id, type, last_message_at)
+         SELECT $1, p, 'private', now() FROM unnest($2::text[]) AS p
+         ON CONFLICT (instance_id, provider_chat_id) DO NOTHING`,
+        [instanceId, wanted.filter((p) => !out.has(p))],
+      );
+      await find();
+    }
+    return out;
+  }
+
+  private remember(key: string, id: string): void {
+    if (this.cache.size >= CHAT_CACHE_SIZE) this.cache.delete(this.cache.keys().next().value!);
+    this.cache.set(key, id);
   }
 }
