@@ -577,6 +577,91 @@ async function main(): Promise<void> {
       );
     }
 
+    // Async broadcast (issue 11): BENCH_BROADCAST messages (default 10,000) to 1,000 chats through
+    // POST …/messages/batch (100 per request), against the fake Bot API enforcing Telegram's flood
+    // limits (30/s per bot, 1/s per chat: 429 + retry_after beyond them). Time to drain, the 429s
+    // the gateway met vs passed on to clients (failed messages), messages lost or sent twice.
+    let broadcast: Record<string, number> | null = null;
+    if (want('broadcast')) {
+      worker?.kill('SIGCONT');
+      const total = Number(process.env.BENCH_BROADCAST ?? 10_000);
+      const BC_BOT = '555444333:BROADCASTbroadcastBROADCASTbroad';
+      tg.addBot(BC_BOT, { username: 'broadcast_bot' });
+      const bc = await json(
+        'POST',
+        '/api/instances',
+        {
+          provider: 'telegram',
+          name: 'broadcast',
+          config: { botToken: BC_BOT },
+          webhookUrl: receiverUrl,
+          webhookSecret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
+          maxRetries: 3,
+          retryInterval: 1000,
+        },
+        auth,
+      );
+      tg.enforceFloodLimits();
+      const floodBefore = tg.floodWaitsAnswered;
+      const t0 = performance.now();
+      let rejected = 0;
+      for (let i = 0; i < total; i += 100) {
+        const messages = Array.from({ length: Math.min(100, total - i) }, (_, k) => ({
+          to: String(300_000 + ((i + k) % 1000)),
+          type: 'text',
+          text: `bc-${run}-${i + k}`,
+        }));
+        const res = await json('POST', `/api/instances/${bc.id}/messages/batch`, { messages }, auth);
+        rejected += res.rejected.length;
+      }
+      const queuedSeconds = (performance.now() - t0) / 1000;
+      const until = Date.now() + Number(process.env.BENCH_BROADCAST_TIMEOUT_S ?? 900) * 1000;
+      let counts: Record<string, number> = {};
+      while (Date.now() < until) {
+        const { rows: byStatus } = await db.query(
+          'SELECT status, count(*)::int AS n FROM messages WHERE instance_id = $1 GROUP BY status',
+          [bc.id],
+        );
+        counts = Object.fromEntries(byStatus.map((r) => [r.status, r.n]));
+        if (!counts.queued) break;
+        await new Promise((r) => setTimeout(r, 500));
+      }
+      const drainSeconds = (performance.now() - t0) / 1000;
+      tg.stopFloodLimits();
+      const calls = tg.calls('sendMessage').filter((c) => c.token === BC_BOT);
+      const floodWaits = tg.floodWaitsAnswered - floodBefore;
+      const texts = new Set(calls.map((c) => String(c.params.text)));
+      const [{ n: rateLimitedFailures }] = (
+        await db.query(
+          `SELECT count(*)::int AS n FROM messages WHERE instance_id = $1 AND status = 'failed'
+              AND error->>'code' = 'provider_rate_limited'`,
+          [bc.id],
+        )
+      ).rows;
+      const [{ n: distinctProviderIds }] = (
+        await db.query(
+          `SELECT count(DISTINCT provider_message_id)::int AS n FROM messages WHERE instance_id = $1 AND status = 'sent'`,
+          [bc.id],
+        )
+      ).rows;
+      broadcast = {
+        messages: total,
+        chats: Math.min(total, 1000),
+        rejected,
+        queuedSeconds: +queuedSeconds.toFixed(1),
+        drainSeconds: +drainSeconds.toFixed(1),
+        sentPerSecond: +((counts.sent ?? 0) / drainSeconds).toFixed(1),
+        sent: counts.sent ?? 0,
+        failed: counts.failed ?? 0,
+        stillQueued: counts.queued ?? 0,
+        provider429sSeen: floodWaits,
+        provider429sPassedToClients: rateLimitedFailures,
+        lost: total - (counts.sent ?? 0) - (counts.failed ?? 0),
+        sentTwice: calls.length - floodWaits - texts.size,
+        distinctProviderIds,
+      };
+    }
+
     let e2e: number[] = [];
     let total = 0;
     if (want('e2e')) {
@@ -709,6 +794,7 @@ async function main(): Promise<void> {
         costPercent: +(((countersOff - countersOn) / countersOff) * 100).toFixed(1),
       },
       pipeline,
+      broadcast,
       syncSend: {
         oneChatPerSecond: sendOne ? Math.round(sendOne.rps) : null,
         oneChatVsInsertBaseline: ratio(sendOne),
@@ -777,6 +863,13 @@ async function main(): Promise<void> {
         console.log(`postgres backends during "${label}": ${top.join(', ')}`);
       }
     }
+    if (broadcast)
+      console.log(
+        `async broadcast: ${broadcast.messages} messages to ${broadcast.chats} chats queued in ${broadcast.queuedSeconds} s, ` +
+          `drained in ${broadcast.drainSeconds} s (${broadcast.sentPerSecond}/s; Telegram allows 30/s per bot): sent ${broadcast.sent}, ` +
+          `failed ${broadcast.failed}, still queued ${broadcast.stillQueued}; provider 429s seen ${broadcast.provider429sSeen}, ` +
+          `passed to clients ${broadcast.provider429sPassedToClients}; lost ${broadcast.lost}, sent twice ${broadcast.sentTwice}`,
+      );
     for (const [label, p] of Object.entries(profiles)) {
       console.log(`\nCPU profile of the API process during "${label}" (busy ${p.busyMs} ms), self time:`);
       console.table(p.buckets.map(([k, v]) => ({ where: k, '%': v })));

@@ -408,6 +408,12 @@ export class FakeTelegramApi {
     this.floodWindows.clear();
   }
 
+  /** Stops enforcing the flood limits (the count of 429s answered is kept). */
+  stopFloodLimits(): void {
+    this.flood = undefined;
+    this.floodWindows.clear();
+  }
+
   /** How many calls the flood limits answered with 429 so far. */
   get floodWaitsAnswered(): number {
     return this.floodAnswers;

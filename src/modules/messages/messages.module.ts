@@ -23,6 +23,6 @@ import { SendQueueService } from './send-queue/send-queue.service';
   ],
   controllers: [MessagesController, InboxController],
   providers: [MessagesService, ConversationsService, InboxService, ChatActivity, SendQueueService],
-  exports: [ConversationsService, MessagesService, ChatActivity],
+  exports: [ConversationsService, MessagesService, ChatActivity, SendQueueService],
 })
 export class MessagesModule {}

@@ -24,6 +24,8 @@ const CHAT_LOCK_MS = 120_000;
 const LOCKED_RETRY_MS = 1000;
 /** Pacing waits up to this long are slept in the job; longer ones delay the job, ms. */
 const MAX_SLEEP_MS = 5000;
+/** Buckets with at least this gap, ms, are also spaced from the end of each send. */
+const SPACED_GAP_MS = 250;
 /** Attempts for a provider that is down (502) before the message fails; 429s never count. */
 const UNAVAILABLE_ATTEMPTS = 3;
 
@@ -107,10 +109,19 @@ export class SendMessageProcessor extends GatewayWorkerHost {
           if (!ownNow) await this.assertInstance(instanceId, messageId);
           return;
         }
-        const instance = await this.instances.findOneBy({ id: instanceId });
+        let instance = await this.instances.findOneBy({ id: instanceId });
         if (!instance) throw instanceDeleted(instanceId, messageId);
         const outbound = next.outbound as unknown as OutboundMessage;
         const dto = outbound as unknown as SendMessageDto;
+        const slots = this.pacer.slots(instance.provider, instance.id, chatId, outbound.to, outbound.type);
+        const wait = await this.pacer.reserve(slots);
+        if (wait > MAX_SLEEP_MS) return this.later(job, token, wait);
+        if (wait > 0) {
+          await sleep(wait);
+          // the instance may have been deleted or logged out meanwhile
+          instance = await this.instances.findOneBy({ id: instanceId });
+          if (!instance) throw instanceDeleted(instanceId, messageId);
+        }
         const refusal = cannotSend(instance);
         if (refusal) {
           await this.sender.finish(
@@ -125,12 +136,13 @@ export class SendMessageProcessor extends GatewayWorkerHost {
           continue;
         }
         const adapter = this.providers.get(instance.provider);
-        const slots = this.pacer.slots(instance.provider, instance.id, chatId, outbound.to, outbound.type);
-        const wait = await this.pacer.reserve(slots);
-        if (wait > MAX_SLEEP_MS) return this.later(job, token, wait);
-        if (wait > 0) await sleep(wait);
+        // slow buckets (a chat's 1/s) are spaced from the end of the previous send, not only its
+        // start: a send that took longer must not bunch with the next one at the provider
+        const spaced = slots.filter((slot) => slot.gapMs >= SPACED_GAP_MS);
         try {
-          const result = await adapter.send(instance, outbound);
+          const result = await adapter.send(instance, outbound).finally(() =>
+            Promise.all(spaced.map((slot) => this.pacer.hold(slot, slot.gapMs).catch(() => undefined))),
+          );
           await this.sender.finish(instance, next, dto, { result }, true);
           this.metrics.messages.inc({ provider: instance.provider, direction: 'out', type: next.type });
         } catch (err) {
