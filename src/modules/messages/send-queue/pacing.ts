@@ -11,8 +11,10 @@ export interface PacingSlot {
   gapMs: number;
 }
 
-const perSecond = (n: number) => Math.ceil((1000 / n) * MARGIN);
-const gap = (ms: number) => Math.ceil(ms * MARGIN);
+/** Rounded up to whole ms (to 1 µs first, so 1000 × 1.05 is 1050, not 1051). */
+const ceilMs = (ms: number) => Math.ceil(Math.round(ms * 1000) / 1000);
+const perSecond = (n: number) => ceilMs((1000 / n) * MARGIN);
+const gap = (ms: number) => ceilMs(ms * MARGIN);
 
 /**
  * The pacing buckets a send passes through, from each provider's documented limits (PROVIDERS.md):

@@ -140,9 +140,11 @@ export class SendMessageProcessor extends GatewayWorkerHost {
         // start: a send that took longer must not bunch with the next one at the provider
         const spaced = slots.filter((slot) => slot.gapMs >= SPACED_GAP_MS);
         try {
-          const result = await adapter.send(instance, outbound).finally(() =>
-            Promise.all(spaced.map((slot) => this.pacer.hold(slot, slot.gapMs).catch(() => undefined))),
-          );
+          const result = await adapter
+            .send(instance, outbound)
+            .finally(() =>
+              Promise.all(spaced.map((slot) => this.pacer.hold(slot, slot.gapMs).catch(() => undefined))),
+            );
           await this.sender.finish(instance, next, dto, { result }, true);
           this.metrics.messages.inc({ provider: instance.provider, direction: 'out', type: next.type });
         } catch (err) {
