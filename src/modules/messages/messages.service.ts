@@ -14,10 +14,11 @@ import {
 import { GatewayMetrics } from '../../common/metrics/gateway-metrics';
 import { paginate } from '../../common/pagination/pagination';
 import { InstancesService } from '../instances/instances.service';
-import type { InstanceEntity } from '../instances/instance.entity';
+import type { InstanceEntity } from '../instances-core/instance.entity';
 import { MEDIA_TYPES, OutboundMessage } from '../providers/normalized';
 import type { MediaDownload, ProviderAdapter, UploadFile } from '../providers/provider-adapter';
 import { ProviderRegistry } from '../providers/provider-registry';
+import { toContactCard } from '../providers/vcard';
 import { LimitsService } from '../usage/limits.service';
 import { UsageService } from '../usage/usage.service';
 import { EventsService } from '../webhooks/events.service';
@@ -363,7 +364,10 @@ export class MessagesService {
               address: dto.address,
             })
           : null,
-      contacts: dto.type === 'contacts' ? (dto.contacts as unknown as Record<string, unknown>[]) : null,
+      contacts:
+        dto.type === 'contacts'
+          ? ((dto.contacts ?? []).map(toContactCard) as unknown as Record<string, unknown>[])
+          : null,
       reaction:
         dto.type === 'reaction' ? stripUndefined({ messageId: resolved.messageId, emoji: dto.emoji }) : null,
       template: dto.type === 'template' ? (dto.template as unknown as Record<string, unknown>) : null,

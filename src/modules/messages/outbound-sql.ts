@@ -1,5 +1,5 @@
 import type { DataSource, EntityManager } from 'typeorm';
-import type { InstanceEntity } from '../instances/instance.entity';
+import type { InstanceEntity } from '../instances-core/instance.entity';
 import { wantsEvent } from '../webhooks/event-types';
 import type { PendingDelivery } from '../webhooks/events.service';
 import { envelopeBytes, payloadTooLarge } from '../webhooks/payload-size';

@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import type { EntityManager } from 'typeorm';
-import type { InstanceEntity } from '../instances/instance.entity';
+import type { InstanceEntity } from '../instances-core/instance.entity';
 import type { OutboundMessage, ProviderCapabilities, SendResult } from './normalized';
 
 /** Injection token under which every adapter is collected (ghostfolio's pattern, STYLE.md §3). */
@@ -10,6 +10,17 @@ export interface ConnectResult {
   status: 'connected' | 'connecting' | 'disconnected' | 'needs_reauth' | 'error';
   reason?: string;
   details?: Record<string, unknown>;
+}
+
+/**
+ * What the API documents about a provider before the app boots: statics of every class in
+ * PROVIDER_ADAPTER_CLASSES (the OpenAPI `provider` enum and the create-instance examples).
+ */
+export interface ProviderAdapterClass {
+  /** Provider key, as the instance's `key`. */
+  readonly key: string;
+  /** `POST /api/instances` example without `provider`: `{name, config}`. */
+  readonly createExample: { name: string; config: Record<string, unknown> };
 }
 
 /** A file received on our API to be uploaded to the provider (multipart `file`). */
@@ -25,6 +36,18 @@ export interface RawProviderRequest {
   /** Provider path relative to the API root; the adapter picks a default when absent. */
   path?: string;
   body?: Record<string, unknown>;
+}
+
+/**
+ * One pacing bucket of async sends (POST …/messages with `Prefer: respond-async`, …/messages/batch):
+ * per instance or per chat, the least gap between two sends through it, from the provider's
+ * documented limits. `bucket` separates several buckets of one scope (e.g. Messenger's audio/video).
+ */
+export interface SendPacingRule {
+  scope: 'instance' | 'chat';
+  /** Least gap between two sends through this bucket, ms (the pacer adds a 5 % margin). */
+  gapMs: number;
+  bucket?: string;
 }
 
 export interface MediaDownload {
@@ -43,6 +66,13 @@ export interface MediaDownload {
 export interface ProviderAdapter {
   /** Provider key as stored in `instances.provider`. */
   readonly key: string;
+  /** Display name (`GET /stats` keys), e.g. `WhatsApp Official`; absent → the key. */
+  readonly label?: string;
+  /**
+   * Whether a numeric contact id saved by hand (`contacts/save` `number`) is also the contact's
+   * phone number (WhatsApp: the wa_id is the number). Absent → false.
+   */
+  readonly numericContactIdIsPhone?: boolean;
   readonly capabilities: ProviderCapabilities;
   /** class-validator DTO class for the `config` object given at instance creation. */
   readonly configDto: new () => object;
@@ -92,6 +122,12 @@ export interface ProviderAdapter {
    * @param providerChatId the chat the message is in (sender-action providers need the recipient).
    */
   markRead?(instance: InstanceEntity, providerMessageId: string, providerChatId: string): Promise<void>;
+
+  /**
+   * Optional: the pacing buckets one async send passes through (the provider's documented limits,
+   * PROVIDERS.md). Absent → not paced; a provider 429 is still retried at its Retry-After.
+   */
+  sendPacing?(send: { providerChatId: string; type: string }): SendPacingRule[];
 
   /** Optional: shows (`on`) or stops a typing indicator in a chat (Messenger `typing_on/off`). */
   typing?(instance: InstanceEntity, providerChatId: string, on: boolean): Promise<void>;

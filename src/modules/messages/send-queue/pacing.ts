@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { AppConfig } from '../../../config/app-config';
 import { RedisService } from '../../../common/redis/redis.service';
+import type { ProviderAdapter, SendPacingRule } from '../../providers/provider-adapter';
 
 /** Gaps are widened by this much so network jitter does not bunch two sends under a provider's limit. */
 const MARGIN = 1.05;
@@ -13,55 +13,16 @@ export interface PacingSlot {
 
 /** Rounded up to whole ms (to 1 µs first, so 1000 × 1.05 is 1050, not 1051). */
 const ceilMs = (ms: number) => Math.ceil(Math.round(ms * 1000) / 1000);
-const perSecond = (n: number) => ceilMs((1000 / n) * MARGIN);
-const gap = (ms: number) => ceilMs(ms * MARGIN);
 
 /**
- * The pacing buckets a send passes through, from each provider's documented limits (PROVIDERS.md):
- * - Telegram: ≤ 30 messages/s per bot, ≤ 1/s per chat, ≤ 20/min per group (negative chat ids);
- * - WhatsApp Cloud: the number's throughput, SEND_WHATSAPP_MESSAGES_PER_SECOND (Meta's default 80/s);
- * - Messenger / Instagram: 300 calls/s per Page/account for text, links, reactions and stickers,
- *   10/s for audio and video;
- * - Slack: chat.postMessage ≈ 1/s per channel;
- * - Discord: 50 requests/s per bot (global); per-route limits are learnt from 429 `Retry-After`;
- * - WhatsApp Web: SEND_WHATSAPP_WEB_CHAT_GAP_MS per chat.
- * Other providers are not paced (their 429s are still retried at Retry-After).
+ * The Redis buckets of one send from its adapter's `sendPacing` rules (each provider's documented
+ * limits live in its own folder), each gap widened by the margin.
  */
-export function pacingSlots(
-  config: AppConfig['send'],
-  provider: string,
-  instanceId: string,
-  chatId: string,
-  providerChatId: string,
-  type: string,
-): PacingSlot[] {
-  const bot = (suffix = '') => `instance:${instanceId}${suffix}`;
-  const chat = `chat:${chatId}`;
-  switch (provider) {
-    case 'telegram':
-      return [
-        { key: bot(), gapMs: perSecond(30) },
-        { key: chat, gapMs: providerChatId.startsWith('-') ? gap(60_000 / 20) : gap(1000) },
-      ];
-    case 'whatsapp-official':
-      return [{ key: bot(), gapMs: perSecond(config.whatsappMessagesPerSecond) }];
-    case 'facebook-messenger':
-    case 'instagram':
-      return type === 'audio' || type === 'video'
-        ? [
-            { key: bot(), gapMs: perSecond(300) },
-            { key: bot(':audio-video'), gapMs: perSecond(10) },
-          ]
-        : [{ key: bot(), gapMs: perSecond(300) }];
-    case 'slack':
-      return [{ key: chat, gapMs: gap(1000) }];
-    case 'discord':
-      return [{ key: bot(), gapMs: perSecond(50) }];
-    case 'whatsapp-web':
-      return [{ key: chat, gapMs: config.whatsappWebChatGapMs }];
-    default:
-      return [];
-  }
+export function pacingSlots(rules: SendPacingRule[], instanceId: string, chatId: string): PacingSlot[] {
+  return rules.map((rule) => ({
+    key: `${rule.scope === 'chat' ? `chat:${chatId}` : `instance:${instanceId}`}${rule.bucket ? `:${rule.bucket}` : ''}`,
+    gapMs: ceilMs(rule.gapMs * MARGIN),
+  }));
 }
 
 /**
@@ -95,14 +56,11 @@ return 1`;
 /** Per-provider pacing of async sends on the shared Redis (keys `<prefix>:pace:<bucket>`). */
 @Injectable()
 export class SendPacer {
-  constructor(
-    private readonly redis: RedisService,
-    private readonly config: AppConfig,
-  ) {}
+  constructor(private readonly redis: RedisService) {}
 
   /** The buckets of one send (see {@link pacingSlots}). */
-  slots(provider: string, instanceId: string, chatId: string, providerChatId: string, type: string) {
-    return pacingSlots(this.config.send, provider, instanceId, chatId, providerChatId, type);
+  slots(adapter: ProviderAdapter, instanceId: string, chatId: string, providerChatId: string, type: string) {
+    return pacingSlots(adapter.sendPacing?.({ providerChatId, type }) ?? [], instanceId, chatId);
   }
 
   /** Reserves a send slot; @returns ms to wait before sending (0 = now). */

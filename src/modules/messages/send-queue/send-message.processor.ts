@@ -9,7 +9,7 @@ import { GatewayMetrics } from '../../../common/metrics/gateway-metrics';
 import { GatewayWorkerHost } from '../../../common/queues/gateway-worker-host';
 import { SendMessageJob } from '../../../common/queues/queues';
 import { RedisService } from '../../../common/redis/redis.service';
-import { InstanceEntity } from '../../instances/instance.entity';
+import { InstanceEntity } from '../../instances-core/instance.entity';
 import { InstancesService } from '../../instances/instances.service';
 import type { OutboundMessage } from '../../providers/normalized';
 import { ProviderRegistry } from '../../providers/provider-registry';
@@ -113,7 +113,8 @@ export class SendMessageProcessor extends GatewayWorkerHost {
         if (!instance) throw instanceDeleted(instanceId, messageId);
         const outbound = next.outbound as unknown as OutboundMessage;
         const dto = outbound as unknown as SendMessageDto;
-        const slots = this.pacer.slots(instance.provider, instance.id, chatId, outbound.to, outbound.type);
+        const adapter = this.providers.get(instance.provider);
+        const slots = this.pacer.slots(adapter, instance.id, chatId, outbound.to, outbound.type);
         const wait = await this.pacer.reserve(slots);
         if (wait > MAX_SLEEP_MS) return this.later(job, token, wait);
         if (wait > 0) {
@@ -135,7 +136,6 @@ export class SendMessageProcessor extends GatewayWorkerHost {
           );
           continue;
         }
-        const adapter = this.providers.get(instance.provider);
         // slow buckets (a chat's 1/s) are spaced from the end of the previous send, not only its
         // start: a send that took longer must not bunch with the next one at the provider
         const spaced = slots.filter((slot) => slot.gapMs >= SPACED_GAP_MS);

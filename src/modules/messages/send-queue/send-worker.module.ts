@@ -3,7 +3,7 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { QueueName } from '../../../common/queues/queues';
 import { AppConfig } from '../../../config/app-config';
-import { InstanceEntity } from '../../instances/instance.entity';
+import { InstanceEntity } from '../../instances-core/instance.entity';
 import { InstancesModule } from '../../instances/instances.module';
 import { ProvidersModule } from '../../providers/providers.module';
 import { MessageEntity } from '../message.entity';
