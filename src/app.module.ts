@@ -18,6 +18,7 @@ import { HealthModule } from './modules/health/health.module';
 import { InboundModule } from './modules/inbound/inbound.module';
 import { InstancesModule } from './modules/instances/instances.module';
 import { MessagesModule } from './modules/messages/messages.module';
+import { SendWorkerModule } from './modules/messages/send-queue/send-worker.module';
 import { ProvidersModule } from './modules/providers/providers.module';
 import { StatsModule } from './modules/stats/stats.module';
 import { UsageModule } from './modules/usage/usage.module';
@@ -69,8 +70,11 @@ export class AppModule {
               censor: '[redacted]',
             },
             autoLogging: { ignore: (req) => req.url === '/health' || req.url === '/metrics' },
-            // bot tokens travel in Telegram URLs: never log request URLs of the fake/provider, only ours
+            // one `info` line per request: id, method, URL, status, time — never the request's or the
+            // response's headers (credentials, and the bulk of each line's cost: issue 11)
             serializers: {
+              res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+              // bot tokens travel in Telegram URLs: never log request URLs of the fake/provider, only ours
               req: (req: { id: string; method: string; url: string }) => ({
                 id: req.id,
                 method: req.method,
@@ -95,6 +99,7 @@ export class AppModule {
         ProvidersModule,
         InstancesModule,
         MessagesModule,
+        ...(workers ? [SendWorkerModule.register(config.send)] : []),
         ContactsModule,
         InboundModule.register({ api, workers }),
         ConnectionsModule.register({ workers }),

@@ -61,6 +61,16 @@ export class AppConfig {
     retentionSucceededMs: number;
     retentionDeadMs: number;
   };
+  /**
+   * Async sends (issue 11): worker concurrency, WhatsApp Cloud throughput (messages/s), the
+   * WhatsApp Web per-chat gap (ms) and the sweep interval (ms).
+   */
+  readonly send: {
+    concurrency: number;
+    whatsappMessagesPerSecond: number;
+    whatsappWebChatGapMs: number;
+    sweepIntervalMs: number;
+  };
   readonly swaggerEnabled: boolean;
   /** Usage counters: on/off and the flush interval (ms). */
   readonly usage: { enabled: boolean; flushIntervalMs: number };
@@ -120,6 +130,12 @@ export class AppConfig {
       baseUrl: env.GRAPH_API_BASE_URL.replace(/\/+$/, ''),
       version: env.GRAPH_API_VERSION,
       instagramBaseUrl: env.INSTAGRAM_GRAPH_API_BASE_URL.replace(/\/+$/, ''),
+    };
+    this.send = {
+      concurrency: env.SEND_CONCURRENCY,
+      whatsappMessagesPerSecond: env.SEND_WHATSAPP_MESSAGES_PER_SECOND,
+      whatsappWebChatGapMs: env.SEND_WHATSAPP_WEB_CHAT_GAP_MS,
+      sweepIntervalMs: env.SEND_SWEEP_INTERVAL_MS,
     };
     this.webhooks = {
       timeoutMs: env.WEBHOOK_TIMEOUT_MS,

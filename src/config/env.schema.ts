@@ -206,6 +206,32 @@ export class EnvSchema {
   @Min(100)
   WEBHOOK_SWEEP_INTERVAL_MS = 30_000;
 
+  /** Async sends (issue 11) in flight per worker process. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  SEND_CONCURRENCY = 50;
+
+  /** WhatsApp Cloud throughput of a business number, messages/s (Meta's default 80; up to 1,000 once upgraded). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  SEND_WHATSAPP_MESSAGES_PER_SECOND = 80;
+
+  /** WhatsApp Web: least gap between two async sends to one chat, ms. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  SEND_WHATSAPP_WEB_CHAT_GAP_MS = 1000;
+
+  /** How often the worker re-enqueues async sends whose job never reached Redis, ms. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  SEND_SWEEP_INTERVAL_MS = 30_000;
+
   /** BullMQ job lock of a delivery, ms: a worker that dies mid-delivery is detected after about this long. */
   @Transform(toInt)
   @IsInt()

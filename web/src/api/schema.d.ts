@@ -459,6 +459,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/instances/{id}/messages/batch": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Queue up to 100 messages for sending (async)
+         * @description Each message is checked on its own: an invalid one is rejected with its index, code and fields, the others are stored as `queued` and sent by the send queue — paced by the provider's limits, in the given order within each chat, provider 429s retried at their Retry-After — ending as `message_sent` or `message_failed`. Each item may carry its own `idempotencyKey`. Daily limits (`maxMessagesSent`) apply as messages are queued.
+         */
+        post: operations["MessagesController_sendBatch"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/instances/{id}/messages/upload": {
         parameters: {
             query?: never;
@@ -3172,6 +3192,87 @@ export interface components {
             fileName: string | null;
             metadata: components["schemas"]["MessageMetadataDto"];
         };
+        BatchSendItemDto: {
+            /**
+             * @example text
+             * @enum {string}
+             */
+            type: "text" | "image" | "video" | "audio" | "voice" | "document" | "sticker" | "location" | "contacts" | "template" | "reaction";
+            /**
+             * @description Recipient: Telegram numeric chat id or @channelusername; WhatsApp phone number with country
+             *     code (or BSUID); Messenger PSID; Instagram IGSID.
+             * @example 123456789
+             */
+            to: string;
+            /**
+             * @description type=text.
+             * @example Hello from Switchboard
+             */
+            text?: string;
+            /** @description type=text: show a link preview (default: provider default). */
+            previewUrl?: boolean;
+            /** @description Media types: `{url}` or `{providerMediaId}`. */
+            media?: components["schemas"]["MediaRefDto"];
+            caption?: string;
+            filename?: string;
+            latitude?: number;
+            longitude?: number;
+            name?: string;
+            address?: string;
+            contacts?: components["schemas"]["ContactCardDto"][];
+            /** @description type=reaction: the message reacted to (our id or the provider's). */
+            messageId?: string;
+            /**
+             * @description type=reaction: the emoji; empty string removes the reaction.
+             * @example 👍
+             */
+            emoji?: string;
+            template?: components["schemas"]["TemplateDto"];
+            /** @description Reply to this message (our id or the provider's). */
+            replyTo?: string;
+            /**
+             * @description Messenger only: message tag for sends outside the 24-hour window (`messaging_type: MESSAGE_TAG`).
+             * @example HUMAN_AGENT
+             */
+            tag?: string;
+            /** @description Same key + same message → the message stored the first time, never a second send (1–200 characters). */
+            idempotencyKey?: string;
+        };
+        BatchSendDto: {
+            messages: components["schemas"]["BatchSendItemDto"][];
+        };
+        BatchQueuedItemDto: {
+            /**
+             * @description `queued`; for an idempotent replay, the stored message's current status.
+             * @enum {string}
+             */
+            status: "queued" | "sent" | "delivered" | "read" | "played" | "failed" | "received";
+            /** @description Its index in `messages`. */
+            index: number;
+            /** @description Our message id. */
+            id: string;
+            /** @description True when the item's idempotencyKey was seen before with the same message: nothing new was queued. */
+            idempotentReplay?: boolean;
+        };
+        BatchFieldErrorDto: {
+            /** @description The field inside the item, e.g. `text` or `media.url`. */
+            field: string;
+            message: string;
+        };
+        BatchRejectedItemDto: {
+            errors?: components["schemas"]["BatchFieldErrorDto"][];
+            /** @description Its index in `messages`. */
+            index: number;
+            /** @description The HTTP status the item alone would have got (400, 422, 429, …). */
+            status: number;
+            /** @description e.g. `validation_failed`, `unsupported_message_type`, `limit_exceeded`, `idempotency_key_reused`. */
+            code: string;
+            detail: string;
+        };
+        BatchSendResultDto: {
+            queued: components["schemas"]["BatchQueuedItemDto"][];
+            rejected: components["schemas"]["BatchRejectedItemDto"][];
+        };
         MarkReadResultDto: {
             success: boolean;
             /** @description Our message id. */
@@ -5813,6 +5914,8 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
+                /** @description `respond-async` (RFC 7240): store the message as `queued` and answer 202 at once; the send queue sends it paced by the provider's limits, in order within the chat, retrying provider 429s; the outcome arrives as `message_sent` / `message_failed` */
+                Prefer?: string;
                 /** @description Same key + same body → the first result, never a second provider call (1–200 characters) */
                 "Idempotency-Key"?: string;
             };
@@ -5829,6 +5932,15 @@ export interface operations {
         responses: {
             /** @description The stored message with status `sent` */
             201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MessageDto"];
+                };
+            };
+            /** @description With `Prefer: respond-async`: the stored message with status `queued` (header `Preference-Applied: respond-async`) */
+            202: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5919,10 +6031,92 @@ export interface operations {
             };
         };
     };
+    MessagesController_sendBatch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BatchSendDto"];
+            };
+        };
+        responses: {
+            /** @description The queued messages’ ids and the rejected items */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BatchSendResultDto"];
+                };
+            };
+            /** @description The body is not `{messages: [1–100 objects]}` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Missing or invalid `Authorization: Bearer` token or `x-api-key` (`unauthorized`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such instance of the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The body is larger than 1mb (`payload_too_large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Our rate limit (`rate_limited`); `Retry-After` in seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unexpected error (`internal_error`); the body never echoes the request */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
     MessagesController_sendUpload: {
         parameters: {
             query?: never;
             header?: {
+                /** @description `respond-async` (RFC 7240): store the message as `queued` and answer 202 at once; the send queue sends it paced by the provider's limits, in order within the chat, retrying provider 429s; the outcome arrives as `message_sent` / `message_failed` */
+                Prefer?: string;
                 /** @description Same key + same body → the first result, never a second provider call (1–200 characters) */
                 "Idempotency-Key"?: string;
             };
@@ -5950,6 +6144,15 @@ export interface operations {
         responses: {
             /** @description The stored message with status `sent` */
             201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MessageDto"];
+                };
+            };
+            /** @description With `Prefer: respond-async`: the stored message with status `queued` (header `Preference-Applied: respond-async`) */
+            202: {
                 headers: {
                     [name: string]: unknown;
                 };
