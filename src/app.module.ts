@@ -17,6 +17,7 @@ import { HealthModule } from './modules/health/health.module';
 import { InboundModule } from './modules/inbound/inbound.module';
 import { InstancesModule } from './modules/instances/instances.module';
 import { MessagesModule } from './modules/messages/messages.module';
+import { NatsModule } from './modules/nats/nats.module';
 import { ProvidersModule } from './modules/providers/providers.module';
 import { StatsModule } from './modules/stats/stats.module';
 import { UsageModule } from './modules/usage/usage.module';
@@ -96,6 +97,7 @@ export class AppModule {
         MessagesModule,
         ContactsModule,
         InboundModule.register({ api, workers }),
+        NatsModule.register({ api, workers }),
         StatsModule,
         CompatModule,
         HealthModule,

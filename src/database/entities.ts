@@ -19,6 +19,7 @@ import { WebhookDeliveryLog1763800000000 } from '../../migrations/1763800000000-
 import { UsageDaily1763900000000 } from '../../migrations/1763900000000-UsageDaily';
 import { MetaProviders1764000000000 } from '../../migrations/1764000000000-MetaProviders';
 import { ChatReadMarker1764120000000 } from '../../migrations/1764120000000-ChatReadMarker';
+import { NatsOutbox1765300000000 } from '../../migrations/1765300000000-NatsOutbox';
 
 /** Listed explicitly (no globs) so the same list works from ts-jest and from dist/. */
 export const ENTITIES = [
@@ -46,4 +47,5 @@ export const MIGRATIONS = [
   UsageDaily1763900000000,
   MetaProviders1764000000000,
   ChatReadMarker1764120000000,
+  NatsOutbox1765300000000,
 ];

@@ -1,0 +1,58 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { Gauge, register } from 'prom-client';
+import { DataSource } from 'typeorm';
+import { AppConfig } from '../../config/app-config';
+import { NatsConnectionService } from './nats-connection.service';
+
+/** The app whose database `switchboard_nats_pending` reads (the last one built in this process). */
+let current: NatsHealthService | null = null;
+
+if (!register.getSingleMetric('switchboard_nats_pending')) {
+  new Gauge({
+    name: 'switchboard_nats_pending',
+    help: 'Items (archived provider events and client events) not yet published to NATS JetStream',
+    async collect() {
+      const pending = current ? await current.pending().catch(() => null) : null;
+      if (pending !== null) this.set(pending);
+    },
+  });
+}
+
+/** NATS lag and readiness: what waits in `nats_outbox`, and (in worker processes) the connection. */
+@Injectable()
+export class NatsHealthService {
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly config: AppConfig,
+    private readonly conn: NatsConnectionService,
+  ) {
+    current = this;
+  }
+
+  get enabled(): boolean {
+    return !!this.config.nats.url;
+  }
+
+  /** Rows of `nats_outbox` (each one archived provider event or client event). */
+  async pending(): Promise<number> {
+    if (!this.db.isInitialized) return 0;
+    const [row] = await this.db.query('SELECT count(*)::int AS n FROM nats_outbox');
+    return row.n;
+  }
+
+  /**
+   * Readiness of the NATS sink: `up` while at most NATS_PENDING_MAX items wait and, in a process
+   * that publishes (workers), the connection is up. @returns details for GET /health/ready.
+   */
+  async check(): Promise<{ up: boolean; details: Record<string, unknown> }> {
+    const pending = await this.pending();
+    const max = this.config.nats.pendingMax;
+    const publishes = this.config.runsWorkers;
+    const connected = publishes ? this.conn.connected : undefined;
+    return {
+      up: pending <= max && connected !== false,
+      details: { pending, max, ...(publishes ? { connected } : {}) },
+    };
+  }
+}

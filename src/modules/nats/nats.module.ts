@@ -1,0 +1,59 @@
+import { DynamicModule, Module, Provider } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { AppConfig } from '../../config/app-config';
+import { AuthModule } from '../auth/auth.module';
+import { WhatsappWebhookService } from '../inbound/whatsapp-webhook.service';
+import { InstancesModule } from '../instances/instances.module';
+import { MessagesModule } from '../messages/messages.module';
+import { ProvidersModule } from '../providers/providers.module';
+import { WhatsappOfficialInstanceEntity } from '../providers/whatsapp-official/whatsapp-official-instance.entity';
+import { NatsConnectionService } from './nats-connection.service';
+import { NatsHealthService } from './nats-health.service';
+import { NatsPublisherService } from './nats-publisher.service';
+import { NatsRequestHandlerService } from './nats-request-handler.service';
+import { SeedAccountsService } from './seed-accounts.service';
+import { SeedWebhookController } from './seed-webhook.controller';
+
+/**
+ * NATS (issue 13; README § NATS): the JetStream publisher following the outbox and the
+ * request/reply handlers (worker processes), the connector seed's `.env` provisioning and its
+ * `/webhook` alias (API processes), and NATS lag/readiness for /metrics and /health/ready.
+ * Everything but the health figures is idle while NATS_URL is unset (the seed env still works).
+ */
+@Module({})
+export class NatsModule {
+  static register(opts: { api: boolean; workers: boolean }): DynamicModule {
+    const flag: Provider = {
+      // the outbox triggers write only while this says so: no backlog piles up without NATS
+      provide: 'NATS_OUTBOX_FLAG',
+      inject: [DataSource, AppConfig, 'MIGRATIONS_APPLIED'],
+      useFactory: async (db: DataSource, config: AppConfig) => {
+        await db.query(
+          `UPDATE nats_publisher SET enabled = $1, updated_at = now() WHERE id = 1 AND enabled IS DISTINCT FROM $1`,
+          [!!config.nats.url],
+        );
+      },
+    };
+    return {
+      module: NatsModule,
+      global: true,
+      imports: [
+        TypeOrmModule.forFeature([WhatsappOfficialInstanceEntity]),
+        AuthModule,
+        InstancesModule,
+        MessagesModule,
+        ProvidersModule,
+      ],
+      controllers: opts.api ? [SeedWebhookController] : [],
+      providers: [
+        flag,
+        NatsConnectionService,
+        NatsHealthService,
+        ...(opts.api ? [SeedAccountsService, WhatsappWebhookService] : []),
+        ...(opts.workers ? [NatsPublisherService, NatsRequestHandlerService] : []),
+      ],
+      exports: [NatsHealthService],
+    };
+  }
+}
