@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Gauge, register } from 'prom-client';
 import { DataSource } from 'typeorm';
@@ -21,13 +21,24 @@ if (!register.getSingleMetric('switchboard_nats_pending')) {
 
 /** NATS lag and readiness: what waits in `nats_outbox`, and (in worker processes) the connection. */
 @Injectable()
-export class NatsHealthService {
+export class NatsHealthService implements OnModuleInit {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     private readonly config: AppConfig,
     private readonly conn: NatsConnectionService,
   ) {
     current = this;
+  }
+
+  /**
+   * Turns the outbox triggers on or off with NATS_URL (after migrations: every provider is built
+   * by now; the publisher starts later, at application bootstrap), so no backlog piles up without NATS.
+   */
+  async onModuleInit(): Promise<void> {
+    await this.db.query(
+      `UPDATE nats_publisher SET enabled = $1, updated_at = now() WHERE id = 1 AND enabled IS DISTINCT FROM $1`,
+      [this.enabled],
+    );
   }
 
   get enabled(): boolean {

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap, BeforeApplicationShutdown } from '@nestjs/common';
+import { Injectable, Logger, OnApplicationBootstrap, BeforeApplicationShutdown } from '@nestjs/common';
 import type { JetStreamClient } from '@nats-io/jetstream';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Counter, Histogram, register } from 'prom-client';
@@ -54,7 +54,6 @@ export class NatsPublisherService implements OnApplicationBootstrap, BeforeAppli
     private readonly conn: NatsConnectionService,
     @InjectDataSource() private readonly db: DataSource,
     private readonly config: AppConfig,
-    @Inject('NATS_OUTBOX_FLAG') private readonly flag: Promise<void>,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -69,7 +68,6 @@ export class NatsPublisherService implements OnApplicationBootstrap, BeforeAppli
   }
 
   private async run(): Promise<void> {
-    await this.flag;
     let js: JetStreamClient | null = null;
     let failures = 0;
     while (!this.stopped) {

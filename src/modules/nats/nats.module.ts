@@ -1,7 +1,5 @@
-import { DynamicModule, Module, Provider } from '@nestjs/common';
+import { DynamicModule, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
-import { AppConfig } from '../../config/app-config';
 import { AuthModule } from '../auth/auth.module';
 import { WhatsappWebhookService } from '../inbound/whatsapp-webhook.service';
 import { InstancesModule } from '../instances/instances.module';
@@ -24,17 +22,6 @@ import { SeedWebhookController } from './seed-webhook.controller';
 @Module({})
 export class NatsModule {
   static register(opts: { api: boolean; workers: boolean }): DynamicModule {
-    const flag: Provider = {
-      // the outbox triggers write only while this says so: no backlog piles up without NATS
-      provide: 'NATS_OUTBOX_FLAG',
-      inject: [DataSource, AppConfig, 'MIGRATIONS_APPLIED'],
-      useFactory: async (db: DataSource, config: AppConfig) => {
-        await db.query(
-          `UPDATE nats_publisher SET enabled = $1, updated_at = now() WHERE id = 1 AND enabled IS DISTINCT FROM $1`,
-          [!!config.nats.url],
-        );
-      },
-    };
     return {
       module: NatsModule,
       global: true,
@@ -47,7 +34,6 @@ export class NatsModule {
       ],
       controllers: opts.api ? [SeedWebhookController] : [],
       providers: [
-        flag,
         NatsConnectionService,
         NatsHealthService,
         ...(opts.api ? [SeedAccountsService, WhatsappWebhookService] : []),
