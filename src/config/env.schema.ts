@@ -281,7 +281,9 @@ export class EnvSchema {
   NATS_URL?: string;
 
   /** JetStream stream holding the `in`, `error` and `switchboard` subjects; created or updated at boot. */
-  @Matches(/^[A-Za-z0-9_-]{1,64}$/, { message: 'NATS_STREAM must be a stream name: letters, digits, _ and -' })
+  @Matches(/^[A-Za-z0-9_-]{1,64}$/, {
+    message: 'NATS_STREAM must be a stream name: letters, digits, _ and -',
+  })
   NATS_STREAM = 'SWITCHBOARD';
 
   /** NATS user/password auth (both or neither). */
@@ -399,9 +401,15 @@ function natsProblems(env: EnvSchema, raw: Record<string, unknown>): string[] {
   if (!!env.NATS_USER !== !!env.NATS_PASSWORD) {
     problems.push('NATS_USER: set NATS_USER and NATS_PASSWORD together');
   }
-  const methods = [env.NATS_USER && 'NATS_USER', env.NATS_TOKEN && 'NATS_TOKEN', env.NATS_CREDS_FILE && 'NATS_CREDS_FILE'];
+  const methods = [
+    env.NATS_USER && 'NATS_USER',
+    env.NATS_TOKEN && 'NATS_TOKEN',
+    env.NATS_CREDS_FILE && 'NATS_CREDS_FILE',
+  ];
   if (methods.filter(Boolean).length > 1) {
-    problems.push(`NATS_TOKEN: choose one NATS authentication (${methods.filter(Boolean).join(', ')} are set)`);
+    problems.push(
+      `NATS_TOKEN: choose one NATS authentication (${methods.filter(Boolean).join(', ')} are set)`,
+    );
   }
   if (env.NATS_CREDS_FILE && !existsSync(env.NATS_CREDS_FILE)) {
     problems.push('NATS_CREDS_FILE: no such file');
@@ -409,9 +417,12 @@ function natsProblems(env: EnvSchema, raw: Record<string, unknown>): string[] {
   const seed = parseSeedAccounts(raw);
   problems.push(...seed.problems);
   if (seed.accounts.length > 0) {
-    if (!env.APP_SECRET) problems.push('APP_SECRET: required with WA_<NAME> accounts (checks X-Hub-Signature-256)');
+    if (!env.APP_SECRET)
+      problems.push('APP_SECRET: required with WA_<NAME> accounts (checks X-Hub-Signature-256)');
     if (!env.WEBHOOK_VERIFY_TOKEN) {
-      problems.push('WEBHOOK_VERIFY_TOKEN: required with WA_<NAME> accounts (the webhook verification handshake)');
+      problems.push(
+        'WEBHOOK_VERIFY_TOKEN: required with WA_<NAME> accounts (the webhook verification handshake)',
+      );
     }
   }
   return problems;

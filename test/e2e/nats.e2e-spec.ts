@@ -224,7 +224,11 @@ describe('NATS connector (e2e)', () => {
 
     it('refuses an unsigned POST /webhook with 401 and stores nothing', async () => {
       const before = await rows('SELECT count(*)::int AS n FROM inbound_events');
-      const res = await push('/webhook', messageWebhook(PHONE, { ...TEXT, id: 'wamid.unsigned' }), 'wrong-secret');
+      const res = await push(
+        '/webhook',
+        messageWebhook(PHONE, { ...TEXT, id: 'wamid.unsigned' }),
+        'wrong-secret',
+      );
       expect(res.status).toBe(401);
       expect(await rows('SELECT count(*)::int AS n FROM inbound_events')).toEqual(before);
     });
@@ -244,13 +248,17 @@ describe('NATS connector (e2e)', () => {
       const [typed] = await waitFor('whatsapp.my_account.in.message.text');
       expect(message.data).toEqual(TEXT);
       expect(typed.data).toEqual(TEXT);
-      const [archived] = await rows(`SELECT id::text FROM inbound_events WHERE provider_event_id = $1`, [TEXT.id]);
+      const [archived] = await rows(`SELECT id::text FROM inbound_events WHERE provider_event_id = $1`, [
+        TEXT.id,
+      ]);
       expect(message.msgId).toBe(`in:${archived.id}:message`);
       expect(typed.msgId).toBe(`in:${archived.id}:message.text`);
       expect(webhook.msgId).toBe(`in:${archived.id}:webhook`);
       // and the client-webhook event, as its envelope
       const [event] = await waitFor('switchboard.whatsapp.my_account.message_received');
-      const [ev] = await rows(`SELECT id FROM events WHERE type = 'message_received' ORDER BY sequence DESC LIMIT 1`);
+      const [ev] = await rows(
+        `SELECT id FROM events WHERE type = 'message_received' ORDER BY sequence DESC LIMIT 1`,
+      );
       expect(event.msgId).toBe(`ev:${ev.id}`);
       expect(event.data).toMatchObject({
         id: ev.id,
@@ -278,7 +286,9 @@ describe('NATS connector (e2e)', () => {
       );
       expect((await waitFor('whatsapp.my_account.in.message.image'))[0].data).toEqual(IMAGE);
       expect((await waitFor('whatsapp.my_account.in.message.reaction'))[0].data).toEqual(REACTION);
-      expect((await waitFor('whatsapp.my_account.in.message.text', 2)).map((s) => s.data)).toContainEqual(REPLY);
+      expect((await waitFor('whatsapp.my_account.in.message.text', 2)).map((s) => s.data)).toContainEqual(
+        REPLY,
+      );
     });
 
     it('a status → in.status, and an errors[] change → in.error, each object as received', async () => {
@@ -334,12 +344,14 @@ describe('NATS connector (e2e)', () => {
         messages: [{ id: expect.stringMatching(/^wamid\.FAKE/) }],
       });
       const wamid = (reply.messages as { id: string }[])[0].id;
-      const [m] = await rows(`SELECT direction, status, text FROM messages WHERE provider_message_id = $1`, [wamid]);
+      const [m] = await rows(`SELECT direction, status, text FROM messages WHERE provider_message_id = $1`, [
+        wamid,
+      ]);
       expect(m).toEqual({ direction: 'out', status: 'sent', text: 'Привет!' });
       const events = await waitFor('switchboard.whatsapp.my_account.message_sent');
-      expect(events.map((e) => (e.data as { data: { providerMessageId: string } }).data.providerMessageId)).toContain(
-        wamid,
-      );
+      expect(
+        events.map((e) => (e.data as { data: { providerMessageId: string } }).data.providerMessageId),
+      ).toContain(wamid);
     });
 
     it('sendMessage with preview_url and reply_to', async () => {
@@ -373,7 +385,12 @@ describe('NATS connector (e2e)', () => {
       ],
       [
         'sendDocument',
-        { to: '79001234567', link: 'https://example.com/report.pdf', caption: 'Отчёт', filename: 'report.pdf' },
+        {
+          to: '79001234567',
+          link: 'https://example.com/report.pdf',
+          caption: 'Отчёт',
+          filename: 'report.pdf',
+        },
         {
           type: 'document',
           document: { link: 'https://example.com/report.pdf', caption: 'Отчёт', filename: 'report.pdf' },
@@ -389,10 +406,20 @@ describe('NATS connector (e2e)', () => {
         { to: '79001234567', link: 'https://example.com/audio.mp3' },
         { type: 'audio', audio: { link: 'https://example.com/audio.mp3' } },
       ],
-      ['sendSticker', { to: '79001234567', media_id: '1234567890' }, { type: 'sticker', sticker: { id: '1234567890' } }],
+      [
+        'sendSticker',
+        { to: '79001234567', media_id: '1234567890' },
+        { type: 'sticker', sticker: { id: '1234567890' } },
+      ],
       [
         'sendLocation',
-        { to: '79001234567', latitude: 55.755811, longitude: 37.617617, name: 'Красная площадь', address: 'Москва' },
+        {
+          to: '79001234567',
+          latitude: 55.755811,
+          longitude: 37.617617,
+          name: 'Красная площадь',
+          address: 'Москва',
+        },
         {
           type: 'location',
           location: { latitude: 55.755811, longitude: 37.617617, name: 'Красная площадь', address: 'Москва' },
@@ -403,13 +430,19 @@ describe('NATS connector (e2e)', () => {
         {
           to: '79001234567',
           contacts: [
-            { name: { formatted_name: 'Анна Смирнова', first_name: 'Анна' }, phones: [{ phone: '+79001234567', type: 'CELL' }] },
+            {
+              name: { formatted_name: 'Анна Смирнова', first_name: 'Анна' },
+              phones: [{ phone: '+79001234567', type: 'CELL' }],
+            },
           ],
         },
         {
           type: 'contacts',
           contacts: [
-            { name: { formatted_name: 'Анна Смирнова', first_name: 'Анна' }, phones: [{ phone: '+79001234567', type: 'CELL' }] },
+            {
+              name: { formatted_name: 'Анна Смирнова', first_name: 'Анна' },
+              phones: [{ phone: '+79001234567', type: 'CELL' }],
+            },
           ],
         },
       ],
@@ -474,7 +507,12 @@ describe('NATS connector (e2e)', () => {
     });
 
     it('raw {body} → POST /<phone_number_id>/messages with the body as is; raw {path, body: {}} → GET /<path>', async () => {
-      const body = { messaging_product: 'whatsapp', to: '79001234567', type: 'text', text: { body: 'Raw сообщение' } };
+      const body = {
+        messaging_product: 'whatsapp',
+        to: '79001234567',
+        type: 'text',
+        text: { body: 'Raw сообщение' },
+      };
       const reply = await req('whatsapp.my_account.out.raw', { body });
       expect(lastGraphBody()).toEqual(body);
       expect(reply).toMatchObject({ messaging_product: 'whatsapp', messages: [{ id: expect.any(String) }] });
@@ -494,12 +532,24 @@ describe('NATS connector (e2e)', () => {
         request: { to: '79001234567', text: 5 },
         errors: [expect.objectContaining({ field: 'text' })],
       });
-      const unknown = await req('whatsapp.my_account.out.sendImage', { to: '79001234567', url: 'https://x.test/a.jpg' });
-      expect(unknown).toMatchObject({ code: 'validation_failed', errors: expect.arrayContaining([expect.objectContaining({ field: 'url' })]) });
+      const unknown = await req('whatsapp.my_account.out.sendImage', {
+        to: '79001234567',
+        url: 'https://x.test/a.jpg',
+      });
+      expect(unknown).toMatchObject({
+        code: 'validation_failed',
+        errors: expect.arrayContaining([expect.objectContaining({ field: 'url' })]),
+      });
       const noMedia = await req('whatsapp.my_account.out.sendImage', { to: '79001234567' });
-      expect(noMedia).toMatchObject({ code: 'validation_failed', errors: expect.arrayContaining([expect.objectContaining({ field: 'link' })]) });
+      expect(noMedia).toMatchObject({
+        code: 'validation_failed',
+        errors: expect.arrayContaining([expect.objectContaining({ field: 'link' })]),
+      });
       const notJson = await nc.request('whatsapp.my_account.out.sendMessage', '{nope', { timeout: 5000 });
-      expect(notJson.json()).toMatchObject({ code: 'validation_failed', errors: [{ field: 'body', message: 'not JSON' }] });
+      expect(notJson.json()).toMatchObject({
+        code: 'validation_failed',
+        errors: [{ field: 'body', message: 'not JSON' }],
+      });
       const nobody = await req('whatsapp.nobody.out.sendMessage', { to: '79001234567', text: 'x' });
       expect(nobody).toMatchObject({ code: 'not_found', message: 'Instance whatsapp.nobody not found' });
       expect(graph.calls.length).toBe(calls);
@@ -537,14 +587,30 @@ describe('NATS connector (e2e)', () => {
       expect((await waitFor('telegram.support.in.message.text'))[0].data).toEqual(message);
       expect((await waitFor('telegram.support.in.webhook'))[0].data).toEqual({ update_id: 900001, message });
       const reply = await req('telegram.support.out.sendMessage', { to: '12345678', text: 'Hello back' });
-      expect(reply).toMatchObject({ direction: 'out', status: 'sent', text: 'Hello back', providerChatId: '12345678' });
-      expect(tg.lastCall('sendMessage')?.params).toMatchObject({ chat_id: '12345678', text: 'Hello back' });
+      expect(reply).toMatchObject({
+        direction: 'out',
+        status: 'sent',
+        text: 'Hello back',
+        providerChatId: '12345678',
+      });
+      expect(tg.lastCall('sendMessage')?.params).toMatchObject({ chat_id: 12345678, text: 'Hello back' });
     });
   });
 
   describe('slugs', () => {
     const create = (body: Record<string, unknown>) =>
-      alice.post('/api/instances').send({ provider: 'whatsapp-official', config: { phoneNumberId: PHONE_2, accessToken: TOKEN_P2, appSecret: APP_SECRET, webhookVerifyToken: 'v' }, ...body });
+      alice
+        .post('/api/instances')
+        .send({
+          provider: 'whatsapp-official',
+          config: {
+            phoneNumberId: PHONE_2,
+            accessToken: TOKEN_P2,
+            appSecret: APP_SECRET,
+            webhookVerifyToken: 'v',
+          },
+          ...body,
+        });
 
     it('refuses a slug outside ^[a-z0-9_-]{1,64}$ (400 naming slug) and a taken one (409), storing nothing', async () => {
       const before = await rows('SELECT count(*)::int AS n FROM instances');
@@ -562,14 +628,21 @@ describe('NATS connector (e2e)', () => {
       const res = await alice.put(`/api/instances/${id}`).send({ slug: 'sales-2' }).expect(200);
       expect(res.body.slug).toBe('sales-2');
       await push('/webhook', messageWebhook(PHONE_2, { ...TEXT, id: 'wamid.HBgLNATSsales002' }));
-      expect((await waitFor('whatsapp.sales-2.in.message'))[0].data).toMatchObject({ id: 'wamid.HBgLNATSsales002' });
+      expect((await waitFor('whatsapp.sales-2.in.message'))[0].data).toMatchObject({
+        id: 'wamid.HBgLNATSsales002',
+      });
     });
   });
 
   describe('health', () => {
     it('reports nats in /health/ready and switchboard_nats_pending in /metrics', async () => {
       const ready = await t.http().get('/health/ready').expect(200);
-      expect(ready.body.details.nats).toEqual({ status: 'up', pending: expect.any(Number), max: 10000, connected: true });
+      expect(ready.body.details.nats).toEqual({
+        status: 'up',
+        pending: expect.any(Number),
+        max: 10000,
+        connected: true,
+      });
       const metrics = await t.http().get('/metrics').expect(200);
       expect(metrics.text).toMatch(/^switchboard_nats_pending \d+$/m);
       expect(metrics.text).toMatch(/^switchboard_nats_published_total\{outcome="stored"\} \d+$/m);
@@ -578,7 +651,9 @@ describe('NATS connector (e2e)', () => {
 
   describe('a second boot with the same .env (a changed token)', () => {
     it('keeps one instance, updates the token (encrypted), and sends with the new one', async () => {
-      const [before] = await rows(`SELECT id, (SELECT access_token_enc FROM whatsapp_official_instances WHERE instance_id = i.id) AS enc FROM instances i WHERE slug = 'my_account'`);
+      const [before] = await rows(
+        `SELECT id, (SELECT access_token_enc FROM whatsapp_official_instances WHERE instance_id = i.id) AS enc FROM instances i WHERE slug = 'my_account'`,
+      );
       await t.close();
       graph.addPhoneNumber(PHONE, { token: TOKEN_2 });
       await boot(TOKEN_2);

@@ -128,7 +128,7 @@ export class HealthController {
       '`switchboard_messages_total{provider,direction,type}`, `switchboard_provider_errors_total{provider,code}`, ' +
       '`switchboard_webhook_deliveries_total{outcome}`, `switchboard_webhook_delivery_duration_seconds{outcome}`, ' +
       '`switchboard_instances{provider,status}`, `switchboard_queue_jobs{queue,state}`, and with NATS_URL set ' +
-        '`switchboard_nats_pending`, `switchboard_nats_published_total{outcome}`, `switchboard_nats_publish_lag_seconds`. ' +
+      '`switchboard_nats_pending`, `switchboard_nats_published_total{outcome}`, `switchboard_nats_publish_lag_seconds`. ' +
       'With METRICS_TOKEN set, send `Authorization: Bearer <token>`.',
   })
   @ApiOkResponse({

@@ -5,14 +5,12 @@ import { DataSource } from 'typeorm';
 import { AppConfig } from '../../config/app-config';
 import { NatsConnectionService } from './nats-connection.service';
 
-/** The app whose database `switchboard_nats_pending` reads (the last one built in this process). */
-let current: NatsHealthService | null = null;
-
 if (!register.getSingleMetric('switchboard_nats_pending')) {
   new Gauge({
     name: 'switchboard_nats_pending',
     help: 'Items (archived provider events and client events) not yet published to NATS JetStream',
     async collect() {
+      const current = NatsHealthService.current;
       const pending = current ? await current.pending().catch(() => null) : null;
       if (pending !== null) this.set(pending);
     },
@@ -22,12 +20,15 @@ if (!register.getSingleMetric('switchboard_nats_pending')) {
 /** NATS lag and readiness: what waits in `nats_outbox`, and (in worker processes) the connection. */
 @Injectable()
 export class NatsHealthService implements OnModuleInit {
+  /** The app whose database `switchboard_nats_pending` reads (the last one built in this process). */
+  static current: NatsHealthService | null = null;
+
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     private readonly config: AppConfig,
     private readonly conn: NatsConnectionService,
   ) {
-    current = this;
+    NatsHealthService.current = this;
   }
 
   /**

@@ -13,13 +13,15 @@ const BATCH = 200;
 /** Longest pause between attempts while NATS or PostgreSQL fail, ms. */
 const MAX_BACKOFF_MS = 5000;
 
-const published = (register.getSingleMetric('switchboard_nats_published_total') as Counter | undefined) ??
+const published =
+  (register.getSingleMetric('switchboard_nats_published_total') as Counter | undefined) ??
   new Counter({
     name: 'switchboard_nats_published_total',
     help: 'Messages published to JetStream by outcome (stored, duplicate = deduplicated by Nats-Msg-Id)',
     labelNames: ['outcome'],
   });
-const lag = (register.getSingleMetric('switchboard_nats_publish_lag_seconds') as Histogram | undefined) ??
+const lag =
+  (register.getSingleMetric('switchboard_nats_publish_lag_seconds') as Histogram | undefined) ??
   new Histogram({
     name: 'switchboard_nats_publish_lag_seconds',
     help: 'From the outbox row commit (archive or event insert) to the JetStream publish ack',
@@ -100,7 +102,9 @@ export class NatsPublisherService implements OnApplicationBootstrap, BeforeAppli
       if (rows.length === 0) return 0;
       const messages = await this.messagesFor(tx, rows);
       const acks = await Promise.all(
-        messages.map(({ subject, msgId, data }) => js.publish(subject, JSON.stringify(data), { msgID: msgId })),
+        messages.map(({ subject, msgId, data }) =>
+          js.publish(subject, JSON.stringify(data), { msgID: msgId }),
+        ),
       );
       await tx.query(`DELETE FROM nats_outbox WHERE id = ANY($1::bigint[])`, [rows.map((r) => r.id)]);
       const now = Date.now();

@@ -100,10 +100,23 @@ export class NatsRequestHandlerService implements OnApplicationBootstrap, Before
       }
       const command = await parseCommand(action, request, seed);
       const { instanceId, principal } = await this.owner(provider, slug);
-      const reply = await this.run(command, principal, instanceId, seed, msg.headers?.get('Nats-Msg-Id') || undefined);
+      const reply = await this.run(
+        command,
+        principal,
+        instanceId,
+        seed,
+        msg.headers?.get('Nats-Msg-Id') || undefined,
+      );
       if (msg.reply) msg.respond(JSON.stringify(reply));
     } catch (err) {
-      await this.replyError(nc, msg, provider, slug, err instanceof ProviderError, errorReply(action, request, err));
+      await this.replyError(
+        nc,
+        msg,
+        provider,
+        slug,
+        err instanceof ProviderError,
+        errorReply(action, request, err),
+      );
       if (!(err instanceof AppError)) this.logger.error({ err, subject: msg.subject }, 'NATS request failed');
     }
   }
@@ -145,7 +158,10 @@ export class NatsRequestHandlerService implements OnApplicationBootstrap, Before
     );
     if (!row) throw new NotFoundError('Instance', `${subjectToken(provider)}.${slug}`);
     // the owner's own rights (role `user`): the instance is theirs, nothing of other tenants is reachable
-    return { instanceId: row.id, principal: { userId: row.userId, email: row.email, role: 'user', via: 'nats' } };
+    return {
+      instanceId: row.id,
+      principal: { userId: row.userId, email: row.email, role: 'user', via: 'nats' },
+    };
   }
 
   private async replyError(
@@ -168,7 +184,6 @@ export class NatsRequestHandlerService implements OnApplicationBootstrap, Before
       this.logger.warn({ err: (err as Error).message, subject }, 'could not publish the error on NATS');
     }
   }
-
 }
 
 /** Our error → the seed's error reply. */

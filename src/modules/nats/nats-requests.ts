@@ -72,7 +72,10 @@ export async function parseCommand(action: string, body: unknown, seed: boolean)
     const unknown = Object.keys(b).filter((k) => !allowed.includes(k));
     if (unknown.length) {
       throw new ValidationError(`Unknown field(s) for ${action}: ${unknown.join(', ')}`, [
-        ...unknown.map((field) => ({ field, message: `not a field of ${action}; allowed: ${allowed.join(', ')}` })),
+        ...unknown.map((field) => ({
+          field,
+          message: `not a field of ${action}; allowed: ${allowed.join(', ')}`,
+        })),
       ]);
     }
   }
@@ -99,7 +102,9 @@ export async function parseCommand(action: string, body: unknown, seed: boolean)
   const type = SEND_ACTIONS[action];
   const normalized = seed ? fromSeed(type, b) : { ...b, type };
   if (!seed && b.type !== undefined && b.type !== type) {
-    throw new ValidationError(`type must be ${type} on ${action}`, [{ field: 'type', message: `must be ${type}` }]);
+    throw new ValidationError(`type must be ${type} on ${action}`, [
+      { field: 'type', message: `must be ${type}` },
+    ]);
   }
   const message = plainToInstance(SendMessageDto, normalized);
   await check(message, seed);
@@ -136,7 +141,10 @@ function fromSeed(type: OutboundType, b: Record<string, unknown>): Record<string
     default:
       out.media =
         b.link !== undefined || b.media_id !== undefined
-          ? { ...(b.link !== undefined ? { url: b.link } : {}), ...(b.media_id !== undefined ? { providerMediaId: b.media_id } : {}) }
+          ? {
+              ...(b.link !== undefined ? { url: b.link } : {}),
+              ...(b.media_id !== undefined ? { providerMediaId: b.media_id } : {}),
+            }
           : undefined;
       if (b.caption !== undefined) out.caption = b.caption;
       if (b.filename !== undefined) out.filename = b.filename;
@@ -165,7 +173,9 @@ async function check(dto: object, seed: boolean): Promise<void> {
     if (!seed) return p;
     const field =
       SEED_NAMES[p.field] ??
-      (p.field === 'media' ? 'link' : p.field.replace(/^contacts\.(\d+)\.(name|firstName|lastName|phone)$/, seedContactField));
+      (p.field === 'media'
+        ? 'link'
+        : p.field.replace(/^contacts\.(\d+)\.(name|firstName|lastName|phone)$/, seedContactField));
     return { ...p, field };
   });
   if (problems.length) {

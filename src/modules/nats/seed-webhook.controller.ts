@@ -29,7 +29,11 @@ export class SeedWebhookController {
     description: 'Alias of `GET /webhooks/whatsapp` for users of the WhatsApp Cloud ↔ NATS connector.',
   })
   @ApiQuery({ name: 'hub.mode', required: true, schema: { type: 'string', enum: ['subscribe'] } })
-  @ApiQuery({ name: 'hub.verify_token', required: true, description: "An instance's `webhookVerifyToken` (WEBHOOK_VERIFY_TOKEN)" })
+  @ApiQuery({
+    name: 'hub.verify_token',
+    required: true,
+    description: "An instance's `webhookVerifyToken` (WEBHOOK_VERIFY_TOKEN)",
+  })
   @ApiQuery({ name: 'hub.challenge', required: true, description: 'Echoed back' })
   @ApiOkResponse({
     description: '`hub.challenge`, echoed as text',
@@ -48,7 +52,8 @@ export class SeedWebhookController {
   @HttpCode(200)
   @ApiOperation({
     summary: 'whatsapp: signed events from Meta on the connector seed’s path /webhook',
-    description: 'Alias of `POST /webhooks/whatsapp`: routed by `metadata.phone_number_id`; a wrong or missing signature stores nothing.',
+    description:
+      'Alias of `POST /webhooks/whatsapp`: routed by `metadata.phone_number_id`; a wrong or missing signature stores nothing.',
   })
   @ApiHeader({
     name: 'X-Hub-Signature-256',

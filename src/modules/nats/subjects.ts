@@ -179,8 +179,7 @@ function metaMessaging(ev: Record<string, unknown>, add: Add): void {
   if (isObject(ev.message)) {
     add('message', ev);
     const m = ev.message;
-    const type =
-      typeof m.text === 'string' ? 'text' : token(objects(m.attachments)[0]?.type) ?? null;
+    const type = typeof m.text === 'string' ? 'text' : (token(objects(m.attachments)[0]?.type) ?? null);
     if (type) add(`message.${type}`, ev);
   } else if (isObject(ev.delivery) || isObject(ev.read)) {
     add('status', ev);
