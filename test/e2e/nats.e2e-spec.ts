@@ -599,18 +599,16 @@ describe('NATS connector (e2e)', () => {
 
   describe('slugs', () => {
     const create = (body: Record<string, unknown>) =>
-      alice
-        .post('/api/instances')
-        .send({
-          provider: 'whatsapp-official',
-          config: {
-            phoneNumberId: PHONE_2,
-            accessToken: TOKEN_P2,
-            appSecret: APP_SECRET,
-            webhookVerifyToken: 'v',
-          },
-          ...body,
-        });
+      alice.post('/api/instances').send({
+        provider: 'whatsapp-official',
+        config: {
+          phoneNumberId: PHONE_2,
+          accessToken: TOKEN_P2,
+          appSecret: APP_SECRET,
+          webhookVerifyToken: 'v',
+        },
+        ...body,
+      });
 
     it('refuses a slug outside ^[a-z0-9_-]{1,64}$ (400 naming slug) and a taken one (409), storing nothing', async () => {
       const before = await rows('SELECT count(*)::int AS n FROM instances');
