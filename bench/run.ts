@@ -17,6 +17,7 @@ import { request } from 'undici';
 import { FakeGraphApi, hubSignature256, metaJson } from '../test/fakes/fake-graph-api';
 import { FakeTelegramApi } from '../test/fakes/fake-telegram-api';
 import { bullmqCeiling } from './bullmq-ceiling';
+import { natsBench, printNatsBench } from './nats';
 import { freePort } from '../test/utils/free-port';
 
 const PG_ADMIN = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -79,7 +80,21 @@ async function json(
   return JSON.parse(text);
 }
 
+/** Issue 13's scenario (bench/nats.ts): its own gateway, database and nats-server. */
+async function runNats(): Promise<void> {
+  printNatsBench(
+    await natsBench({
+      pgAdminUrl: PG_ADMIN,
+      seconds: DURATION_S,
+      execArgv: (process.env.BENCH_NODE_FLAGS ?? NODE_FLAGS).split(' ').filter(Boolean),
+      logLevel: process.env.BENCH_LOG_LEVEL ?? 'warn',
+    }),
+  );
+}
+
 async function main(): Promise<void> {
+  // BENCH_ONLY=nats: only the NATS scenario
+  if (process.env.BENCH_ONLY === 'nats') return runNats();
   PORT = Number(process.env.BENCH_PORT ?? (await freePort()));
   BASE = `http://127.0.0.1:${PORT}`;
   const run = Date.now().toString(36);
@@ -576,6 +591,7 @@ async function main(): Promise<void> {
     await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
     await admin.end();
   }
+  await runNats();
 }
 
 main().catch((err) => {
