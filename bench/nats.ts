@@ -28,6 +28,8 @@ export interface NatsBenchResult {
   inboundToNats: Latency;
   /** The same updates → the client webhook's `message_received` delivery (BullMQ). */
   inboundToClientWebhook: Latency;
+  /** The same updates → the gateway's HTTP 200 to the provider (stored): the part both paths share. */
+  inboundAnswered: Latency;
   /** Messages JetStream stored on the stream during the run (every subject). */
   streamMessages: number;
 }
@@ -161,6 +163,7 @@ export async function natsBench(opts: {
     }
 
     let updateId = 1;
+    const answeredAt = new Map<string, number>();
     const send = (text: string) => {
       const id = updateId++;
       const chat = 100_000 + (id % 1000);
@@ -177,7 +180,10 @@ export async function natsBench(opts: {
             text,
           },
         }),
-      }).then((r) => r.body.dump());
+      }).then(async (r) => {
+        await r.body.dump();
+        answeredAt.set(text, performance.now());
+      });
     };
     // warm-up: 2 s at the same rate, not measured
     const pace = async (n: number, prefix: string, sentAt?: Map<string, number>) => {
@@ -215,6 +221,7 @@ export async function natsBench(opts: {
       seconds: opts.seconds,
       inboundToNats: latency(natsAt),
       inboundToClientWebhook: latency(webhookAt),
+      inboundAnswered: latency(answeredAt),
       streamMessages: info.state.messages,
     };
     mkdirSync(join(__dirname, '../../bench/results'), { recursive: true });
@@ -244,6 +251,7 @@ export function printNatsBench(r: NatsBenchResult): void {
   console.table([
     { path: 'inbound webhook → NATS (telegram.bench.in.message)', ...r.inboundToNats },
     { path: 'inbound webhook → client webhook (message_received)', ...r.inboundToClientWebhook },
+    { path: 'inbound webhook → HTTP 200 (stored; shared by both)', ...r.inboundAnswered },
   ]);
   console.log(
     `JetStream stored ${r.streamMessages} messages (every in.* subject and switchboard.* envelope)`,
