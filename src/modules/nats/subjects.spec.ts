@@ -142,6 +142,54 @@ describe('NATS subjects', () => {
     expect(out[1].data).toBe(message);
   });
 
+  it('a Messenger messaging event → in.message[.text|.<attachment type>]; delivery/read → in.status', () => {
+    const text = {
+      sender: { id: '1' },
+      recipient: { id: '2' },
+      timestamp: 1,
+      message: { mid: 'm.1', text: 'hi' },
+    };
+    expect(
+      inboundMessages({
+        id: '5',
+        provider: 'facebook-messenger',
+        slug: 'page',
+        payload: text,
+        outcome: 'stored',
+        skipReason: null,
+      }).map((m) => [m.subject, m.data]),
+    ).toEqual([
+      ['messenger.page.in.webhook', text],
+      ['messenger.page.in.message', text],
+      ['messenger.page.in.message.text', text],
+    ]);
+    const image = {
+      sender: { id: '1' },
+      message: { mid: 'm.2', attachments: [{ type: 'image', payload: { url: 'u' } }] },
+    };
+    expect(
+      inboundMessages({
+        id: '6',
+        provider: 'instagram',
+        slug: 'ig',
+        payload: image,
+        outcome: 'stored',
+        skipReason: null,
+      }).map((m) => m.subject),
+    ).toEqual(['instagram.ig.in.webhook', 'instagram.ig.in.message', 'instagram.ig.in.message.image']);
+    const read = { sender: { id: '1' }, read: { watermark: 1 } };
+    expect(
+      inboundMessages({
+        id: '7',
+        provider: 'facebook-messenger',
+        slug: 'page',
+        payload: read,
+        outcome: 'stored',
+        skipReason: null,
+      }).map((m) => m.subject),
+    ).toEqual(['messenger.page.in.webhook', 'messenger.page.in.status']);
+  });
+
   it('an event → switchboard.<p>.<slug>.<event> with the envelope, Nats-Msg-Id ev:<id>', () => {
     const envelope = {
       id: 'e1',
