@@ -90,7 +90,7 @@ export class NatsConnectionService implements OnApplicationShutdown {
 
   private async watch(nc: NatsConnection): Promise<void> {
     for await (const s of nc.status()) {
-      if (s.type === 'disconnect' || s.type === 'reconnecting') this.up = false;
+      if (s.type === 'disconnect' || s.type === 'reconnecting' || s.type === 'close') this.up = false;
       if (s.type === 'reconnect') {
         this.up = true;
         this.logger.log('reconnected to NATS');

@@ -1,4 +1,4 @@
-import { Injectable, OnModuleInit } from '@nestjs/common';
+import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Gauge, register } from 'prom-client';
 import { DataSource } from 'typeorm';
@@ -20,6 +20,7 @@ if (!register.getSingleMetric('switchboard_nats_pending')) {
 /** NATS lag and readiness: what waits in `nats_outbox`, and (in worker processes) the connection. */
 @Injectable()
 export class NatsHealthService implements OnModuleInit {
+  private readonly logger = new Logger(NatsHealthService.name);
   /** The app whose database `switchboard_nats_pending` reads (the last one built in this process). */
   static current: NatsHealthService | null = null;
 
@@ -36,10 +37,20 @@ export class NatsHealthService implements OnModuleInit {
    * by now; the publisher starts later, at application bootstrap), so no backlog piles up without NATS.
    */
   async onModuleInit(): Promise<void> {
-    await this.db.query(
-      `UPDATE nats_publisher SET enabled = $1, updated_at = now() WHERE id = 1 AND enabled IS DISTINCT FROM $1`,
+    const changed = await this.db.query(
+      `WITH u AS (
+         UPDATE nats_publisher SET enabled = $1, updated_at = now() WHERE id = 1 AND enabled IS DISTINCT FROM $1
+         RETURNING enabled
+       ) SELECT enabled FROM u`,
       [this.enabled],
     );
+    if (changed.length && !this.enabled) {
+      // every process of a deployment must share NATS_URL: this one turned the NATS outbox off for all
+      this.logger.warn(
+        { pending: await this.pending() },
+        'NATS_URL is unset: no longer recording events for NATS (set NATS_URL on every process to keep them)',
+      );
+    }
   }
 
   get enabled(): boolean {

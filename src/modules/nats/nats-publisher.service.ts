@@ -77,6 +77,12 @@ export class NatsPublisherService implements OnApplicationBootstrap, BeforeAppli
       try {
         js ??= await this.until(this.conn.jetstream());
         if (!js) break;
+        if (!this.conn.connected) {
+          // while the client reconnects it would buffer every publish in memory (and flush them
+          // all on reconnect): the rows wait in PostgreSQL instead
+          await this.sleep(250);
+          continue;
+        }
         claimed = await this.publishBatch(js);
         failures = 0;
       } catch (err) {
