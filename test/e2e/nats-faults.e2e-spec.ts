@@ -1,5 +1,6 @@
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
+import { Client } from 'pg';
 import { FakeGraphApi } from '../fakes/fake-graph-api';
 import { freePort } from '../utils/free-port';
 import { NatsServerProcess } from '../utils/nats-server';
@@ -57,7 +58,8 @@ async function streamContents(url: string): Promise<{ subject: string; msgId: st
 /**
  * At-least-once across a NATS outage and a gateway restart, against a real `nats-server -js`
  * on its own port (never the shared 4222): stop the server, ingest 20 webhooks, restart the
- * gateway, start the server again → all 20 published once each; a redelivery (the publisher
+ * gateway, start the server again (one worker killed holding a claim on 10 of them) → all 20
+ * published once each; a redelivery (the publisher
  * died after the acks, before deleting its rows) carries the same `Nats-Msg-Id` and JetStream
  * drops it.
  */
@@ -96,7 +98,7 @@ describe('NATS publisher faults (e2e)', () => {
     await nats?.destroy();
   });
 
-  it('loses nothing across a NATS outage and a gateway restart; duplicates only with the same Nats-Msg-Id', async () => {
+  it('loses nothing across a NATS outage, a gateway restart and a killed worker; duplicates only with the same Nats-Msg-Id', async () => {
     // the stream exists once the publisher is connected
     await eventually(async () => (await t.http().get('/health/ready')).status === 200, 10_000, 'ready');
 
@@ -128,7 +130,22 @@ describe('NATS publisher faults (e2e)', () => {
     await boot();
     expect(await pending()).toBe(2 * N);
 
+    // a worker that claimed 10 rows and is killed before it could publish them: its claim is a row
+    // lock in an open transaction, which dies with its connection
+    const killed = new Client({ connectionString: process.env.DATABASE_URL });
+    await killed.connect();
+    killed.on('error', () => {});
+    await killed.query('BEGIN');
+    const claimed = await killed.query(
+      'SELECT id FROM nats_outbox ORDER BY id LIMIT 10 FOR UPDATE SKIP LOCKED',
+    );
+    expect(claimed.rows).toHaveLength(10);
+
     await nats.start();
+    // everything else is published meanwhile; the claimed rows wait for their worker
+    await eventually(async () => (await pending()) === 10, 20_000, 'all but the claimed rows published');
+    const [{ pid }] = (await killed.query('SELECT pg_backend_pid() AS pid')).rows;
+    await t.db.query('SELECT pg_terminate_backend($1)', [pid]);
     await eventually(async () => (await pending()) === 0, 20_000, 'outbox drained');
 
     const stored = await streamContents(nats.url);
