@@ -74,8 +74,8 @@ export class AppModule {
               req: (req: { id: string; method: string; url: string }) => ({
                 id: req.id,
                 method: req.method,
-                // the Meta GET handshake carries hub.verify_token in the query
-                url: req.url.startsWith('/webhooks/') ? req.url.split('?')[0] : req.url,
+                // the Meta GET handshake carries hub.verify_token in the query (also on the seed's /webhook)
+                url: /^\/webhooks?[/?]/.test(req.url) ? req.url.split('?')[0] : req.url,
               }),
             },
           },

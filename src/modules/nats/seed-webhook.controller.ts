@@ -39,7 +39,10 @@ export class SeedWebhookController {
     description: '`hub.challenge`, echoed as text',
     content: { 'text/plain': { schema: { type: 'string' } } },
   })
-  @ApiProblemResponses([403, 'hub.mode is not subscribe, or hub.verify_token is no instance’s (`forbidden`)'])
+  @ApiProblemResponses(
+    [403, 'hub.mode is not subscribe, or hub.verify_token is no instance’s (`forbidden`)'],
+    [429, 'The global ceiling on provider webhooks (`rate_limited`)'],
+  )
   verify(
     @Query('hub.mode') mode?: string,
     @Query('hub.verify_token') token?: string,
@@ -70,10 +73,10 @@ export class SeedWebhookController {
     },
   })
   @ApiOkResponse({ type: MetaWebhookOutcomeDto, description: 'Every item is durable (or a known duplicate)' })
-  @ApiProblemResponses([
-    401,
-    'X-Hub-Signature-256 is missing or made with no addressed instance’s app secret; nothing stored',
-  ])
+  @ApiProblemResponses(
+    [401, 'X-Hub-Signature-256 is missing or made with no addressed instance’s app secret; nothing stored'],
+    [429, 'The global ceiling on provider webhooks (`rate_limited`)'],
+  )
   receive(@Req() req: RawBodyRequest<Request>, @Headers('x-hub-signature-256') signature?: string) {
     return this.whatsapp.receive(req.rawBody, signature);
   }
