@@ -5,13 +5,14 @@ import { freePort } from '../utils/free-port';
 import { NatsServerProcess } from '../utils/nats-server';
 import { createTenant, eventually, startTestApp, TestApp, TestTenant } from '../utils/test-app';
 
-const PHONE = '106540352242922';
+/** Phone number ids of their own: the run's database is shared with the other specs (ids are unique). */
+const PHONE = '100000000001310';
 const TOKEN = 'EAAGm0PX4ZCpsBAKseedtoken1';
 const TOKEN_2 = 'EAAGm0PX4ZCpsBAKseedtoken2';
 const APP_SECRET = 'a1b2c3d4e5f60718293a4b5c6d7e8f90';
 const VERIFY = 'seed-verify-token';
 /** A second number, created through the API with its WABA id (exact `.in.webhook` bodies). */
-const PHONE_2 = '109876543210987';
+const PHONE_2 = '100000000001320';
 const TOKEN_P2 = 'EAAGm0PX4ZCpsBAKapitoken2';
 const WABA = '102290129340398';
 const BOT = '7000000001:AAHfakeTokenForNatsSpec000000000000';
