@@ -183,7 +183,7 @@ describe('NATS connector (e2e)', () => {
       const [row] = await rows(
         `SELECT i.id, i.slug, i.name, i.provider, u.role, u.email, w.phone_number_id, w.access_token_enc, w.app_secret_enc, w.version
            FROM instances i JOIN users u ON u.id = i.user_id JOIN whatsapp_official_instances w ON w.instance_id = i.id
-          WHERE i.slug = 'my_account'`,
+          WHERE i.provider = 'whatsapp-official' AND i.slug = 'my_account'`,
       );
       expect(row).toMatchObject({
         slug: 'my_account',
@@ -249,16 +249,17 @@ describe('NATS connector (e2e)', () => {
       const [typed] = await waitFor('whatsapp.my_account.in.message.text');
       expect(message.data).toEqual(TEXT);
       expect(typed.data).toEqual(TEXT);
-      const [archived] = await rows(`SELECT id::text FROM inbound_events WHERE provider_event_id = $1`, [
-        TEXT.id,
-      ]);
+      const [archived] = await rows(
+        `SELECT ie.id::text FROM inbound_events ie JOIN instances i ON i.id = ie.instance_id WHERE i.slug = 'my_account' AND ie.provider_event_id = $1`,
+        [TEXT.id],
+      );
       expect(message.msgId).toBe(`in:${archived.id}:message`);
       expect(typed.msgId).toBe(`in:${archived.id}:message.text`);
       expect(webhook.msgId).toBe(`in:${archived.id}:webhook`);
       // and the client-webhook event, as its envelope
       const [event] = await waitFor('switchboard.whatsapp.my_account.message_received');
       const [ev] = await rows(
-        `SELECT id FROM events WHERE type = 'message_received' ORDER BY sequence DESC LIMIT 1`,
+        `SELECT e.id FROM events e JOIN instances i ON i.id = e.instance_id WHERE i.slug = 'my_account' AND e.type = 'message_received' ORDER BY e.sequence DESC LIMIT 1`,
       );
       expect(event.msgId).toBe(`ev:${ev.id}`);
       expect(event.data).toMatchObject({
@@ -502,7 +503,9 @@ describe('NATS connector (e2e)', () => {
       expect(reply).toEqual(expected);
       const [published] = await waitFor('whatsapp.my_account.error');
       expect(published.data).toEqual(expected);
-      const [failed] = await rows(`SELECT status, error FROM messages WHERE text = 'not allowed'`);
+      const [failed] = await rows(
+        `SELECT m.status, m.error FROM messages m JOIN instances i ON i.id = m.instance_id WHERE i.slug = 'my_account' AND m.text = 'not allowed'`,
+      );
       expect(failed.status).toBe('failed');
       expect(failed.error).toMatchObject({ code: 'recipient_not_allowed', providerCode: 131030 });
     });
@@ -563,7 +566,11 @@ describe('NATS connector (e2e)', () => {
       const second = await req('whatsapp.my_account.out.sendMessage', body, 'order-42');
       expect(second).toEqual(first);
       expect(graph.callsTo(new RegExp(`^/${PHONE}/messages$`), 'POST').length).toBe(before + 1);
-      expect(await rows(`SELECT count(*)::int AS n FROM messages WHERE text = 'once'`)).toEqual([{ n: 1 }]);
+      expect(
+        await rows(
+          `SELECT count(*)::int AS n FROM messages m JOIN instances i ON i.id = m.instance_id WHERE i.slug = 'my_account' AND m.text = 'once'`,
+        ),
+      ).toEqual([{ n: 1 }]);
     });
   });
 
@@ -622,7 +629,9 @@ describe('NATS connector (e2e)', () => {
     });
 
     it('PUT changes the slug (unique per provider) and the subjects follow it', async () => {
-      const [{ id }] = await rows(`SELECT id FROM instances WHERE slug = 'sales_line'`);
+      const [{ id }] = await rows(
+        `SELECT id FROM instances WHERE provider = 'whatsapp-official' AND slug = 'sales_line'`,
+      );
       await alice.put(`/api/instances/${id}`).send({ slug: 'my_account' }).expect(409);
       const res = await alice.put(`/api/instances/${id}`).send({ slug: 'sales-2' }).expect(200);
       expect(res.body.slug).toBe('sales-2');
@@ -651,13 +660,13 @@ describe('NATS connector (e2e)', () => {
   describe('a second boot with the same .env (a changed token)', () => {
     it('keeps one instance, updates the token (encrypted), and sends with the new one', async () => {
       const [before] = await rows(
-        `SELECT id, (SELECT access_token_enc FROM whatsapp_official_instances WHERE instance_id = i.id) AS enc FROM instances i WHERE slug = 'my_account'`,
+        `SELECT id, (SELECT access_token_enc FROM whatsapp_official_instances WHERE instance_id = i.id) AS enc FROM instances i WHERE provider = 'whatsapp-official' AND slug = 'my_account'`,
       );
       await t.close();
       graph.addPhoneNumber(PHONE, { token: TOKEN_2 });
       await boot(TOKEN_2);
       const after = await rows(
-        `SELECT i.id, w.access_token_enc AS enc FROM instances i JOIN whatsapp_official_instances w ON w.instance_id = i.id WHERE i.slug = 'my_account'`,
+        `SELECT i.id, w.access_token_enc AS enc FROM instances i JOIN whatsapp_official_instances w ON w.instance_id = i.id WHERE i.provider = 'whatsapp-official' AND i.slug = 'my_account'`,
       );
       expect(after).toHaveLength(1);
       expect(after[0].id).toBe(before.id);
