@@ -7892,6 +7892,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
+            /** @description The global ceiling on provider webhooks (`rate_limited`) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
             /** @description Unexpected error (`internal_error`); the body never echoes the request */
             500: {
                 headers: {
@@ -7955,6 +7964,15 @@ export interface operations {
             };
             /** @description The body is larger than 1mb (`payload_too_large`) */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The global ceiling on provider webhooks (`rate_limited`) */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
