@@ -2,8 +2,9 @@ import { ApiProperty } from '@nestjs/swagger';
 import { PaginationDto } from '../../common/pagination/pagination.dto';
 import { ActivityLogEntity } from './activity-log.entity';
 import { InstanceLimitsDto } from './instances.dto';
+import { PROVIDER_KEYS } from '../providers/providers.module';
 
-const STATUSES = ['connecting', 'connected', 'disconnected', 'needs_reauth', 'error'];
+const STATUSES = ['connecting', 'connected', 'waiting_for_qr', 'disconnected', 'needs_reauth', 'error'];
 
 /** `{ready, status, hasQr}` (the seeds' connection status). */
 export class ConnectionStatusDto {
@@ -41,7 +42,7 @@ export class InstanceDto {
   /** The `<name>` token of the instance's NATS subjects (`^[a-z0-9_-]{1,64}$`, unique per provider). @example support_bot */
   slug: string;
   description: string | null;
-  @ApiProperty({ example: 'telegram' }) provider: string;
+  @ApiProperty({ example: PROVIDER_KEYS[0] }) provider: string;
   /** The owner. */
   userId: string;
   @ApiProperty({ enum: STATUSES }) status: string;

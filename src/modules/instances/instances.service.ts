@@ -16,7 +16,7 @@ import { EventsService } from '../webhooks/events.service';
 import { WebhookHttpClient } from '../../common/http/webhook-http-client';
 import { ActivityService } from './activity.service';
 import { findOwnedInstance } from './instance-access';
-import { InstanceEntity } from './instance.entity';
+import { InstanceEntity } from '../instances-core/instance.entity';
 import type { CreateInstanceDto, UpdateInstanceDto, WebhookSettingsDto } from './instances.dto';
 
 /** Headers our deliveries set themselves; custom headers may not override them. */
@@ -360,10 +360,16 @@ export class InstancesService {
     reason: string | null,
     details: Record<string, unknown> = {},
   ) {
-    const previous = instance.status;
     instance.status = status;
     instance.statusReason = status === 'connected' ? null : reason;
     const recorded = await this.db.transaction(async (tx) => {
+      // the stored status, locked: the connection runtime may have changed it meanwhile
+      const current = await tx.findOne(InstanceEntity, {
+        where: { id: instance.id },
+        lock: { mode: 'pessimistic_write' },
+      });
+      if (!current) return null; // deleted meanwhile
+      const previous = current.status;
       await tx.update(InstanceEntity, { id: instance.id }, { status, statusReason: instance.statusReason });
       if (previous === status) return null;
       const action = status === 'connected' ? 'connected' : 'disconnected';

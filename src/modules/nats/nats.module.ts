@@ -1,7 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuthModule } from '../auth/auth.module';
-import { WhatsappWebhookService } from '../inbound/whatsapp-webhook.service';
+import { InboundPipelineService } from '../inbound/inbound-pipeline.service';
 import { InstancesModule } from '../instances/instances.module';
 import { MessagesModule } from '../messages/messages.module';
 import { ProvidersModule } from '../providers/providers.module';
@@ -36,7 +36,8 @@ export class NatsModule {
       providers: [
         NatsConnectionService,
         NatsHealthService,
-        ...(opts.api ? [SeedAccountsService, WhatsappWebhookService] : []),
+        // the /webhook alias hands requests to the generic pipeline (its own instance: InboundModule exports none)
+        ...(opts.api ? [SeedAccountsService, InboundPipelineService] : []),
         ...(opts.workers ? [NatsPublisherService, NatsRequestHandlerService] : []),
       ],
       exports: [NatsHealthService],

@@ -6,7 +6,7 @@ import { SecretBox } from '../../common/crypto/secret-box';
 import { sha256Hex } from '../../common/crypto/tokens';
 import { AppConfig } from '../../config/app-config';
 import { UsersService } from '../auth/users.service';
-import { InstanceEntity } from '../instances/instance.entity';
+import { InstanceEntity } from '../instances-core/instance.entity';
 import { InstancesService } from '../instances/instances.service';
 import { WhatsappOfficialInstanceEntity } from '../providers/whatsapp-official/whatsapp-official-instance.entity';
 import { WhatsappOfficialAdapter } from '../providers/whatsapp-official/whatsapp-official.adapter';

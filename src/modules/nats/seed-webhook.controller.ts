@@ -1,26 +1,30 @@
-import { Controller, Get, Header, Headers, HttpCode, Post, Query, Req } from '@nestjs/common';
+import { Controller, Get, Header, HttpCode, Post, Req, Res } from '@nestjs/common';
 import type { RawBodyRequest } from '@nestjs/common';
 import { ApiBody, ApiHeader, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
-import type { Request } from 'express';
+import type { Request, Response } from 'express';
 import { Public } from '../../common/auth/decorators';
 import { ApiProblemResponses } from '../../common/openapi/problem-responses';
-import { MetaWebhookOutcomeDto } from '../inbound/inbound-webhook.dto';
-import { WhatsappWebhookService } from '../inbound/whatsapp-webhook.service';
+import { InboundPipelineService } from '../inbound/inbound-pipeline.service';
+import { MetaWebhookOutcomeDto } from '../providers/graph/meta-webhook.dto';
+import type { WebhookRoute } from '../providers/provider-seams';
+
+/** The route this alias stands for: WhatsApp Cloud's shared callback URL `/webhooks/whatsapp`. */
+const WHATSAPP_SHARED: WebhookRoute = { path: 'whatsapp', withInstanceId: false };
 
 /**
  * The connector seed's webhook path `/webhook` (seeds/whatsapp-cloud-connector.md: "URL:
  * https://your-server.com/webhook"), an alias of the shared WhatsApp Cloud webhook
  * `/webhooks/whatsapp`: the same `hub.challenge` handshake and the same signed POST, routed by
- * `metadata.phone_number_id`, answered only once every item is durable.
- * When the generic inbound pipeline lands (WhatsApp's `InboundWebhookSource`), this controller
- * goes away and `{ path: '../webhook', withInstanceId: false }` (or the pipeline's way to mount
- * an absolute path) becomes one more entry of WhatsApp's `webhookRoutes`.
+ * `metadata.phone_number_id`, answered only once every item is durable: the generic inbound
+ * pipeline handles it as the route `/webhooks/whatsapp` (WhatsApp's InboundWebhookSource). A small
+ * controller of its own because the pipeline mounts routes under `/webhooks/` only; were
+ * WebhookRoute to allow an absolute path, this would be one more entry of WhatsApp's routes.
  */
 @ApiTags('provider webhooks')
 @Public()
 @Controller('webhook')
 export class SeedWebhookController {
-  constructor(private readonly whatsapp: WhatsappWebhookService) {}
+  constructor(private readonly pipeline: InboundPipelineService) {}
 
   @Get()
   @Header('content-type', 'text/plain; charset=utf-8')
@@ -43,12 +47,8 @@ export class SeedWebhookController {
     [403, 'hub.mode is not subscribe, or hub.verify_token is no instance’s (`forbidden`)'],
     [429, 'The global ceiling on provider webhooks (`rate_limited`)'],
   )
-  verify(
-    @Query('hub.mode') mode?: string,
-    @Query('hub.verify_token') token?: string,
-    @Query('hub.challenge') challenge?: string,
-  ) {
-    return this.whatsapp.handshake(mode, token, challenge);
+  verify(@Req() req: Request) {
+    return this.pipeline.handshake(WHATSAPP_SHARED, req);
   }
 
   @Post()
@@ -77,7 +77,7 @@ export class SeedWebhookController {
     [401, 'X-Hub-Signature-256 is missing or made with no addressed instance’s app secret; nothing stored'],
     [429, 'The global ceiling on provider webhooks (`rate_limited`)'],
   )
-  receive(@Req() req: RawBodyRequest<Request>, @Headers('x-hub-signature-256') signature?: string) {
-    return this.whatsapp.receive(req.rawBody, signature);
+  receive(@Req() req: RawBodyRequest<Request>, @Res({ passthrough: true }) res: Response) {
+    return this.pipeline.receive(WHATSAPP_SHARED, req, res);
   }
 }

@@ -12,11 +12,21 @@ import {
   ValidationError,
 } from '../../../common/errors/app-error';
 import { AppConfig } from '../../../config/app-config';
-import type { InstanceEntity } from '../../instances/instance.entity';
-import type { OutboundMessage, ProviderCapabilities, SendResult } from '../normalized';
+import type { InstanceEntity } from '../../instances-core/instance.entity';
+import type { ContactCard, OutboundMessage, ProviderCapabilities, SendResult } from '../normalized';
+import { cardPhones, contactCardToVCard, hasMoreThanNameAndPhone, TELEGRAM_VCARD_MAX_BYTES } from '../vcard';
 import { SecretField } from '../config-schema';
 import type { ConnectResult, MediaDownload, ProviderAdapter } from '../provider-adapter';
+import type {
+  ConnectionSource,
+  InboundHttpRequest,
+  InboundWebhookResult,
+  InboundWebhookSource,
+  ProviderConnection,
+} from '../provider-seams';
+import { TelegramPollingConnection, TelegramPollingStore } from './telegram-polling.connection';
 import { TelegramInstanceEntity } from './telegram-instance.entity';
+import { receiveTelegramWebhook, TELEGRAM_WEBHOOK_ROUTES } from './telegram-webhook';
 import { TELEGRAM, TelegramClient } from './telegram.client';
 import { parseTelegramMessageId, telegramMessageId } from './telegram.normalizer';
 
@@ -71,10 +81,25 @@ const CAPABILITIES: ProviderCapabilities = {
   inbound: ['webhook', 'polling'],
 };
 
-/** Telegram Bot API through grammY (PROVIDERS.md §1). */
+/**
+ * Telegram Bot API through grammY (PROVIDERS.md §1). Bots without a public URL are long-polled
+ * by the connection runtime (ConnectionSource → TelegramPollingConnection).
+ */
 @Injectable()
-export class TelegramAdapter implements ProviderAdapter {
+export class TelegramAdapter
+  implements ProviderAdapter, InboundWebhookSource, ConnectionSource, TelegramPollingStore
+{
+  static readonly key = TELEGRAM;
+  static readonly createExample = {
+    name: 'Support bot',
+    config: { botToken: '123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw' },
+  };
+  static readonly webhooks = TELEGRAM_WEBHOOK_ROUTES;
+  readonly webhookRoutes = TELEGRAM_WEBHOOK_ROUTES;
   readonly key = TELEGRAM;
+  readonly label = 'Telegram';
+  /** Telegram user ids are numeric but no phone numbers. */
+  readonly numericContactIdIsPhone = false;
   readonly capabilities = CAPABILITIES;
   readonly configDto = TelegramConfigDto;
   private readonly logger = new Logger(TelegramAdapter.name);
@@ -189,6 +214,7 @@ export class TelegramAdapter implements ProviderAdapter {
     telegramChatId(m.to);
     if (m.replyTo) replyParameters(m.replyTo, m.to);
     if (m.type === 'reaction') reactionTarget(m.messageId);
+    if (m.type === 'contacts' && m.contacts?.[0]) telegramContact(m.contacts[0]);
   }
 
   async send(instance: InstanceEntity, m: OutboundMessage): Promise<SendResult> {
@@ -232,12 +258,11 @@ export class TelegramAdapter implements ProviderAdapter {
         sent = await call('sendLocation', () => api.sendLocation(chatId, m.latitude!, m.longitude!, common));
         break;
       case 'contacts': {
-        const c = m.contacts![0];
-        const first = c.firstName ?? c.name;
+        const c = telegramContact(m.contacts![0]);
         sent = await call('sendContact', () =>
-          api.sendContact(chatId, c.phone, first, {
+          api.sendContact(chatId, c.phone_number, c.first_name, {
             ...common,
-            ...(c.lastName ? { last_name: c.lastName } : {}),
+            ...(c.last_name ? { last_name: c.last_name } : {}),
             ...(c.vcard ? { vcard: c.vcard } : {}),
           }),
         );
@@ -277,6 +302,11 @@ export class TelegramAdapter implements ProviderAdapter {
     return this.client.download(token, providerMediaId);
   }
 
+  /** `POST /webhooks/telegram/:instanceId` (receiveTelegramWebhook). */
+  receive(req: InboundHttpRequest): Promise<InboundWebhookResult> {
+    return receiveTelegramWebhook(req, (id, header) => this.verifyWebhookSecret(id, header));
+  }
+
   /** Constant-time check of `X-Telegram-Bot-Api-Secret-Token` (PROVIDERS.md §1.3). */
   async verifyWebhookSecret(instanceId: string, header: string | undefined): Promise<boolean> {
     if (!header) return false;
@@ -284,19 +314,24 @@ export class TelegramAdapter implements ProviderAdapter {
     return !!creds && safeEqual(header, creds.secretToken);
   }
 
-  /** Polling-mode bots of connected instances, with their next getUpdates offset. */
-  async pollingTargets(): Promise<{ instanceId: string; token: string; offset: number }[]> {
-    const rows: { instance_id: string; bot_token_enc: string; update_offset: string }[] =
-      await this.repo.query(
-        `SELECT t.instance_id, t.bot_token_enc, t.update_offset FROM telegram_instances t
-         JOIN instances i ON i.id = t.instance_id
-        WHERE t.mode = 'polling' AND i.status = 'connected'`,
-      );
-    return rows.map((r) => ({
-      instanceId: r.instance_id,
-      token: this.secrets.decrypt(r.bot_token_enc),
-      offset: Number(r.update_offset),
-    }));
+  /** Instances in polling mode (no PUBLIC_BASE_URL at creation); the runtime skips those waiting for the user. */
+  async connectionTargets(): Promise<string[]> {
+    const rows = await this.repo.find({ where: { mode: 'polling' }, select: { instanceId: true } });
+    return rows.map((r) => r.instanceId);
+  }
+
+  openConnection(instance: InstanceEntity): ProviderConnection {
+    return new TelegramPollingConnection(instance, this.client, this, {
+      timeoutSeconds: this.config.telegram.pollTimeoutSeconds,
+      allowedUpdates: TELEGRAM_ALLOWED_UPDATES,
+    });
+  }
+
+  /** The bot token and next getUpdates offset of a polling instance; null when its config is gone. */
+  async pollingState(instanceId: string): Promise<{ token: string; offset: number } | null> {
+    const row = await this.repo.findOne({ where: { instanceId } });
+    if (!row) return null;
+    return { token: this.secrets.decrypt(row.botTokenEnc), offset: Number(row.updateOffset) };
   }
 
   async saveOffset(instanceId: string, offset: number): Promise<void> {
@@ -360,4 +395,51 @@ function reactionTarget(messageId: string | undefined): { chatId?: string; messa
     ]);
   }
   return target;
+}
+
+/**
+ * A contact card → `sendContact` params (PROVIDERS.md §1.1): `phone_number` = the first phone,
+ * `first_name` = firstName (else the formatted name), `last_name`, and `vcard` = the card's own
+ * vCard text, else a vCard 3.0 generated from the card when it says more than those three fields
+ * (name parts, more phones, types, wa_id, emails, org, urls, addresses, birthday).
+ * @throws UnprocessableError (422, provider telegram) naming `contacts.0.phone` when the card has
+ *   no phone, or `contacts.0` when the vCard exceeds Telegram's 2048 bytes.
+ */
+export function telegramContact(card: ContactCard): {
+  phone_number: string;
+  first_name: string;
+  last_name?: string;
+  vcard?: string;
+} {
+  const phone = cardPhones(card)[0]?.phone;
+  if (!phone) {
+    throw new UnprocessableError(
+      'contact_without_phone',
+      'Telegram sends contacts with a phone number only',
+      {
+        provider: TELEGRAM,
+        errors: [{ field: 'contacts.0.phone', message: 'Telegram sendContact needs phone_number' }],
+      },
+    );
+  }
+  const vcard = card.vcard ?? (hasMoreThanNameAndPhone(card) ? contactCardToVCard(card) : undefined);
+  const bytes = vcard ? Buffer.byteLength(vcard, 'utf8') : 0;
+  if (bytes > TELEGRAM_VCARD_MAX_BYTES) {
+    throw new UnprocessableError(
+      'vcard_too_long',
+      `Telegram allows a vCard of at most ${TELEGRAM_VCARD_MAX_BYTES} bytes; this card makes ${bytes}`,
+      {
+        provider: TELEGRAM,
+        errors: [
+          { field: 'contacts.0', message: `vCard of ${bytes} bytes, more than ${TELEGRAM_VCARD_MAX_BYTES}` },
+        ],
+      },
+    );
+  }
+  return {
+    phone_number: phone,
+    first_name: card.firstName || card.name,
+    ...(card.lastName ? { last_name: card.lastName } : {}),
+    ...(vcard ? { vcard } : {}),
+  };
 }
