@@ -7973,11 +7973,11 @@ export interface operations {
     SeedWebhookController_verify: {
         parameters: {
             query: {
-                "hub.mode": "subscribe";
-                /** @description An instance's `webhookVerifyToken` (WEBHOOK_VERIFY_TOKEN) */
-                "hub.verify_token": string;
                 /** @description Echoed back */
-                "hub.challenge": string;
+                "hub.challenge": unknown;
+                /** @description An instance's `webhookVerifyToken` (WEBHOOK_VERIFY_TOKEN) */
+                "hub.verify_token": unknown;
+                "hub.mode": "subscribe";
             };
             header?: never;
             path?: never;
@@ -8036,7 +8036,6 @@ export interface operations {
         parameters: {
             query?: never;
             header: {
-                "x-hub-signature-256": string;
                 /** @description `sha256=<hex HMAC-SHA256 of the raw body with the app secret>` */
                 "X-Hub-Signature-256": string;
             };
