@@ -18,6 +18,7 @@ import { FakeGraphApi, hubSignature256, metaJson } from '../test/fakes/fake-grap
 import { FakeTelegramApi } from '../test/fakes/fake-telegram-api';
 import { bullmqCeiling } from './bullmq-ceiling';
 import { summariseProfile } from './profile-summary';
+import { natsBench, printNatsBench } from './nats';
 import { freePort } from '../test/utils/free-port';
 
 const PG_ADMIN = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -36,7 +37,8 @@ const MAX_RETRY_DELAY_MS = Number(process.env.BENCH_MAX_RETRY_DELAY_MS ?? 10_000
 /**
  * BENCH_ONLY=send,pipeline,… runs the baselines plus only those groups (default: all):
  * inbound (webhooks, drain, counters), send (sync sends), pipeline (bare NestJS baseline),
- * broadcast (async 10,000-message broadcast), e2e, outage (BullMQ ceiling + receiver outage).
+ * broadcast (async 10,000-message broadcast), e2e, outage (BullMQ ceiling + receiver outage),
+ * nats (inbound→NATS next to inbound→client webhook, its own gateway and nats-server).
  */
 const ONLY = new Set((process.env.BENCH_ONLY ?? '').split(',').filter(Boolean));
 const want = (group: string): boolean => ONLY.size === 0 || ONLY.has(group);
@@ -89,7 +91,21 @@ async function json(
   return JSON.parse(text);
 }
 
+/** Issue 13's scenario (bench/nats.ts): its own gateway, database and nats-server. */
+async function runNats(): Promise<void> {
+  printNatsBench(
+    await natsBench({
+      pgAdminUrl: PG_ADMIN,
+      seconds: DURATION_S,
+      execArgv: (process.env.BENCH_NODE_FLAGS ?? NODE_FLAGS).split(' ').filter(Boolean),
+      logLevel: process.env.BENCH_LOG_LEVEL ?? 'warn',
+    }),
+  );
+}
+
 async function main(): Promise<void> {
+  // BENCH_ONLY=nats: only the NATS scenario (it runs its own gateway and nats-server)
+  if (ONLY.size === 1 && ONLY.has('nats')) return runNats();
   PORT = Number(process.env.BENCH_PORT ?? (await freePort()));
   BASE = `http://127.0.0.1:${PORT}`;
   const run = Date.now().toString(36);
@@ -899,6 +915,7 @@ async function main(): Promise<void> {
     await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
     await admin.end();
   }
+  if (want('nats')) await runNats();
 }
 
 main().catch((err) => {

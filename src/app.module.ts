@@ -19,6 +19,7 @@ import { InboundModule } from './modules/inbound/inbound.module';
 import { InstancesModule } from './modules/instances/instances.module';
 import { MessagesModule } from './modules/messages/messages.module';
 import { SendWorkerModule } from './modules/messages/send-queue/send-worker.module';
+import { NatsModule } from './modules/nats/nats.module';
 import { ProvidersModule } from './modules/providers/providers.module';
 import { StatsModule } from './modules/stats/stats.module';
 import { UsageModule } from './modules/usage/usage.module';
@@ -78,8 +79,8 @@ export class AppModule {
               req: (req: { id: string; method: string; url: string }) => ({
                 id: req.id,
                 method: req.method,
-                // the Meta GET handshake carries hub.verify_token in the query
-                url: req.url.startsWith('/webhooks/') ? req.url.split('?')[0] : req.url,
+                // the Meta GET handshake carries hub.verify_token in the query (also on the seed's /webhook)
+                url: /^\/webhooks?[/?]/.test(req.url) ? req.url.split('?')[0] : req.url,
               }),
             },
           },
@@ -103,6 +104,7 @@ export class AppModule {
         ContactsModule,
         InboundModule.register({ api, workers }),
         ConnectionsModule.register({ workers }),
+        NatsModule.register({ api, workers }),
         StatsModule,
         CompatModule,
         HealthModule,

@@ -1,4 +1,5 @@
 import { EnvSchema } from './env.schema';
+import { parseSeedAccounts, SeedWhatsappAccount } from '../modules/nats/seed-accounts';
 
 /**
  * The typed configuration every module reads (injected as AppConfig). Built once from the
@@ -81,6 +82,28 @@ export class AppConfig {
   /** Waiting + delayed webhook deliveries above which /health/ready is unhealthy. */
   readonly healthQueueBacklogMax: number;
 
+  /** NATS (README § NATS); `url` undefined: off. Durations in ms, sizes in bytes. */
+  readonly nats: {
+    url?: string;
+    stream: string;
+    user?: string;
+    password?: string;
+    token?: string;
+    credsFile?: string;
+    maxAgeMs: number;
+    maxBytes: number;
+    duplicateWindowMs: number;
+    pollIntervalMs: number;
+    pendingMax: number;
+  };
+  /** The seed connector's `WA_<NAME>` accounts and their shared settings (seeds/whatsapp-cloud-connector.md). */
+  readonly seedWhatsapp: {
+    accounts: SeedWhatsappAccount[];
+    verifyToken?: string;
+    appSecret?: string;
+    apiVersion: string;
+  };
+
   constructor(env: EnvSchema) {
     this.nodeEnv = env.NODE_ENV;
     this.port = env.PORT;
@@ -162,6 +185,26 @@ export class AppConfig {
     };
     this.metricsToken = env.METRICS_TOKEN;
     this.healthQueueBacklogMax = env.HEALTH_QUEUE_BACKLOG_MAX;
+    this.nats = {
+      url: env.NATS_URL,
+      stream: env.NATS_STREAM,
+      user: env.NATS_USER,
+      password: env.NATS_PASSWORD,
+      token: env.NATS_TOKEN,
+      credsFile: env.NATS_CREDS_FILE,
+      maxAgeMs: env.NATS_STREAM_MAX_AGE_MS,
+      maxBytes: env.NATS_STREAM_MAX_BYTES,
+      duplicateWindowMs: Math.min(env.NATS_DUPLICATE_WINDOW_MS, env.NATS_STREAM_MAX_AGE_MS),
+      pollIntervalMs: env.NATS_POLL_INTERVAL_MS,
+      pendingMax: env.NATS_PENDING_MAX,
+    };
+    this.seedWhatsapp = {
+      // validateEnv keeps unknown variables on the instance: WA_<NAME> are read from it
+      accounts: parseSeedAccounts(env as unknown as Record<string, unknown>).accounts,
+      verifyToken: env.WEBHOOK_VERIFY_TOKEN,
+      appSecret: env.APP_SECRET,
+      apiVersion: env.API_VERSION,
+    };
   }
 
   get runsApi(): boolean {

@@ -20,6 +20,7 @@ import { UsageDaily1763900000000 } from '../../migrations/1763900000000-UsageDai
 import { MetaProviders1764000000000 } from '../../migrations/1764000000000-MetaProviders';
 import { ChatReadMarker1764120000000 } from '../../migrations/1764120000000-ChatReadMarker';
 import { SendQueue1765400000000 } from '../../migrations/1765400000000-SendQueue';
+import { NatsOutbox1765300000000 } from '../../migrations/1765300000000-NatsOutbox';
 
 /** Listed explicitly (no globs) so the same list works from ts-jest and from dist/. */
 export const ENTITIES = [
@@ -48,4 +49,5 @@ export const MIGRATIONS = [
   MetaProviders1764000000000,
   ChatReadMarker1764120000000,
   SendQueue1765400000000,
+  NatsOutbox1765300000000,
 ];

@@ -327,7 +327,7 @@ export interface paths {
         };
         /** One instance with its webhook settings and masked provider config */
         get: operations["InstancesController_get"];
-        /** Update name, description and webhook settings (flat or the seeds’ nested `webhookSettings`) */
+        /** Update name, slug, description and webhook settings (flat or the seeds’ nested `webhookSettings`) */
         put: operations["InstancesController_update"];
         post?: never;
         /** Disconnect and delete the instance with its chats, messages, contacts and events */
@@ -864,6 +864,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/webhook": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * whatsapp: the webhook verification handshake on the connector seed’s path /webhook
+         * @description Alias of `GET /webhooks/whatsapp` for users of the WhatsApp Cloud ↔ NATS connector.
+         */
+        get: operations["SeedWebhookController_verify"];
+        put?: never;
+        /**
+         * whatsapp: signed events from Meta on the connector seed’s path /webhook
+         * @description Alias of `POST /webhooks/whatsapp`: routed by `metadata.phone_number_id`; a wrong or missing signature stores nothing.
+         */
+        post: operations["SeedWebhookController_receive"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/stats/user": {
         parameters: {
             query?: never;
@@ -1238,7 +1262,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Readiness: PostgreSQL and Redis answer within 2 s, and the webhook queue backlog is under HEALTH_QUEUE_BACKLOG_MAX (503 otherwise) */
+        /** Readiness: PostgreSQL and Redis answer within 2 s, the webhook queue backlog is under HEALTH_QUEUE_BACKLOG_MAX, and with NATS_URL set, at most NATS_PENDING_MAX items wait for NATS and (worker processes) NATS is connected (503 otherwise) */
         get: operations["HealthController_ready"];
         put?: never;
         post?: never;
@@ -1257,7 +1281,7 @@ export interface paths {
         };
         /**
          * Prometheus metrics
-         * @description Process and Node.js runtime, plus `switchboard_http_request_duration_seconds{method,route,status}`, `switchboard_messages_total{provider,direction,type}`, `switchboard_provider_errors_total{provider,code}`, `switchboard_webhook_deliveries_total{outcome}`, `switchboard_webhook_delivery_duration_seconds{outcome}`, `switchboard_instances{provider,status}` and `switchboard_queue_jobs{queue,state}`. With METRICS_TOKEN set, send `Authorization: Bearer <token>`.
+         * @description Process and Node.js runtime, plus `switchboard_http_request_duration_seconds{method,route,status}`, `switchboard_messages_total{provider,direction,type}`, `switchboard_provider_errors_total{provider,code}`, `switchboard_webhook_deliveries_total{outcome}`, `switchboard_webhook_delivery_duration_seconds{outcome}`, `switchboard_instances{provider,status}`, `switchboard_queue_jobs{queue,state}`, and with NATS_URL set `switchboard_nats_pending`, `switchboard_nats_published_total{outcome}`, `switchboard_nats_publish_lag_seconds`. With METRICS_TOKEN set, send `Authorization: Bearer <token>`.
          */
         get: operations["HealthController_metrics"];
         put?: never;
@@ -2674,6 +2698,12 @@ export interface components {
                 [key: string]: unknown;
             };
             name: string;
+            /**
+             * @description The `<name>` token of the instance's NATS subjects (`<provider>.<slug>.in.message`), unique per
+             *     provider; default: derived from `name` (lower-cased, other characters → `_`).
+             * @example support_bot
+             */
+            slug?: string;
             description?: string;
             /**
              * Format: uri
@@ -2749,6 +2779,11 @@ export interface components {
             webhookSecret?: string;
             id: string;
             name: string;
+            /**
+             * @description The `<name>` token of the instance's NATS subjects (`^[a-z0-9_-]{1,64}$`, unique per provider).
+             * @example support_bot
+             */
+            slug: string;
             description: string | null;
             /** @description The owner. */
             userId: string;
@@ -2781,6 +2816,11 @@ export interface components {
             status: "connecting" | "connected" | "waiting_for_qr" | "disconnected" | "needs_reauth" | "error";
             id: string;
             name: string;
+            /**
+             * @description The `<name>` token of the instance's NATS subjects (`^[a-z0-9_-]{1,64}$`, unique per provider).
+             * @example support_bot
+             */
+            slug: string;
             description: string | null;
             /** @description The owner. */
             userId: string;
@@ -2824,6 +2864,11 @@ export interface components {
             };
             id: string;
             name: string;
+            /**
+             * @description The `<name>` token of the instance's NATS subjects (`^[a-z0-9_-]{1,64}$`, unique per provider).
+             * @example support_bot
+             */
+            slug: string;
             description: string | null;
             /** @description The owner. */
             userId: string;
@@ -2872,6 +2917,12 @@ export interface components {
         };
         UpdateInstanceDto: {
             name?: string;
+            /**
+             * @description The `<name>` token of the instance's NATS subjects (`<provider>.<slug>.in.message`), unique per
+             *     provider; changing it changes the subjects.
+             * @example support_bot
+             */
+            slug?: string;
             description?: string;
             /** @description The seeds' nested form; its fields win over the flat ones. */
             webhookSettings?: components["schemas"]["WebhookSettingsDto"];
@@ -2922,6 +2973,11 @@ export interface components {
             status: "connecting" | "connected" | "waiting_for_qr" | "disconnected" | "needs_reauth" | "error";
             id: string;
             name: string;
+            /**
+             * @description The `<name>` token of the instance's NATS subjects (`^[a-z0-9_-]{1,64}$`, unique per provider).
+             * @example support_bot
+             */
+            slug: string;
             description: string | null;
             /** @description The owner. */
             userId: string;
@@ -3707,7 +3763,7 @@ export interface components {
             /** @enum {string} */
             status: "ok";
             /**
-             * @description Per dependency (`database`, `redis`, `queue`): `status` up or down, plus its figures
+             * @description Per dependency (`database`, `redis`, `queue`, and `nats` when NATS_URL is set): `status` up or down, plus its figures
              * @example {
              *       "database": {
              *         "status": "up"
@@ -3731,7 +3787,7 @@ export interface components {
                 };
             };
             /**
-             * @description Per dependency (`database`, `redis`, `queue`): `status` up or down, plus its figures
+             * @description Per dependency (`database`, `redis`, `queue`, and `nats` when NATS_URL is set): `status` up or down, plus its figures
              * @example {
              *       "database": {
              *         "status": "up"
@@ -3755,7 +3811,7 @@ export interface components {
                 };
             };
             /**
-             * @description Per dependency (`database`, `redis`, `queue`): `status` up or down, plus its figures
+             * @description Per dependency (`database`, `redis`, `queue`, and `nats` when NATS_URL is set): `status` up or down, plus its figures
              * @example {
              *       "database": {
              *         "status": "up"
@@ -5221,7 +5277,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description This bot or account is already connected to another instance */
+            /** @description This bot or account is already connected to another instance, or `slug` is taken in this provider (`slug_taken`) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -5386,6 +5442,15 @@ export interface operations {
             };
             /** @description No such instance of the caller */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description `slug` is taken by another instance of this provider (`slug_taken`) */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8062,6 +8127,146 @@ export interface operations {
                 };
             };
             /** @description Per-instance URL: the body is not JSON or has no `entry[]` (`validation_failed`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description X-Hub-Signature-256 is missing or made with no addressed instance’s app secret; nothing stored */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The body is larger than 1mb (`payload_too_large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The global ceiling on provider webhooks (`rate_limited`) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unexpected error (`internal_error`); the body never echoes the request */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    SeedWebhookController_verify: {
+        parameters: {
+            query: {
+                /** @description Echoed back */
+                "hub.challenge": unknown;
+                /** @description An instance's `webhookVerifyToken` (WEBHOOK_VERIFY_TOKEN) */
+                "hub.verify_token": unknown;
+                "hub.mode": "subscribe";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description `hub.challenge`, echoed as text */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/plain": string;
+                };
+            };
+            /** @description A parameter contains NUL or a lone surrogate, or a query parameter is given twice (`validation_failed`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description hub.mode is not subscribe, or hub.verify_token is no instance’s (`forbidden`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The global ceiling on provider webhooks (`rate_limited`) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unexpected error (`internal_error`); the body never echoes the request */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    SeedWebhookController_receive: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description `sha256=<hex HMAC-SHA256 of the raw body with the app secret>` */
+                "X-Hub-Signature-256": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The WhatsApp webhook payload as Meta sends it: `{object, entry: [...]}` */
+        requestBody: {
+            content: {
+                "application/json": {
+                    object?: string;
+                    entry: Record<string, never>[];
+                } & {
+                    [key: string]: unknown;
+                };
+            };
+        };
+        responses: {
+            /** @description Every item is durable (or a known duplicate) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MetaWebhookOutcomeDto"];
+                };
+            };
+            /** @description The body is not valid JSON (`bad_request`), nested deeper than 32 levels (`payload_too_deep`), or validation failed */
             400: {
                 headers: {
                     [name: string]: unknown;
