@@ -27,6 +27,7 @@ import type {
   MediaDownload,
   ProviderAdapter,
   RawProviderRequest,
+  SendPacingRule,
   UploadFile,
 } from '../provider-adapter';
 import type {
@@ -284,6 +285,18 @@ export class DiscordAdapter implements ProviderAdapter, InboundWebhookSource, Co
         { field: 'media.providerMediaId', message: 'use media.url or POST …/messages/upload' },
       ]);
     }
+  }
+
+  /**
+   * Discord's limits (topics/rate-limits.mdx: 50 requests/s per bot; a channel's message bucket
+   * answers 5 per 5 s in practice): ≤ 50/s per bot, ≤ 1/s per channel. A 429 still comes back with
+   * Retry-After (the client does not wait it out: rejectOnRateLimit).
+   */
+  sendPacing(): SendPacingRule[] {
+    return [
+      { scope: 'instance', gapMs: 1000 / 50 },
+      { scope: 'chat', gapMs: 1000 },
+    ];
   }
 
   async send(instance: InstanceEntity, m: OutboundMessage): Promise<SendResult> {
