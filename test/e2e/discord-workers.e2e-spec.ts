@@ -102,5 +102,6 @@ describe('Discord Gateway across worker processes (e2e)', () => {
     expect(identifies()).toHaveLength(2); // the new owner identifies afresh (it has no session)
     expect(maxLive).toBe(1);
     console.log(`Discord Gateway takeover after SIGKILL of the owner: ${tookMs} ms`);
+    await alice.del(`/api/instances/${id}`).expect(200);
   }, 150_000);
 });
