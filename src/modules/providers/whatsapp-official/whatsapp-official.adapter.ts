@@ -12,6 +12,7 @@ import { SecretField } from '../config-schema';
 import type { MediaDownload, SendPacingRule, UploadFile } from '../provider-adapter';
 import { WhatsappOfficialInstanceEntity } from './whatsapp-official-instance.entity';
 import { toCloudApiMessage, whatsappRecipient } from './whatsapp-official.mapper';
+import { WHATSAPP_NATS } from './whatsapp-official.nats';
 import {
   normalizeWhatsAppChange,
   normalizeWhatsAppEntry,
@@ -82,6 +83,7 @@ const WHATSAPP_PLATFORM: MetaPlatform<WhatsappOfficialInstanceEntity> = {
   tokenField: 'accessToken',
   normalizeEntry: normalizeWhatsAppEntry,
   toSendBody: toCloudApiMessage,
+  nats: WHATSAPP_NATS,
   refused: {
     token: 'Meta rejected the access token',
     account: 'Meta does not know phone number id for this token',
