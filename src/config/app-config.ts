@@ -31,6 +31,8 @@ export class AppConfig {
   readonly telegram: { apiRoot: string; pollTimeoutSeconds: number };
   /** Meta Graph API hosts (no trailing slash) and the default version (`v23.0`). */
   readonly graph: { baseUrl: string; version: string; instagramBaseUrl: string };
+  /** Slack Web API base, always ending in `/` (SLACK_API_URL; PROVIDERS.md §5). */
+  readonly slack: { apiUrl: string };
   /** Outbound client webhooks; all durations in ms (WEBHOOKS.md). */
   readonly webhooks: {
     timeoutMs: number;
@@ -102,6 +104,7 @@ export class AppConfig {
       version: env.GRAPH_API_VERSION,
       instagramBaseUrl: env.INSTAGRAM_GRAPH_API_BASE_URL.replace(/\/+$/, ''),
     };
+    this.slack = { apiUrl: env.SLACK_API_URL.replace(/\/*$/, '/') };
     this.webhooks = {
       timeoutMs: env.WEBHOOK_TIMEOUT_MS,
       maxRetryDelayMs: env.WEBHOOK_MAX_RETRY_DELAY_MS,

@@ -8,6 +8,7 @@ import { MessageEntity } from '../modules/messages/message.entity';
 import { InboundEventEntity } from '../modules/providers/inbound-event.entity';
 import { FacebookMessengerInstanceEntity } from '../modules/providers/facebook-messenger/facebook-messenger-instance.entity';
 import { InstagramInstanceEntity } from '../modules/providers/instagram/instagram-instance.entity';
+import { SlackInstanceEntity } from '../modules/providers/slack/slack-instance.entity';
 import { TelegramInstanceEntity } from '../modules/providers/telegram/telegram-instance.entity';
 import { WhatsappOfficialInstanceEntity } from '../modules/providers/whatsapp-official/whatsapp-official-instance.entity';
 import { EventEntity } from '../modules/webhooks/event.entity';
@@ -19,6 +20,7 @@ import { WebhookDeliveryLog1763800000000 } from '../../migrations/1763800000000-
 import { UsageDaily1763900000000 } from '../../migrations/1763900000000-UsageDaily';
 import { MetaProviders1764000000000 } from '../../migrations/1764000000000-MetaProviders';
 import { ChatReadMarker1764120000000 } from '../../migrations/1764120000000-ChatReadMarker';
+import { SlackInstances1765500000000 } from '../../migrations/1765500000000-SlackInstances';
 
 /** Listed explicitly (no globs) so the same list works from ts-jest and from dist/. */
 export const ENTITIES = [
@@ -30,6 +32,7 @@ export const ENTITIES = [
   WhatsappOfficialInstanceEntity,
   FacebookMessengerInstanceEntity,
   InstagramInstanceEntity,
+  SlackInstanceEntity,
   ContactEntity,
   ChatEntity,
   MessageEntity,
@@ -46,4 +49,5 @@ export const MIGRATIONS = [
   UsageDaily1763900000000,
   MetaProviders1764000000000,
   ChatReadMarker1764120000000,
+  SlackInstances1765500000000,
 ];

@@ -13,6 +13,9 @@ import { InstagramInstanceEntity } from './instagram/instagram-instance.entity';
 import { InstagramAdapter } from './instagram/instagram.adapter';
 import { WhatsappOfficialInstanceEntity } from './whatsapp-official/whatsapp-official-instance.entity';
 import { WhatsappOfficialAdapter } from './whatsapp-official/whatsapp-official.adapter';
+import { SlackInstanceEntity } from './slack/slack-instance.entity';
+import { SlackAdapter } from './slack/slack.adapter';
+import { SlackClient } from './slack/slack.client';
 
 /** Every provider adapter, collected under PROVIDER_ADAPTERS; add new providers here. */
 @Module({
@@ -22,6 +25,7 @@ import { WhatsappOfficialAdapter } from './whatsapp-official/whatsapp-official.a
       WhatsappOfficialInstanceEntity,
       FacebookMessengerInstanceEntity,
       InstagramInstanceEntity,
+      SlackInstanceEntity,
     ]),
   ],
   controllers: [ProvidersController],
@@ -32,9 +36,17 @@ import { WhatsappOfficialAdapter } from './whatsapp-official/whatsapp-official.a
     WhatsappOfficialAdapter,
     FacebookMessengerAdapter,
     InstagramAdapter,
+    SlackClient,
+    SlackAdapter,
     {
       provide: PROVIDER_ADAPTERS,
-      inject: [TelegramAdapter, WhatsappOfficialAdapter, FacebookMessengerAdapter, InstagramAdapter],
+      inject: [
+        TelegramAdapter,
+        WhatsappOfficialAdapter,
+        FacebookMessengerAdapter,
+        InstagramAdapter,
+        SlackAdapter,
+      ],
       useFactory: (...adapters: ProviderAdapter[]) => adapters,
     },
     ProviderRegistry,
@@ -46,6 +58,7 @@ import { WhatsappOfficialAdapter } from './whatsapp-official/whatsapp-official.a
     WhatsappOfficialAdapter,
     FacebookMessengerAdapter,
     InstagramAdapter,
+    SlackAdapter,
   ],
 })
 export class ProvidersModule {}
