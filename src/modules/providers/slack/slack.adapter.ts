@@ -257,8 +257,8 @@ export class SlackAdapter implements ProviderAdapter, InboundWebhookSource, Conn
       throw err;
     }
     return creds.socketMode
-      ? { status: 'connecting', details: { mode: 'socket_mode' } }
-      : { status: 'connected', details: { mode: 'events_api' } };
+      ? { status: 'connecting', details: { slackTransport: 'socket_mode' } }
+      : { status: 'connected', details: { slackTransport: 'events_api' } };
   }
 
   /** Nothing to stop on Slack's side: the Request URL lives in the app config; Socket Mode stops with the lease. */

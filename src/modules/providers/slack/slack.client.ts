@@ -97,7 +97,7 @@ interface SlackErrorBody {
  *   `provider_unauthorized` (the caller moves the instance to `needs_reauth`);
  * - channel_not_found / user_not_found → 404; not_in_channel → 422 "invite the bot";
  *   is_archived → 422; msg_too_long / no_text / invalid_blocks / … → 400 or 422; missing_scope →
- *   403 naming the scope; other `ok:false` → 400 `provider_bad_request`;
+ *   422 naming the scope; other `ok:false` → 400 `provider_bad_request`;
  * - transport failures and other HTTP statuses → 502 `provider_unavailable`.
  */
 export function slackError(err: unknown, method: string): ProviderError {
@@ -182,7 +182,7 @@ export function slackError(err: unknown, method: string): ProviderError {
         );
       case 'missing_scope':
         return p(
-          403,
+          422,
           'provider_missing_scope',
           `Slack: missing_scope — add the bot token scope ${body.needed ?? '(see Slack)'} in the app's ` +
             'OAuth & Permissions page and reinstall the app',
