@@ -759,9 +759,25 @@ describe('Slack (e2e)', () => {
       }
     });
 
-    it('answers a signed body that is not JSON with 400', async () => {
-      const res = await deliver(id, fake.signedRequest(null, SIGNING_SECRET, { raw: 'payload=%7B%7D' }));
+    it('answers a signed body that is not JSON with 400; acknowledges interactivity forms without storing', async () => {
+      const res = await deliver(
+        id,
+        fake.signedRequest(null, SIGNING_SECRET, { raw: '{"type":"event_callback",' }),
+      );
       expect(res).toMatchObject({ status: 400, body: { code: 'validation_failed' } });
+      const before = await count('SELECT count(*)::int AS n FROM inbound_events WHERE instance_id = $1', [
+        id,
+      ]);
+      const form = fake.signedRequest(null, SIGNING_SECRET, {
+        raw: 'payload=%7B%22type%22%3A%22block_actions%22%7D',
+      });
+      form.headers['content-type'] = 'application/x-www-form-urlencoded';
+      expect(await deliver(id, form)).toMatchObject({ status: 200, outcomes: [] });
+      const unsignedForm = { ...form, headers: { ...form.headers, 'x-slack-signature': 'v0=00' } };
+      expect((await deliver(id, unsignedForm)).status).toBe(401);
+      expect(await count('SELECT count(*)::int AS n FROM inbound_events WHERE instance_id = $1', [id])).toBe(
+        before,
+      );
     });
 
     /** Schema samples have blank ids ("" everywhere): give each a channel, user, ts and event_id. */

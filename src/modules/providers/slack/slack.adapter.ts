@@ -94,6 +94,8 @@ interface SlackCredentials {
 
 /** Sender names from users.info are kept this long, ms (slack-discord.md C5: cache with a TTL). */
 const USER_NAME_TTL_MS = 60 * 60 * 1000;
+/** A failed users.info (unknown user, missing users:read) is not retried for this long, ms. */
+const USER_NAME_MISS_TTL_MS = 5 * 60 * 1000;
 const USER_CACHE_MAX = 10_000;
 
 const CAPABILITIES: ProviderCapabilities = {
@@ -484,7 +486,8 @@ export class SlackAdapter implements ProviderAdapter, InboundWebhookSource, Conn
    * else; then `url_verification` → `{challenge}`, `event_callback` → one item (its `event_id`
    * dedupes Slack's retries, `X-Slack-Retry-Num`), `app_rate_limited` and others → acknowledged.
    * @throws UnauthorizedError (401) for an unknown instance, a bad signature or a stale timestamp;
-   *   ValidationError (400) for a signed body that is not JSON.
+   *   ValidationError (400) for a signed body that is not JSON. A signed form body (interactivity,
+   *   slash commands: not relayed) is acknowledged with 200 and nothing stored.
    */
   async receive(req: InboundHttpRequest): Promise<InboundWebhookResult> {
     const instanceId = req.instanceId;
@@ -498,6 +501,12 @@ export class SlackAdapter implements ProviderAdapter, InboundWebhookSource, Conn
       header(req.headers, 'x-slack-request-timestamp'),
     );
     if (!check.ok) throw new UnauthorizedError(check.reason);
+    if (String(header(req.headers, 'content-type') ?? '').startsWith('application/x-www-form-urlencoded')) {
+      // interactivity (`payload=<json>`) and slash commands: not relayed by this gateway; a 200
+      // keeps Slack from showing the user an error, and nothing is stored
+      this.logger.log({ instanceId }, 'slack interactivity / slash command acknowledged without storing');
+      return { items: [] };
+    }
     let body: unknown;
     try {
       body = JSON.parse(raw.toString('utf8'));
@@ -528,6 +537,16 @@ export class SlackAdapter implements ProviderAdapter, InboundWebhookSource, Conn
     if (!isObject(body))
       return [{ instance: inst, ...malformedItem(body, 'malformed_payload:/ must be object') }];
     const item = normalizeSlackEnvelope(body, creds.self);
+    // a profile change: the next message of this user looks the name up again
+    const event = body.event;
+    if (
+      isObject(event) &&
+      event.type === 'user_change' &&
+      isObject(event.user) &&
+      typeof event.user.id === 'string'
+    ) {
+      this.userNames.delete(`${creds.instanceId}:${event.user.id}`);
+    }
     if (item.result.kind === 'message') {
       const from = item.result.message.from;
       if (!from.name) {
@@ -568,6 +587,7 @@ export class SlackAdapter implements ProviderAdapter, InboundWebhookSource, Conn
         { instanceId: creds.instanceId, user, err: slackError(err, 'users.info').message },
         'users.info failed',
       );
+      this.userNames.set(key, { until: Date.now() + USER_NAME_MISS_TTL_MS });
       return null;
     }
   }
