@@ -1887,6 +1887,11 @@ export interface components {
             igId?: string;
             /** @description Instagram: `facebook` or `instagram` */
             login?: string;
+            /**
+             * @description Slack: Events API Request URL or Socket Mode
+             * @enum {string}
+             */
+            slackTransport?: "events_api" | "socket_mode";
         };
         /** @description The instance connected; the provider names its account */
         ConnectedEvent: {
