@@ -176,6 +176,18 @@ describe('Slack (e2e)', () => {
       expect(again.body.code).toBe('bot_already_connected');
     });
 
+    it('GET /api/providers describes the Slack config with its secrets writeOnly', async () => {
+      const res = await alice.get('/api/providers').expect(200);
+      const slack = res.body.providers.find((p: { provider: string }) => p.provider === 'slack');
+      expect(slack.configSchema.properties).toMatchObject({
+        botToken: { type: 'string', writeOnly: true, format: 'password' },
+        signingSecret: { type: 'string', writeOnly: true, format: 'password' },
+        appToken: { type: 'string', writeOnly: true, format: 'password' },
+        socketMode: { type: 'boolean' },
+      });
+      expect(slack.configSchema.required).toEqual(['botToken']);
+    });
+
     it('lists Slack capabilities', async () => {
       const caps = await alice.get(`/api/instances/${id}/capabilities`).expect(200);
       expect(caps.body).toMatchObject({
