@@ -36,6 +36,7 @@ import type {
   ProviderConnection,
 } from '../provider-seams';
 import { SlackInstanceEntity } from './slack-instance.entity';
+import { SLACK_WEBHOOK_ROUTES } from './slack-webhook-docs';
 import { slackEmojiName } from './slack-emoji';
 import { verifySlackSignature } from './slack-signature';
 import { SLACK, SlackClient, slackError } from './slack.client';
@@ -136,7 +137,9 @@ export class SlackAdapter implements ProviderAdapter, InboundWebhookSource, Conn
   readonly key = SLACK;
   readonly capabilities = CAPABILITIES;
   readonly configDto = SlackConfigDto;
-  readonly webhookRoutes = [{ path: 'slack', withInstanceId: true }] as const;
+  /** The Request URL with its OpenAPI docs, mounted by the generic inbound pipeline. */
+  static readonly webhooks = SLACK_WEBHOOK_ROUTES;
+  readonly webhookRoutes = SLACK_WEBHOOK_ROUTES;
   private readonly logger = new Logger(SlackAdapter.name);
   private readonly credentials = new Map<string, SlackCredentials>();
   private readonly userNames = new Map<string, { name?: string; username?: string; until: number }>();
