@@ -619,7 +619,7 @@ describe('Slack (e2e)', () => {
       expect(chat).toMatchObject({ provider_chat_id: 'D0ALICE01', type: 'private' });
     });
 
-    it('file_share is stored as media, downloadable through the gateway with the bot token', async () => {
+    it('file_share is stored as media (one message per file), downloadable through the gateway with the bot token', async () => {
       const png = Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex');
       fake.addFile('F0SHARED01', 'diagram.png', 'image/png', png, BOT_TOKEN);
       const ts = fake.nextTs();
@@ -640,7 +640,19 @@ describe('Slack (e2e)', () => {
             original_w: 640,
             original_h: 480,
           },
+          { id: 'F0SHARED02', name: 'notes.pdf', mimetype: 'application/pdf', size: 1234, url_private: 'y' },
         ],
+      });
+      // the second file of the share is its own media message in the same chat
+      expect(await message(`${CHANNEL}:${ts}:F0SHARED02`)).toMatchObject({
+        type: 'document',
+        text: null,
+        media: {
+          providerMediaId: 'F0SHARED02',
+          fileName: 'notes.pdf',
+          mimeType: 'application/pdf',
+          size: 1234,
+        },
       });
       const m = await message(`${CHANNEL}:${ts}`);
       expect(m).toMatchObject({ type: 'image', text: 'see this' });

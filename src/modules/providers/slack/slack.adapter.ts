@@ -43,7 +43,7 @@ import { SLACK, SlackClient, slackError } from './slack.client';
 import { SlackSocketConnection } from './slack.connection';
 import { toPostMessageArgs } from './slack.mapper';
 import {
-  normalizeSlackEnvelope,
+  normalizeSlackEnvelopeItems,
   parseSlackMessageId,
   slackDisplayName,
   slackMessageId,
@@ -539,7 +539,7 @@ export class SlackAdapter implements ProviderAdapter, InboundWebhookSource, Conn
     const inst = { id: creds.instanceId, provider: SLACK };
     if (!isObject(body))
       return [{ instance: inst, ...malformedItem(body, 'malformed_payload:/ must be object') }];
-    const item = normalizeSlackEnvelope(body, creds.self);
+    const items = normalizeSlackEnvelopeItems(body, creds.self);
     // a profile change: the next message of this user looks the name up again
     const event = body.event;
     if (
@@ -550,15 +550,15 @@ export class SlackAdapter implements ProviderAdapter, InboundWebhookSource, Conn
     ) {
       this.userNames.delete(`${creds.instanceId}:${event.user.id}`);
     }
-    if (item.result.kind === 'message') {
+    for (const item of items) {
+      if (item.result.kind !== 'message') continue;
       const from = item.result.message.from;
-      if (!from.name) {
-        const known = await this.userName(creds, from.id);
-        if (known?.name) from.name = known.name;
-        if (known?.username) from.username = known.username;
-      }
+      if (from.name) continue;
+      const known = await this.userName(creds, from.id);
+      if (known?.name) from.name = known.name;
+      if (known?.username) from.username = known.username;
     }
-    return [{ instance: inst, ...item }];
+    return items.map((item) => ({ instance: inst, ...item }));
   }
 
   /** users.info, cached per instance and user for an hour; a failure leaves the name unknown. */

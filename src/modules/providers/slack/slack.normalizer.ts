@@ -183,6 +183,41 @@ export function normalizeSlackEnvelope(body: unknown, self: SlackSelf = {}): Sla
   return item(normalizeSlackEvent(env.event, self, env.event_time));
 }
 
+/**
+ * All items of one envelope: {@link normalizeSlackEnvelope}, plus one media message per further
+ * file of a multi-file share (`<channel>:<ts>:<file id>`, dedupe key `<event_id>:<file id>`,
+ * same sender, thread and time), so no file of a message is dropped.
+ */
+export function normalizeSlackEnvelopeItems(body: unknown, self: SlackSelf = {}): SlackInboundItem[] {
+  const first = normalizeSlackEnvelope(body, self);
+  const event = (body as { event?: SlackMessageEvent }).event;
+  if (first.result.kind !== 'message' || first.result.message.editedAt || !Array.isArray(event?.files)) {
+    return [first];
+  }
+  const base = first.result.message;
+  const files = event.files.filter((f) => isObject(f) && f.id && f.id !== base.media?.providerMediaId);
+  return [
+    first,
+    ...files.map((f) => {
+      const media = fileMedia(f)!;
+      return {
+        providerEventId: `${first.providerEventId}:${f.id}`,
+        payload: first.payload,
+        result: {
+          kind: 'message' as const,
+          message: {
+            ...base,
+            providerMessageId: `${base.providerMessageId}:${f.id}`,
+            type: mediaType(media.mimeType),
+            media,
+            text: undefined,
+          },
+        },
+      };
+    }),
+  ];
+}
+
 /** One Events API `event` object → normalized result (see {@link normalizeSlackEnvelope}). */
 export function normalizeSlackEvent(
   e: SlackMessageEvent,
