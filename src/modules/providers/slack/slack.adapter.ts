@@ -597,14 +597,13 @@ export class SlackAdapter implements ProviderAdapter, InboundWebhookSource, Conn
 
   // ---- inbound: Socket Mode ----
 
-  /** Socket Mode instances that want their socket: all but those needing new credentials or logged out. */
+  /**
+   * Socket Mode instances (the runtime runs those whose status wants a connection: not after a
+   * logout or while `needs_reauth`).
+   */
   async connectionTargets(): Promise<string[]> {
-    const rows: { instance_id: string }[] = await this.repo.query(
-      `SELECT s.instance_id FROM slack_instances s JOIN instances i ON i.id = s.instance_id
-        WHERE s.socket_mode AND i.status <> 'needs_reauth'
-          AND NOT (i.status = 'disconnected' AND i.status_reason = 'logout')`,
-    );
-    return rows.map((r) => r.instance_id);
+    const rows = await this.repo.find({ where: { socketMode: true }, select: { instanceId: true } });
+    return rows.map((r) => r.instanceId);
   }
 
   openConnection(instance: InstanceEntity): ProviderConnection {
