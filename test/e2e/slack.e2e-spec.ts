@@ -398,7 +398,7 @@ describe('Slack (e2e)', () => {
       expect(fake.callsTo('chat.postMessage').length).toBe(calls + 1);
     });
 
-    it('missing_scope → 403 naming the scope', async () => {
+    it('missing_scope → 422 naming the scope', async () => {
       fake.failNext('chat.postMessage', 'missing_scope', {
         extra: { needed: 'chat:write', provided: 'channels:history' },
       });

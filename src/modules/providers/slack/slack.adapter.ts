@@ -134,7 +134,18 @@ interface AuthTest {
  */
 @Injectable()
 export class SlackAdapter implements ProviderAdapter, InboundWebhookSource, ConnectionSource {
+  static readonly key = SLACK;
+  static readonly createExample = {
+    name: 'Acme workspace',
+    config: {
+      botToken: 'xoxb-1234-5678-abcdef',
+      signingSecret: '8f742231b10e8888abcd99yyyzzz85a5',
+      socketMode: false,
+    },
+  };
   readonly key = SLACK;
+  /** Display name (the seeds' `GET /stats` keys). */
+  readonly label = 'Slack';
   readonly capabilities = CAPABILITIES;
   readonly configDto = SlackConfigDto;
   /** The Request URL with its OpenAPI docs, mounted by the generic inbound pipeline. */

@@ -123,7 +123,7 @@ export class SlackSocketConnection implements ProviderConnection {
         }
         throw mapped;
       }
-      ctx.report({ state: 'connected', account: { teamId: creds.teamId, botUserId: creds.self.userId } });
+      ctx.report({ state: 'connected', account: { slackTransport: 'socket_mode' } });
       await closed;
       if (ctx.signal.aborted) return { kind: 'aborted' };
       return disconnectReason
