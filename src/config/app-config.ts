@@ -29,6 +29,17 @@ export class AppConfig {
   readonly encryptionKeys: string[];
   readonly publicBaseUrl?: string;
   readonly telegram: { apiRoot: string; pollTimeoutSeconds: number };
+  /**
+   * Long-lived provider connections (ConnectionRuntime), all in ms: lease TTL, renewal and
+   * target refresh intervals, reconnect backoff base and cap.
+   */
+  readonly connections: {
+    leaseTtlMs: number;
+    renewEveryMs: number;
+    refreshEveryMs: number;
+    reconnectBaseMs: number;
+    reconnectMaxMs: number;
+  };
   /** Meta Graph API hosts (no trailing slash) and the default version (`v23.0`). */
   readonly graph: { baseUrl: string; version: string; instagramBaseUrl: string };
   /** Slack Web API base, always ending in `/` (SLACK_API_URL; PROVIDERS.md §5). */
@@ -98,6 +109,14 @@ export class AppConfig {
     this.telegram = {
       apiRoot: env.TELEGRAM_API_ROOT.replace(/\/+$/, ''),
       pollTimeoutSeconds: env.TELEGRAM_POLL_TIMEOUT_SECONDS,
+    };
+    const leaseTtlMs = env.CONNECTION_LEASE_TTL_MS;
+    this.connections = {
+      leaseTtlMs,
+      renewEveryMs: Math.floor(leaseTtlMs / 3),
+      refreshEveryMs: Math.min(2000, Math.floor(leaseTtlMs / 3)),
+      reconnectBaseMs: env.CONNECTION_RECONNECT_BASE_MS,
+      reconnectMaxMs: Math.max(env.CONNECTION_RECONNECT_BASE_MS, env.CONNECTION_RECONNECT_MAX_MS),
     };
     this.graph = {
       baseUrl: env.GRAPH_API_BASE_URL.replace(/\/+$/, ''),

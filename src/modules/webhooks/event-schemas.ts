@@ -277,7 +277,11 @@ const DATA: Record<EventType, { description: string; data: SchemaObject }> = {
     data: {
       type: 'object',
       required: ['instanceId'],
-      properties: { instanceId: uuid() },
+      properties: {
+        instanceId: uuid(),
+        qr: str('The QR payload to render and scan'),
+        expiresInMs: nullable({ type: 'integer', description: 'ms until the provider replaces it' }),
+      },
       additionalProperties: true,
     },
   },

@@ -1996,6 +1996,9 @@ export interface components {
         QrReceivedEventData: {
             /** Format: uuid */
             instanceId: string;
+            /** @description The QR payload to render and scan */
+            qr?: string;
+            expiresInMs?: number | null;
         } & {
             [key: string]: unknown;
         };
@@ -2670,7 +2673,7 @@ export interface components {
         };
         ConnectionStatusDto: {
             /** @enum {string} */
-            status: "connecting" | "connected" | "disconnected" | "needs_reauth" | "error";
+            status: "connecting" | "connected" | "waiting_for_qr" | "disconnected" | "needs_reauth" | "error";
             /** @description True while `status` is `connected`. */
             ready: boolean;
             /** @description A QR code waits to be scanned (WhatsApp Web only). */
@@ -2680,7 +2683,7 @@ export interface components {
             /** @example telegram */
             provider: string;
             /** @enum {string} */
-            status: "connecting" | "connected" | "disconnected" | "needs_reauth" | "error";
+            status: "connecting" | "connected" | "waiting_for_qr" | "disconnected" | "needs_reauth" | "error";
             /** @description The generated signing secret (`whsec_…`), only when none was given; shown once. */
             webhookSecret?: string;
             id: string;
@@ -2714,7 +2717,7 @@ export interface components {
             /** @example telegram */
             provider: string;
             /** @enum {string} */
-            status: "connecting" | "connected" | "disconnected" | "needs_reauth" | "error";
+            status: "connecting" | "connected" | "waiting_for_qr" | "disconnected" | "needs_reauth" | "error";
             id: string;
             name: string;
             description: string | null;
@@ -2750,7 +2753,7 @@ export interface components {
             /** @example telegram */
             provider: string;
             /** @enum {string} */
-            status: "connecting" | "connected" | "disconnected" | "needs_reauth" | "error";
+            status: "connecting" | "connected" | "waiting_for_qr" | "disconnected" | "needs_reauth" | "error";
             /**
              * @description Provider config with secrets masked: Telegram `{botId, botUsername, botToken, mode, webhookUrl}`;
              *     Meta providers their ids, masked tokens and the callback URL.
@@ -2855,7 +2858,7 @@ export interface components {
             /** @example telegram */
             provider: string;
             /** @enum {string} */
-            status: "connecting" | "connected" | "disconnected" | "needs_reauth" | "error";
+            status: "connecting" | "connected" | "waiting_for_qr" | "disconnected" | "needs_reauth" | "error";
             id: string;
             name: string;
             description: string | null;
@@ -2887,7 +2890,7 @@ export interface components {
         };
         InstanceStatusDto: {
             /** @enum {string} */
-            status: "connecting" | "connected" | "disconnected" | "needs_reauth" | "error";
+            status: "connecting" | "connected" | "waiting_for_qr" | "disconnected" | "needs_reauth" | "error";
             instanceId: string;
             ready: boolean;
             hasQr: boolean;
@@ -2898,7 +2901,7 @@ export interface components {
         };
         ReconnectResultDto: {
             /** @enum {string} */
-            status: "connecting" | "connected" | "disconnected" | "needs_reauth" | "error";
+            status: "connecting" | "connected" | "waiting_for_qr" | "disconnected" | "needs_reauth" | "error";
             /** @description True when the instance is connected again. */
             success: boolean;
             message: string;
