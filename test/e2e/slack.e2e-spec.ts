@@ -2,12 +2,6 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { AppError } from '../../src/common/errors/app-error';
 import { ConversationsService } from '../../src/modules/messages/conversations.service';
-import { InstanceEntity } from '../../src/modules/instances/instance.entity';
-import type {
-  ConnectionContext,
-  ConnectionState,
-  InboundItem,
-} from '../../src/modules/providers/provider-seams';
 import { SlackAdapter } from '../../src/modules/providers/slack/slack.adapter';
 import { SlackSocketConnection } from '../../src/modules/providers/slack/slack.connection';
 import { verifySlackSignature } from '../../src/modules/providers/slack/slack-signature';
@@ -31,11 +25,13 @@ type Row = Record<string, unknown>;
  * Slack end to end against the fake Slack (Web API over HTTP, Socket Mode over WebSocket), real
  * PostgreSQL and Redis. Until the generic inbound pipeline (issue 9) is on main, Events API requests
  * go through `SlackAdapter.receive` exactly as the pipeline calls it (raw bytes and headers from the
- * fake), and the items through ConversationsService.ingest; Socket Mode runs the adapter's
- * connection with a hand-made ConnectionContext.
+ * fake), and the items through ConversationsService.ingest. Socket Mode connections are run by the
+ * connection runtime of the test app (APP_ROLE=all).
  */
 describe('Slack (e2e)', () => {
   let t: TestApp;
+  /** A second app (its own connection runtime) on the same database and Redis. */
+  let second: TestApp | undefined;
   let fake: FakeSlack;
   let receiver: WebhookReceiver;
   let alice: TestTenant;
@@ -98,13 +94,19 @@ describe('Slack (e2e)', () => {
     fake.addUser({ id: ALICE, name: 'alice', real_name: 'Alice Liddell', display_name: 'alice.l' });
     fake.addUser({ id: 'U0BOB0001', name: 'bob', real_name: 'Bob Builder' });
     receiver = await WebhookReceiver.start();
-    t = await startTestApp({ SLACK_API_URL: fake.apiUrl });
+    SlackSocketConnection.clientPingTimeoutMs = 300;
+    t = await startTestApp({
+      SLACK_API_URL: fake.apiUrl,
+      CONNECTION_RECONNECT_BASE_MS: '50',
+      CONNECTION_RECONNECT_MAX_MS: '200',
+    });
     adapter = t.app.get(SlackAdapter);
     conversations = t.app.get(ConversationsService);
     alice = await createTenant(t);
   });
 
   afterAll(async () => {
+    await second?.close();
     await t.close();
     await fake.stop();
     await receiver.stop();
@@ -877,38 +879,23 @@ describe('Slack (e2e)', () => {
     });
   });
 
-  describe('Socket Mode', () => {
+  describe('Socket Mode (through the connection runtime)', () => {
     let sid: string;
-    let states: ConnectionState[];
-    let abort: AbortController;
-    let running: Promise<void>;
-
-    const startConnection = async () => {
-      const instance = await t.db.getRepository(InstanceEntity).findOneByOrFail({ id: sid });
-      states = [];
-      abort = new AbortController();
-      const ctx: ConnectionContext = {
-        instance,
-        signal: abort.signal,
-        report: (s) => states.push(s),
-        ingest: async (items: InboundItem[]) => {
-          for (const i of items)
-            await conversations.ingest(i.instance, i.providerEventId, i.payload, i.result);
-        },
-      };
-      running = adapter.openConnection(instance).run(ctx);
-      running.catch(() => undefined);
-    };
+    /** Most sockets open at once, sampled every 20 ms from the second worker's start to the end. */
+    let most = 0;
+    let sampler: NodeJS.Timeout | undefined;
+    afterAll(() => clearInterval(sampler));
+    const sockBot = () => ({ ...bot, teamId: 'T0FAKE2', userId: 'U0BOT2', botId: 'B0BOT2' });
+    const status = async () => (await alice.get(`/api/instances/${sid}/status`).expect(200)).body;
+    const stored = (ts: string) =>
+      count('SELECT count(*)::int AS n FROM messages WHERE instance_id = $1 AND provider_message_id = $2', [
+        sid,
+        `${CHANNEL}:${ts}`,
+      ]);
 
     beforeAll(() => {
-      SlackSocketConnection.clientPingTimeoutMs = 300;
       fake.addBot({ token: BOT_TOKEN_SOCKET, team: 'Sockets', user: 'sockbot' });
       fake.addAppToken(APP_TOKEN);
-    });
-
-    afterAll(async () => {
-      abort?.abort();
-      await running?.catch(() => undefined);
     });
 
     it('refuses an app token Slack rejects (422 naming config.appToken, nothing stored)', async () => {
@@ -924,12 +911,12 @@ describe('Slack (e2e)', () => {
       expect(await count('SELECT count(*)::int AS n FROM slack_instances WHERE socket_mode')).toBe(0);
     });
 
-    it('creates a Socket Mode instance and lists it as a connection target', async () => {
+    it('creates a Socket Mode instance; a worker opens its socket and the instance is connected', async () => {
+      const opens = fake.callsTo('apps.connections.open').length;
       const res = await create({ botToken: BOT_TOKEN_SOCKET, socketMode: true, appToken: APP_TOKEN }).expect(
         201,
       );
       sid = res.body.id;
-      expect(res.body.status).toBe('connecting');
       expect(await adapter.connectionTargets()).toEqual([sid]);
       const [row] = await rows(
         'SELECT socket_mode, signing_secret_enc, app_token_enc FROM slack_instances WHERE instance_id = $1',
@@ -937,92 +924,92 @@ describe('Slack (e2e)', () => {
       );
       expect(row).toMatchObject({ socket_mode: true, signing_secret_enc: null });
       expect(String(row.app_token_enc)).not.toContain(APP_TOKEN);
+      await eventually(async () => (await status()).status === 'connected', 15_000, 'socket connected');
+      await eventually(async () => fake.openSockets === 1, 5000, 'one socket');
+      // one call at creation (the app token check), one for the socket
+      expect(fake.callsTo('apps.connections.open').length).toBe(opens + 2);
+      expect(fake.lastCall('apps.connections.open')!.token).toBe(APP_TOKEN);
     });
 
-    it('connects, stores each envelope and acks it only after the row is durable', async () => {
-      const opens = fake.callsTo('apps.connections.open').length;
-      await startConnection();
-      await eventually(async () => states.some((s) => s.state === 'connected'), 10_000, 'socket connected');
-      expect(fake.callsTo('apps.connections.open').length).toBe(opens + 1);
-      expect(fake.lastCall('apps.connections.open')!.token).toBe(APP_TOKEN);
-      const sockBot = { ...bot, teamId: 'T0FAKE2', userId: 'U0BOT2', botId: 'B0BOT2' };
+    it('stores each envelope and acks it only after the row is durable; a redelivery is stored once', async () => {
       const ts = fake.nextTs();
-      const { envelopeId, acked } = fake.pushSocketEvent(
-        fake.envelope(
-          sockBot,
-          { type: 'message', channel: CHANNEL, user: ALICE, text: 'over the socket', ts },
-          'Ev0SOCKET01',
-        ),
+      const body = fake.envelope(
+        sockBot(),
+        { type: 'message', channel: CHANNEL, user: ALICE, text: 'over the socket', ts },
+        'Ev0SOCKET01',
       );
-      const ack = await acked;
-      expect(ack).toEqual({ envelope_id: envelopeId, payload: {} });
+      const { envelopeId, acked } = fake.pushSocketEvent(body);
+      expect(await acked).toEqual({ envelope_id: envelopeId, payload: {} });
       // acked → already stored
       const [m] = await rows('SELECT * FROM messages WHERE instance_id = $1 AND provider_message_id = $2', [
         sid,
         `${CHANNEL}:${ts}`,
       ]);
       expect(m).toMatchObject({ text: 'over the socket', direction: 'in' });
-      // a redelivered envelope (same event_id) is acked and not stored twice
-      const again = fake.pushSocketEvent(
-        fake.envelope(
-          sockBot,
-          { type: 'message', channel: CHANNEL, user: ALICE, text: 'over the socket', ts },
-          'Ev0SOCKET01',
-        ),
-        { retryAttempt: 1 },
-      );
+      expect(m.sender).toMatchObject({ id: ALICE, name: 'alice.l' });
+      const again = fake.pushSocketEvent(body, { retryAttempt: 1 });
       await again.acked;
-      expect(
-        await count(
-          'SELECT count(*)::int AS n FROM messages WHERE instance_id = $1 AND provider_message_id = $2',
-          [sid, `${CHANNEL}:${ts}`],
-        ),
-      ).toBe(1);
+      expect(await stored(ts)).toBe(1);
     });
 
     it('reconnects with a new URL on a disconnect frame', async () => {
       const opens = fake.callsTo('apps.connections.open').length;
-      const connected = states.filter((s) => s.state === 'connected').length;
       fake.sendDisconnect('refresh_requested');
       await eventually(
-        async () => states.filter((s) => s.state === 'connected').length > connected,
-        10_000,
+        async () => fake.callsTo('apps.connections.open').length > opens && fake.openSockets === 1,
+        15_000,
         'reconnected',
       );
-      expect(states).toContainEqual({
-        state: 'disconnected',
-        reason: 'slack disconnect: refresh_requested',
-        willReconnect: true,
-      });
       expect(fake.callsTo('apps.connections.open').length).toBe(opens + 1);
-      expect(fake.openSockets).toBe(1);
+      await eventually(async () => (await status()).status === 'connected', 10_000, 'connected again');
       const ts = fake.nextTs();
       const { acked } = fake.pushSocketEvent(
-        fake.envelope(bot, { type: 'message', channel: CHANNEL, user: ALICE, text: 'after reconnect', ts }),
+        fake.envelope(sockBot(), {
+          type: 'message',
+          channel: CHANNEL,
+          user: ALICE,
+          text: 'after reconnect',
+          ts,
+        }),
       );
       await acked;
-      expect(
-        await count(
-          'SELECT count(*)::int AS n FROM messages WHERE instance_id = $1 AND provider_message_id = $2',
-          [sid, `${CHANNEL}:${ts}`],
-        ),
-      ).toBe(1);
+      expect(await stored(ts)).toBe(1);
     });
 
-    it('stops promptly on abort, closing the socket', async () => {
-      abort.abort();
-      await running;
-      await eventually(async () => fake.openSockets === 0, 5000, 'socket closed');
-    });
-
-    it('a revoked app token ends the connection with ConnectionStop needs_reauth', async () => {
-      fake.failNext('apps.connections.open', 'token_revoked');
-      await startConnection();
-      await expect(running).rejects.toMatchObject({
-        name: 'Error',
-        status: 'needs_reauth',
-        reason: expect.stringContaining('token_revoked'),
+    it('a second worker process does not open a second socket for the app', async () => {
+      // stays up until the end of the file: later reconnects also race two runtimes for one lease
+      second = await startTestApp({
+        SLACK_API_URL: fake.apiUrl,
+        CONNECTION_RECONNECT_BASE_MS: '50',
+        CONNECTION_RECONNECT_MAX_MS: '200',
       });
+      sampler = setInterval(() => (most = Math.max(most, fake.openSockets)), 20);
+      // several target refreshes (every ≤ 2 s) of both runtimes
+      await new Promise((r) => setTimeout(r, 5000));
+      expect(most).toBe(1);
+      expect(fake.openSockets).toBe(1);
+    });
+
+    it('a revoked app token stops the connection: needs_reauth, no reconnect storm', async () => {
+      fake.failNext('apps.connections.open', 'token_revoked');
+      const opens = fake.callsTo('apps.connections.open').length;
+      fake.sendDisconnect('link_disabled');
+      await eventually(async () => (await status()).status === 'needs_reauth', 15_000, 'needs_reauth');
+      expect((await status()).reason).toContain('token_revoked');
+      await new Promise((r) => setTimeout(r, 1500));
+      expect(fake.callsTo('apps.connections.open').length).toBe(opens + 1);
+      expect(fake.openSockets).toBe(0);
+      // reconnect (the token works again): the worker opens the socket again
+      await alice.post(`/api/instances/${sid}/reconnect`).expect(200);
+      await eventually(async () => fake.openSockets === 1, 15_000, 'socket back');
+    });
+
+    it('logout closes the socket', async () => {
+      await alice.post(`/api/instances/${sid}/logout`).expect(200);
+      await eventually(async () => fake.openSockets === 0, 10_000, 'socket closed');
+      expect((await status()).status).toBe('disconnected');
+      // never two sockets for the app, through reconnects with two worker runtimes
+      expect(most).toBe(1);
     });
   });
 
