@@ -282,11 +282,27 @@ describe('Slack (e2e)', () => {
         type: 'contacts',
         contacts: [
           { name: 'Ann', phone: '+31 6 1234' },
-          { name: 'Ben', phone: '+1 555' },
+          {
+            name: 'Ben <B>',
+            phones: [
+              { phone: '+1 555 0100', type: 'WORK' },
+              { phone: '+1 555 0101', type: 'CELL' },
+            ],
+            emails: [{ email: 'ben@example.com', type: 'WORK' }],
+            org: { company: 'Acme', title: 'CTO' },
+          },
         ],
       }).expect(201);
       expect(fake.lastCall('chat.postMessage')!.body.text).toBe(
-        ':bust_in_silhouette: *Ann* — +31 6 1234\n:bust_in_silhouette: *Ben* — +1 555',
+        [
+          ':bust_in_silhouette: *Ann*',
+          ':telephone_receiver: +31 6 1234 (CELL)',
+          '',
+          ':bust_in_silhouette: *Ben &lt;B&gt;* — Acme, CTO',
+          ':telephone_receiver: +1 555 0100 (WORK)',
+          ':telephone_receiver: +1 555 0101 (CELL)',
+          ':email: ben@example.com (WORK)',
+        ].join('\n'),
       );
     });
 

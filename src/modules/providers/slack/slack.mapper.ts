@@ -1,4 +1,5 @@
 import type { ContactCard, OutboundMessage } from '../normalized';
+import { cardPhones } from '../vcard';
 
 /**
  * Normalized outbound → `chat.postMessage` arguments (PROVIDERS.md §5.1). Slack has no native
@@ -33,9 +34,21 @@ function locationText(m: OutboundMessage): string {
   return lines.join('\n');
 }
 
+/**
+ * One card as mrkdwn: the name (and organisation), then its phones, e-mails and web addresses,
+ * each with its label (`CELL`, `WORK`, …) as the card gives it.
+ */
 function contactText(c: ContactCard): string {
   const name = c.name || [c.firstName, c.lastName].filter(Boolean).join(' ');
-  return `:bust_in_silhouette: *${mrkdwnEscape(name)}* — ${mrkdwnEscape(c.phone)}`;
+  const org = [c.org?.company, c.org?.title].filter(Boolean).join(', ');
+  const label = (value: string, type?: string) => mrkdwnEscape(type ? `${value} (${type})` : value);
+  const lines = [
+    `:bust_in_silhouette: *${mrkdwnEscape(name)}*${org ? ` — ${mrkdwnEscape(org)}` : ''}`,
+    ...cardPhones(c).map((p) => `:telephone_receiver: ${label(p.phone, p.type)}`),
+    ...(c.emails ?? []).map((e) => `:email: ${label(e.email, e.type)}`),
+    ...(c.urls ?? []).map((u) => `:link: ${label(u.url, u.type)}`),
+  ];
+  return lines.join('\n');
 }
 
 /** Arguments of the `chat.postMessage` for every type that is one (not reactions, not uploads). */
@@ -67,7 +80,7 @@ export function toPostMessageArgs(m: OutboundMessage): SlackPostArgs {
     case 'location':
       return { text: locationText(m), mrkdwn: true, unfurl_links: false };
     case 'contacts':
-      return { text: (m.contacts ?? []).map(contactText).join('\n'), mrkdwn: true };
+      return { text: (m.contacts ?? []).map(contactText).join('\n\n'), mrkdwn: true };
     default:
       throw new Error(`no chat.postMessage mapping for ${m.type}`);
   }
