@@ -1,7 +1,6 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { AppError } from '../../src/common/errors/app-error';
-import { ConversationsService } from '../../src/modules/messages/conversations.service';
+import { request } from 'undici';
 import { SlackAdapter } from '../../src/modules/providers/slack/slack.adapter';
 import { SlackSocketConnection } from '../../src/modules/providers/slack/slack.connection';
 import { verifySlackSignature } from '../../src/modules/providers/slack/slack-signature';
@@ -20,13 +19,17 @@ const ALICE = 'U0ALICE01';
 const INBOUND = 'C0INBOUND1';
 
 type Row = Record<string, unknown>;
+interface Outcome {
+  stored: boolean;
+  duplicate: boolean;
+  skipReason?: string;
+}
 
 /**
  * Slack end to end against the fake Slack (Web API over HTTP, Socket Mode over WebSocket), real
- * PostgreSQL and Redis. Until the generic inbound pipeline (issue 9) is on main, Events API requests
- * go through `SlackAdapter.receive` exactly as the pipeline calls it (raw bytes and headers from the
- * fake), and the items through ConversationsService.ingest. Socket Mode connections are run by the
- * connection runtime of the test app (APP_ROLE=all).
+ * PostgreSQL and Redis: Events API requests over HTTP to `/webhooks/slack/:instanceId` (the generic
+ * inbound pipeline), Socket Mode connections run by the connection runtime of the test app
+ * (APP_ROLE=all).
  */
 describe('Slack (e2e)', () => {
   let t: TestApp;
@@ -38,7 +41,6 @@ describe('Slack (e2e)', () => {
   let bot: SlackBot;
   let id: string;
   let adapter: SlackAdapter;
-  let conversations: ConversationsService;
 
   const rows = (sql: string, params: unknown[] = []): Promise<Row[]> => t.db.query(sql, params);
   const count = async (sql: string, params: unknown[] = []) => Number((await rows(sql, params))[0].n);
@@ -53,29 +55,45 @@ describe('Slack (e2e)', () => {
     });
   const send = (body: Row) => alice.post(`/api/instances/${id}/messages`).send(body);
 
-  /** What the generic pipeline does with one request: receive, ingest each item, answer. */
+  /**
+   * One Events API request over HTTP to the Request URL (`POST /webhooks/slack/:instanceId`).
+   * `outcomes` reads the pipeline's answer `{stored, duplicates, skipped}` as one outcome, with the
+   * skip reason archived for the envelope's event_id.
+   */
   const deliver = async (
     instanceId: string,
     req: { rawBody: Buffer; headers: Record<string, string> },
-  ): Promise<{
-    status: number;
-    body: unknown;
-    outcomes: Awaited<ReturnType<ConversationsService['ingest']>>[];
-  }> => {
+  ): Promise<{ status: number; body: Row; outcomes: Outcome[] }> => {
+    const res = await request(`${t.baseUrl}/webhooks/slack/${instanceId}`, {
+      method: 'POST',
+      headers: req.headers,
+      body: req.rawBody,
+    });
+    const text = await res.body.text();
+    let body: Row;
     try {
-      const r = await adapter.receive({ rawBody: req.rawBody, headers: req.headers, query: {}, instanceId });
-      const outcomes = [];
-      for (const item of r.items) {
-        outcomes.push(
-          await conversations.ingest(item.instance, item.providerEventId, item.payload, item.result),
-        );
-      }
-      return { status: r.response?.status ?? 200, body: r.response?.body ?? { ok: true }, outcomes };
-    } catch (err) {
-      if (err instanceof AppError)
-        return { status: err.status, body: { code: err.code, detail: err.message }, outcomes: [] };
-      throw err;
+      body = JSON.parse(text) as Row;
+    } catch {
+      body = { text };
     }
+    const outcomes: Outcome[] = [];
+    if (res.statusCode === 200 && typeof body.stored === 'number') {
+      let skipReason: string | undefined;
+      if (Number(body.skipped) > 0) {
+        const eventId = (JSON.parse(req.rawBody.toString('utf8')) as Row).event_id;
+        const [row] = await rows(
+          'SELECT skip_reason FROM inbound_events WHERE instance_id = $1 AND provider_event_id = $2',
+          [instanceId, eventId],
+        );
+        skipReason = row?.skip_reason as string | undefined;
+      }
+      outcomes.push({
+        stored: Number(body.stored) > 0,
+        duplicate: Number(body.duplicates) > 0,
+        ...(skipReason ? { skipReason } : {}),
+      });
+    }
+    return { status: res.statusCode, body, outcomes };
   };
   const push = (event: Row, opts: Parameters<FakeSlack['signedRequest']>[2] & { eventId?: string } = {}) =>
     deliver(id, fake.signedRequest(fake.envelope(bot, event, opts.eventId), SIGNING_SECRET, opts));
@@ -101,7 +119,6 @@ describe('Slack (e2e)', () => {
       CONNECTION_RECONNECT_MAX_MS: '200',
     });
     adapter = t.app.get(SlackAdapter);
-    conversations = t.app.get(ConversationsService);
     alice = await createTenant(t);
   });
 
@@ -806,7 +823,9 @@ describe('Slack (e2e)', () => {
         id,
         fake.signedRequest(null, SIGNING_SECRET, { raw: '{"type":"event_callback",' }),
       );
-      expect(res).toMatchObject({ status: 400, body: { code: 'validation_failed' } });
+      // refused before anything is stored: by the JSON body parser or by the adapter
+      expect(res.status).toBe(400);
+      expect(['bad_request', 'validation_failed']).toContain(res.body.code);
       const before = await count('SELECT count(*)::int AS n FROM inbound_events WHERE instance_id = $1', [
         id,
       ]);
@@ -814,7 +833,10 @@ describe('Slack (e2e)', () => {
         raw: 'payload=%7B%22type%22%3A%22block_actions%22%7D',
       });
       form.headers['content-type'] = 'application/x-www-form-urlencoded';
-      expect(await deliver(id, form)).toMatchObject({ status: 200, outcomes: [] });
+      expect(await deliver(id, form)).toMatchObject({
+        status: 200,
+        body: { ok: true, stored: 0, duplicates: 0, skipped: 0 },
+      });
       const unsignedForm = { ...form, headers: { ...form.headers, 'x-slack-signature': 'v0=00' } };
       expect((await deliver(id, unsignedForm)).status).toBe(401);
       expect(await count('SELECT count(*)::int AS n FROM inbound_events WHERE instance_id = $1', [id])).toBe(

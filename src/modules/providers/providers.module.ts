@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { PROVIDER_ADAPTERS, ProviderAdapter } from './provider-adapter';
+import { PROVIDER_ADAPTERS, ProviderAdapter, ProviderAdapterClass } from './provider-adapter';
 import { ProviderRegistry } from './provider-registry';
 import { ProvidersController } from './providers.controller';
 import { TelegramInstanceEntity } from './telegram/telegram-instance.entity';
@@ -17,7 +17,27 @@ import { SlackInstanceEntity } from './slack/slack-instance.entity';
 import { SlackAdapter } from './slack/slack.adapter';
 import { SlackClient } from './slack/slack.client';
 
-/** Every provider adapter, collected under PROVIDER_ADAPTERS; add new providers here. */
+/**
+ * THE list of adapters: adding a provider is one line here (plus its folder and migration). The
+ * inbound module mounts the webhook routes of those that take webhooks (static `webhooks`).
+ */
+export const PROVIDER_ADAPTER_CLASSES = [
+  TelegramAdapter,
+  WhatsappOfficialAdapter,
+  FacebookMessengerAdapter,
+  InstagramAdapter,
+  SlackAdapter,
+] as const satisfies ReadonlyArray<ProviderAdapterClass>;
+
+/** Every provider key, in list order (the OpenAPI `provider` enum; examples use the first). */
+export const PROVIDER_KEYS: string[] = PROVIDER_ADAPTER_CLASSES.map((c) => c.key);
+
+/** The `POST /api/instances` examples, one per provider. */
+export const CREATE_INSTANCE_EXAMPLES = Object.fromEntries(
+  PROVIDER_ADAPTER_CLASSES.map((c) => [c.key, { value: { provider: c.key, ...c.createExample } }]),
+);
+
+/** Every provider adapter, collected under PROVIDER_ADAPTERS. */
 @Module({
   imports: [
     TypeOrmModule.forFeature([
@@ -31,34 +51,16 @@ import { SlackClient } from './slack/slack.client';
   controllers: [ProvidersController],
   providers: [
     TelegramClient,
-    TelegramAdapter,
     GraphClient,
-    WhatsappOfficialAdapter,
-    FacebookMessengerAdapter,
-    InstagramAdapter,
     SlackClient,
-    SlackAdapter,
+    ...PROVIDER_ADAPTER_CLASSES,
     {
       provide: PROVIDER_ADAPTERS,
-      inject: [
-        TelegramAdapter,
-        WhatsappOfficialAdapter,
-        FacebookMessengerAdapter,
-        InstagramAdapter,
-        SlackAdapter,
-      ],
+      inject: [...PROVIDER_ADAPTER_CLASSES],
       useFactory: (...adapters: ProviderAdapter[]) => adapters,
     },
     ProviderRegistry,
   ],
-  exports: [
-    ProviderRegistry,
-    TelegramAdapter,
-    TelegramClient,
-    WhatsappOfficialAdapter,
-    FacebookMessengerAdapter,
-    InstagramAdapter,
-    SlackAdapter,
-  ],
+  exports: [ProviderRegistry, TelegramClient, ...PROVIDER_ADAPTER_CLASSES],
 })
 export class ProvidersModule {}

@@ -7118,7 +7118,6 @@ export interface operations {
         parameters: {
             query?: never;
             header: {
-                "x-hub-signature-256": string;
                 /** @description `sha256=<hex HMAC-SHA256 of the raw body with the app secret>` */
                 "X-Hub-Signature-256": string;
             };
@@ -7262,7 +7261,6 @@ export interface operations {
         parameters: {
             query?: never;
             header: {
-                "x-hub-signature-256": string;
                 /** @description `sha256=<hex HMAC-SHA256 of the raw body with the app secret>` */
                 "X-Hub-Signature-256": string;
             };
@@ -7406,7 +7404,6 @@ export interface operations {
         parameters: {
             query?: never;
             header: {
-                "x-hub-signature-256": string;
                 /** @description `sha256=<hex HMAC-SHA256 of the raw body with the app secret>` */
                 "X-Hub-Signature-256": string;
             };
@@ -7550,7 +7547,6 @@ export interface operations {
         parameters: {
             query?: never;
             header: {
-                "x-hub-signature-256": string;
                 /** @description `sha256=<hex HMAC-SHA256 of the raw body with the app secret>` */
                 "X-Hub-Signature-256": string;
             };
@@ -7694,7 +7690,6 @@ export interface operations {
         parameters: {
             query?: never;
             header: {
-                "x-hub-signature-256": string;
                 /** @description `sha256=<hex HMAC-SHA256 of the raw body with the app secret>` */
                 "X-Hub-Signature-256": string;
             };
@@ -7838,7 +7833,6 @@ export interface operations {
         parameters: {
             query?: never;
             header: {
-                "x-hub-signature-256": string;
                 /** @description `sha256=<hex HMAC-SHA256 of the raw body with the app secret>` */
                 "X-Hub-Signature-256": string;
             };

@@ -16,7 +16,7 @@ import {
   ValidationError,
 } from '../../../common/errors/app-error';
 import { AppConfig } from '../../../config/app-config';
-import type { InstanceEntity } from '../../instances/instance.entity';
+import type { InstanceEntity } from '../../instances-core/instance.entity';
 import { SecretField } from '../config-schema';
 import type { OutboundMessage, ProviderCapabilities, SendResult } from '../normalized';
 import { isObject, malformedItem } from '../payload-shape';
