@@ -26,5 +26,17 @@ export class BaselineController {
   }
 }
 
-@Module({ controllers: [BaselineController] })
+/**
+ * The same empty endpoint behind everything an API call passes: JWT auth, the rate limiter's
+ * `default` budget, request logging and metrics (the pipeline scenario, issue 11).
+ */
+@Controller('bench')
+export class AuthedBaselineController {
+  @Get('empty-auth')
+  emptyAuth() {
+    return { ok: true };
+  }
+}
+
+@Module({ controllers: [BaselineController, AuthedBaselineController] })
 export class BaselineModule {}

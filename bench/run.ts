@@ -18,6 +18,8 @@ import { FakeGraphApi, hubSignature256, metaJson } from '../test/fakes/fake-grap
 import { FakeTelegramApi } from '../test/fakes/fake-telegram-api';
 import { FakeSlack, slackJson, slackSignatureHeader } from '../test/fakes/fake-slack';
 import { bullmqCeiling } from './bullmq-ceiling';
+import { summariseProfile } from './profile-summary';
+import { natsBench, printNatsBench } from './nats';
 import { freePort } from '../test/utils/free-port';
 
 const PG_ADMIN = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -35,6 +37,16 @@ const NODE_FLAGS = '--max-old-space-size=192 --max-semi-space-size=4';
 /** Receiver outage length, s, and the backoff cap the gateway runs with here, ms. */
 const OUTAGE_S = Number(process.env.BENCH_OUTAGE_S ?? 60);
 const MAX_RETRY_DELAY_MS = Number(process.env.BENCH_MAX_RETRY_DELAY_MS ?? 10_000);
+/**
+ * BENCH_ONLY=send,pipeline,… runs the baselines plus only those groups (default: all):
+ * inbound (webhooks, drain, counters), send (sync sends), pipeline (bare NestJS baseline),
+ * broadcast (async 10,000-message broadcast), e2e, outage (BullMQ ceiling + receiver outage),
+ * nats (inbound→NATS next to inbound→client webhook, its own gateway and nats-server).
+ */
+const ONLY = new Set((process.env.BENCH_ONLY ?? '').split(',').filter(Boolean));
+const want = (group: string): boolean => ONLY.size === 0 || ONLY.has(group);
+/** BENCH_PROFILE=<dir>: a CPU profile of the API process per profiled scenario, summarised in the output. */
+const PROFILE_DIR = process.env.BENCH_PROFILE;
 
 interface Row {
   name: string;
@@ -82,7 +94,21 @@ async function json(
   return JSON.parse(text);
 }
 
+/** Issue 13's scenario (bench/nats.ts): its own gateway, database and nats-server. */
+async function runNats(): Promise<void> {
+  printNatsBench(
+    await natsBench({
+      pgAdminUrl: PG_ADMIN,
+      seconds: DURATION_S,
+      execArgv: (process.env.BENCH_NODE_FLAGS ?? NODE_FLAGS).split(' ').filter(Boolean),
+      logLevel: process.env.BENCH_LOG_LEVEL ?? 'warn',
+    }),
+  );
+}
+
 async function main(): Promise<void> {
+  // BENCH_ONLY=nats: only the NATS scenario (it runs its own gateway and nats-server)
+  if (ONLY.size === 1 && ONLY.has('nats')) return runNats();
   PORT = Number(process.env.BENCH_PORT ?? (await freePort()));
   BASE = `http://127.0.0.1:${PORT}`;
   const run = Date.now().toString(36);
@@ -363,197 +389,456 @@ async function main(): Promise<void> {
         body: '{"update_id":1,"text":"hello"}',
       }),
     );
-    // Ingest capacity on its own: the worker is paused (SIGSTOP) so deliveries queue up in Redis,
-    // then resumed to measure how fast it drains them (deliveries/s) against the local receiver.
-    worker?.kill('SIGSTOP');
-    rows.push(
-      await cannon(`telegram inbound webhook (verify+store+enqueue), max${worker ? ', worker paused' : ''}`, {
-        url: BASE,
-        requests: [inboundRequest],
-      }),
-    );
-    const whatsappRow = await cannon(
-      `whatsapp inbound webhook (signature+store+enqueue), max${worker ? ', worker paused' : ''}`,
-      { url: BASE, requests: [whatsappRequest] },
-    );
-    rows.push(whatsappRow);
-    const slackRow = await cannon(
-      `slack events api webhook (signature+store+enqueue), max${worker ? ', worker paused' : ''}`,
-      { url: BASE, requests: [slackRequest] },
-    );
-    rows.push(slackRow);
+    let whatsappRow: Row | null = null;
+    let slackRow: Row | null = null;
     let drain: { deliveries: number; seconds: number; perSecond: number } | null = null;
-    if (worker) {
-      const [{ n: backlog }] = (
-        await db.query("SELECT count(*)::int AS n FROM webhook_deliveries WHERE status = 'pending'")
-      ).rows;
-      const t0 = performance.now();
-      worker.kill('SIGCONT');
-      const until = Date.now() + 120_000;
-      while (Date.now() < until) {
+    let countersOn = NaN;
+    let countersOff = NaN;
+    if (want('inbound')) {
+      // Ingest capacity on its own: the worker is paused (SIGSTOP) so deliveries queue up in Redis,
+      // then resumed to measure how fast it drains them (deliveries/s) against the local receiver.
+      worker?.kill('SIGSTOP');
+      rows.push(
+        await cannon(
+          `telegram inbound webhook (verify+store+enqueue), max${worker ? ', worker paused' : ''}`,
+          {
+            url: BASE,
+            requests: [inboundRequest],
+          },
+        ),
+      );
+      whatsappRow = await cannon(
+        `whatsapp inbound webhook (signature+store+enqueue), max${worker ? ', worker paused' : ''}`,
+        { url: BASE, requests: [whatsappRequest] },
+      );
+      rows.push(whatsappRow);
+      slackRow = await cannon(
+        `slack events api webhook (signature+store+enqueue), max${worker ? ', worker paused' : ''}`,
+        { url: BASE, requests: [slackRequest] },
+      );
+      rows.push(slackRow);
+      if (worker) {
+        const [{ n: backlog }] = (
+          await db.query("SELECT count(*)::int AS n FROM webhook_deliveries WHERE status = 'pending'")
+        ).rows;
+        const t0 = performance.now();
+        worker.kill('SIGCONT');
+        const until = Date.now() + 120_000;
+        while (Date.now() < until) {
+          const [{ n }] = (
+            await db.query("SELECT count(*)::int AS n FROM webhook_deliveries WHERE status = 'pending'")
+          ).rows;
+          if (n === 0) break;
+          await new Promise((r) => setTimeout(r, 100));
+        }
+        const seconds = (performance.now() - t0) / 1000;
+        drain = {
+          deliveries: backlog,
+          seconds: +seconds.toFixed(1),
+          perSecond: Math.round(backlog / seconds),
+        };
+      }
+      rows.push(
+        await cannon(
+          'telegram inbound webhook @ 500 updates/s',
+          { url: BASE, overallRate: 500, requests: [inboundRequest] },
+          'fixed rate',
+        ),
+      );
+      // usage counters on vs off (issue 5): a second API process with USAGE_COUNTERS_ENABLED=false,
+      // both measured back to back twice with the worker paused, so only ingest is compared
+      const offPort = await freePort();
+      const offGateway = fork(join(__dirname, 'gateway.js'), {
+        execArgv,
+        env: {
+          ...childEnv,
+          PORT: String(offPort),
+          APP_ROLE: 'api',
+          DB_MIGRATIONS_RUN: 'false',
+          USAGE_COUNTERS_ENABLED: 'false',
+        },
+        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      });
+      await new Promise<void>((resolve, reject) => {
+        offGateway.once('message', () => resolve());
+        offGateway.once('exit', (code) => reject(new Error(`counters-off gateway exited with ${code}`)));
+      });
+      const counters = { on: [] as number[], off: [] as number[] };
+      worker?.kill('SIGSTOP');
+      for (let round = 0; round < 2; round++) {
+        for (const [key, port] of [
+          ['on', PORT],
+          ['off', offPort],
+        ] as const) {
+          const r = await cannon(`inbound, counters ${key}`, {
+            url: `http://127.0.0.1:${port}`,
+            requests: [inboundRequest],
+          });
+          counters[key].push(r.rps);
+        }
+      }
+      worker?.kill('SIGCONT');
+      offGateway.kill('SIGTERM');
+      await new Promise((r) => offGateway.once('exit', r));
+      const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+      countersOn = Math.round(mean(counters.on));
+      countersOff = Math.round(mean(counters.off));
+      rows.push({
+        name: 'inbound, usage counters on (mean of 2)',
+        rps: countersOn,
+        p50: NaN,
+        p99: NaN,
+        non2xx: 0,
+      });
+      rows.push({
+        name: 'inbound, usage counters off (mean of 2)',
+        rps: countersOff,
+        p50: NaN,
+        p99: NaN,
+        non2xx: 0,
+      });
+      for (const until = Date.now() + 120_000; Date.now() < until;) {
         const [{ n }] = (
           await db.query("SELECT count(*)::int AS n FROM webhook_deliveries WHERE status = 'pending'")
         ).rows;
         if (n === 0) break;
-        await new Promise((r) => setTimeout(r, 100));
+        await new Promise((r) => setTimeout(r, 200));
       }
-      const seconds = (performance.now() - t0) / 1000;
-      drain = { deliveries: backlog, seconds: +seconds.toFixed(1), perSecond: Math.round(backlog / seconds) };
-    }
-    rows.push(
-      await cannon(
-        'telegram inbound webhook @ 500 updates/s',
-        { url: BASE, overallRate: 500, requests: [inboundRequest] },
-        'fixed rate',
-      ),
-    );
-    // usage counters on vs off (issue 5): a second API process with USAGE_COUNTERS_ENABLED=false,
-    // both measured back to back twice with the worker paused, so only ingest is compared
-    const offPort = await freePort();
-    const offGateway = fork(join(__dirname, 'gateway.js'), {
-      execArgv,
-      env: {
-        ...childEnv,
-        PORT: String(offPort),
-        APP_ROLE: 'api',
-        DB_MIGRATIONS_RUN: 'false',
-        USAGE_COUNTERS_ENABLED: 'false',
-      },
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    });
-    await new Promise<void>((resolve, reject) => {
-      offGateway.once('message', () => resolve());
-      offGateway.once('exit', (code) => reject(new Error(`counters-off gateway exited with ${code}`)));
-    });
-    const counters = { on: [] as number[], off: [] as number[] };
-    worker?.kill('SIGSTOP');
-    for (let round = 0; round < 2; round++) {
-      for (const [key, port] of [
-        ['on', PORT],
-        ['off', offPort],
-      ] as const) {
-        const r = await cannon(`inbound, counters ${key}`, {
-          url: `http://127.0.0.1:${port}`,
-          requests: [inboundRequest],
-        });
-        counters[key].push(r.rps);
-      }
-    }
-    worker?.kill('SIGCONT');
-    offGateway.kill('SIGTERM');
-    await new Promise((r) => offGateway.once('exit', r));
-    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-    const countersOn = Math.round(mean(counters.on));
-    const countersOff = Math.round(mean(counters.off));
-    rows.push({
-      name: 'inbound, usage counters on (mean of 2)',
-      rps: countersOn,
-      p50: NaN,
-      p99: NaN,
-      non2xx: 0,
-    });
-    rows.push({
-      name: 'inbound, usage counters off (mean of 2)',
-      rps: countersOff,
-      p50: NaN,
-      p99: NaN,
-      non2xx: 0,
-    });
-    for (const until = Date.now() + 120_000; Date.now() < until;) {
-      const [{ n }] = (
-        await db.query("SELECT count(*)::int AS n FROM webhook_deliveries WHERE status = 'pending'")
-      ).rows;
-      if (n === 0) break;
-      await new Promise((r) => setTimeout(r, 200));
     }
 
-    rows.push(
-      await cannon('POST /messages → fake Bot API, max', {
-        url: `${BASE}/api/instances/${instance.id}/messages`,
-        method: 'POST',
-        headers: { 'content-type': 'application/json', ...auth },
-        body: JSON.stringify({ to: '4242', type: 'text', text: 'bench outbound' }),
+    // The request pipeline (issue 11): a bare NestJS + express app vs the gateway's empty endpoint,
+    // public and behind auth + rate limit, in a second API process that logs every request at
+    // `info` (to /dev/null: the serialization is paid, not the terminal). Same Node flags, one
+    // process each.
+    const pipeline: Record<string, number | null> = {};
+    if (want('pipeline')) {
+      const barePort = await freePort();
+      const infoPort = await freePort();
+      const started = [
+        fork(join(__dirname, 'bare.js'), {
+          execArgv,
+          env: { ...process.env, PORT: String(barePort) },
+          stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+        }),
+        fork(join(__dirname, 'gateway.js'), {
+          execArgv,
+          env: {
+            ...childEnv,
+            PORT: String(infoPort),
+            APP_ROLE: 'api',
+            DB_MIGRATIONS_RUN: 'false',
+            LOG_LEVEL: 'info',
+          },
+          stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+        }),
+      ];
+      await Promise.all(
+        started.map(
+          (p) =>
+            new Promise<void>((resolve, reject) => {
+              p.once('message', () => resolve());
+              p.once('exit', (code) => reject(new Error(`pipeline process exited with ${code}`)));
+            }),
+        ),
+      );
+      await cannon('warm-up', { url: `http://127.0.0.1:${barePort}/bench/empty`, duration: 2 });
+      await cannon('warm-up', {
+        url: `http://127.0.0.1:${infoPort}/bench/empty-auth`,
+        duration: 2,
+        headers: auth,
+      });
+      const bare = await cannon('pipeline baseline: bare NestJS + express, empty', {
+        url: `http://127.0.0.1:${barePort}/bench/empty`,
+      });
+      const pub = await cannon('gateway empty, public, info logs', {
+        url: `http://127.0.0.1:${infoPort}/bench/empty`,
+      });
+      const authed = await cannon('gateway empty, JWT + rate limit + info logs', {
+        url: `http://127.0.0.1:${infoPort}/bench/empty-auth`,
+        headers: auth,
+      });
+      rows.push(bare, pub, authed);
+      pipeline.bareRps = Math.round(bare.rps);
+      pipeline.publicVsBare = +(pub.rps / bare.rps).toFixed(3);
+      pipeline.authedVsBare = +(authed.rps / bare.rps).toFixed(3);
+      for (const p of started) {
+        p.kill('SIGTERM');
+        await new Promise((r) => p.once('exit', r));
+      }
+    }
+
+    // Sync sends (issue 11): every send to one chat (the same `chats` row each time) and spread over
+    // 1,000 chats, at max and at a fixed 100 sends/s. While the max runs go, Postgres wait events of
+    // the bench database are sampled (pg_stat_activity, every 20 ms) and, with BENCH_PROFILE, the
+    // API process is CPU-profiled: what the time went to.
+    const sendPath = `/api/instances/${instance.id}/messages`;
+    const sendHeaders = { 'content-type': 'application/json', ...auth };
+    const oneChat = JSON.stringify({ to: '4242', type: 'text', text: 'bench outbound' });
+    let spreadN = 0;
+    const spreadRequest = {
+      method: 'POST' as const,
+      path: sendPath,
+      headers: sendHeaders,
+      setupRequest: (req: autocannon.Request) => ({
+        ...req,
+        body: JSON.stringify({
+          to: String(200_000 + (spreadN++ % 1000)),
+          type: 'text',
+          text: 'bench outbound',
+        }),
       }),
-    );
-
-    // end to end: inbound webhook → client webhook receipt, at 200 updates/s for DURATION_S
-    await new Promise((r) => setTimeout(r, 3000)); // let the delivery backlog of the max runs drain
-    const sentAt = new Map<string, number>();
-    const total = 200 * DURATION_S;
-    const started = performance.now();
-    const inflight: Promise<unknown>[] = [];
-    for (let i = 0; i < total; i++) {
-      const due = started + (i * 1000) / 200;
-      const wait = due - performance.now();
-      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-      const text = `e2e-${run}-${i}`;
-      sentAt.set(text, performance.now());
-      inflight.push(
-        request(`${BASE}${inboundPath}`, {
-          method: 'POST',
-          headers: inboundRequest.headers,
-          body: inboundBody(text),
-        }).then((r) => r.body.dump()),
+    };
+    const waits: Record<string, Record<string, number>> = {};
+    const profiles: Record<string, ReturnType<typeof summariseProfile>> = {};
+    const observed = async <T>(label: string, fn: () => Promise<T>): Promise<T> => {
+      const tally: Record<string, number> = {};
+      let sampling = true;
+      const sampling$ = (async () => {
+        while (sampling) {
+          const { rows: active } = await db.query(
+            `SELECT CASE WHEN state = 'idle in transaction' THEN 'idle in transaction (app round trip)'
+                         ELSE coalesce(wait_event_type || ':' || wait_event, 'running (CPU)') END AS w, count(*)::int AS n
+               FROM pg_stat_activity
+              WHERE datname = $1 AND pid <> pg_backend_pid() AND state IN ('active', 'idle in transaction')
+              GROUP BY 1`,
+            [dbName],
+          );
+          for (const r of active) tally[r.w] = (tally[r.w] ?? 0) + r.n;
+          await new Promise((r) => setTimeout(r, 20));
+        }
+      })();
+      if (PROFILE_DIR) child.send({ profile: 'start' });
+      try {
+        return await fn();
+      } finally {
+        sampling = false;
+        await sampling$;
+        waits[label] = tally;
+        if (PROFILE_DIR) {
+          mkdirSync(PROFILE_DIR, { recursive: true });
+          const file = join(PROFILE_DIR, `${label.replace(/\W+/g, '-')}.cpuprofile`);
+          await new Promise((r) => {
+            child.once('message', r);
+            child.send({ profile: 'stop', file });
+          });
+          profiles[label] = summariseProfile(file, 12);
+        }
+      }
+    };
+    if (want('send')) {
+      rows.push(
+        await observed('sync send, one chat', () =>
+          cannon('POST /messages → fake Bot API, one chat, max', {
+            url: `${BASE}${sendPath}`,
+            method: 'POST',
+            headers: sendHeaders,
+            body: oneChat,
+          }),
+        ),
+      );
+      rows.push(
+        await observed('sync send, 1,000 chats', () =>
+          cannon('POST /messages → fake Bot API, 1,000 chats, max', { url: BASE, requests: [spreadRequest] }),
+        ),
+      );
+      rows.push(
+        await cannon(
+          'POST /messages, one chat @ 100/s',
+          {
+            url: `${BASE}${sendPath}`,
+            method: 'POST',
+            headers: sendHeaders,
+            body: oneChat,
+            overallRate: 100,
+          },
+          'fixed rate',
+        ),
+      );
+      rows.push(
+        await cannon(
+          'POST /messages, 1,000 chats @ 100/s',
+          { url: BASE, requests: [spreadRequest], overallRate: 100 },
+          'fixed rate',
+        ),
       );
     }
-    await Promise.all(inflight);
-    const deadline = Date.now() + 30_000;
-    while (Date.now() < deadline && [...sentAt.keys()].some((k) => !arrivals.has(k)))
-      await new Promise((r) => setTimeout(r, 100));
-    const e2e = [...sentAt]
-      .filter(([k]) => arrivals.has(k))
-      .map(([k, t0]) => arrivals.get(k)! - t0)
-      .sort((a, b) => a - b);
-    const pct = (p: number) => e2e[Math.min(e2e.length - 1, Math.floor((p / 100) * e2e.length))] ?? NaN;
 
-    // the bare BullMQ ceiling (no database, no gateway), in this same run
-    const ceiling = await bullmqCeiling({
-      redisUrl: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
-      prefix: `sbbench-${run}-ceiling`,
-      receiverUrl,
-      jobs: 10_000,
-      concurrency: 50,
-    });
-
-    // a receiver outage: the endpoint refuses connections for OUTAGE_S while 10,000 updates are
-    // ingested; then it comes back and we time how long the gateway takes to deliver all of them
-    await json('PUT', `/api/instances/${instance.id}`, { maxRetries: 12, retryInterval: 1000 }, auth);
-    await new Promise<void>((r) => receiver.close(() => r()));
-    receiver.closeAllConnections();
-    const outageStarted = Date.now();
-    const outageUpdates = 10_000;
-    await cannon('telegram inbound during receiver outage (10,000 updates)', {
-      url: BASE,
-      amount: outageUpdates,
-      requests: [
+    // Async broadcast (issue 11): BENCH_BROADCAST messages (default 10,000) to 1,000 chats through
+    // POST …/messages/batch (100 per request), against the fake Bot API enforcing Telegram's flood
+    // limits (30/s per bot, 1/s per chat: 429 + retry_after beyond them). Time to drain, the 429s
+    // the gateway met vs passed on to clients (failed messages), messages lost or sent twice.
+    let broadcast: Record<string, number> | null = null;
+    if (want('broadcast')) {
+      worker?.kill('SIGCONT');
+      const total = Number(process.env.BENCH_BROADCAST ?? 10_000);
+      const BC_BOT = '555444333:BROADCASTbroadcastBROADCASTbroad';
+      tg.addBot(BC_BOT, { username: 'broadcast_bot' });
+      const bc = await json(
+        'POST',
+        '/api/instances',
         {
-          ...inboundRequest,
-          setupRequest: (req: autocannon.Request) => ({ ...req, body: inboundBody(`outage-${updateId}`) }),
+          provider: 'telegram',
+          name: 'broadcast',
+          config: { botToken: BC_BOT },
+          webhookUrl: receiverUrl,
+          webhookSecret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
+          maxRetries: 3,
+          retryInterval: 1000,
         },
-      ],
-    } as autocannon.Options);
-    const rest = OUTAGE_S * 1000 - (Date.now() - outageStarted);
-    if (rest > 0) await new Promise((r) => setTimeout(r, rest));
-    await new Promise<void>((r) => receiver.listen(receiverPort, '127.0.0.1', () => r()));
-    const back = performance.now();
-    const outageDeadline = Date.now() + 180_000;
-    let outageDelivered = 0;
-    while (Date.now() < outageDeadline) {
-      [{ n: outageDelivered }] = (
+        auth,
+      );
+      tg.enforceFloodLimits();
+      const floodBefore = tg.floodWaitsAnswered;
+      const t0 = performance.now();
+      let rejected = 0;
+      for (let i = 0; i < total; i += 100) {
+        const messages = Array.from({ length: Math.min(100, total - i) }, (_, k) => ({
+          to: String(300_000 + ((i + k) % 1000)),
+          type: 'text',
+          text: `bc-${run}-${i + k}`,
+        }));
+        const res = await json('POST', `/api/instances/${bc.id}/messages/batch`, { messages }, auth);
+        rejected += res.rejected.length;
+      }
+      const queuedSeconds = (performance.now() - t0) / 1000;
+      const until = Date.now() + Number(process.env.BENCH_BROADCAST_TIMEOUT_S ?? 900) * 1000;
+      let counts: Record<string, number> = {};
+      while (Date.now() < until) {
+        const { rows: byStatus } = await db.query(
+          'SELECT status, count(*)::int AS n FROM messages WHERE instance_id = $1 GROUP BY status',
+          [bc.id],
+        );
+        counts = Object.fromEntries(byStatus.map((r) => [r.status, r.n]));
+        if (!counts.queued) break;
+        await new Promise((r) => setTimeout(r, 500));
+      }
+      const drainSeconds = (performance.now() - t0) / 1000;
+      tg.stopFloodLimits();
+      const calls = tg.calls('sendMessage').filter((c) => c.token === BC_BOT);
+      const floodWaits = tg.floodWaitsAnswered - floodBefore;
+      const texts = new Set(calls.map((c) => String(c.params.text)));
+      const [{ n: rateLimitedFailures }] = (
         await db.query(
-          `SELECT count(*)::int AS n FROM webhook_deliveries d JOIN events e ON e.id = d.event_id
-            WHERE d.status = 'succeeded' AND e.type = 'message_received' AND e.payload->>'text' LIKE 'outage-%'`,
+          `SELECT count(*)::int AS n FROM messages WHERE instance_id = $1 AND status = 'failed'
+              AND error->>'code' = 'provider_rate_limited'`,
+          [bc.id],
         )
       ).rows;
-      if (outageDelivered >= outageUpdates) break;
-      await new Promise((r) => setTimeout(r, 250));
+      const [{ n: distinctProviderIds }] = (
+        await db.query(
+          `SELECT count(DISTINCT provider_message_id)::int AS n FROM messages WHERE instance_id = $1 AND status = 'sent'`,
+          [bc.id],
+        )
+      ).rows;
+      broadcast = {
+        messages: total,
+        chats: Math.min(total, 1000),
+        rejected,
+        queuedSeconds: +queuedSeconds.toFixed(1),
+        drainSeconds: +drainSeconds.toFixed(1),
+        sentPerSecond: +((counts.sent ?? 0) / drainSeconds).toFixed(1),
+        sent: counts.sent ?? 0,
+        failed: counts.failed ?? 0,
+        stillQueued: counts.queued ?? 0,
+        provider429sSeen: floodWaits,
+        provider429sPassedToClients: rateLimitedFailures,
+        lost: total - (counts.sent ?? 0) - (counts.failed ?? 0),
+        sentTwice: calls.length - floodWaits - texts.size,
+        distinctProviderIds,
+      };
     }
-    const outageDrain = {
-      outageSeconds: OUTAGE_S,
-      deliveries: outageDelivered,
-      expected: outageUpdates,
-      drainSeconds: +((performance.now() - back) / 1000).toFixed(1),
-    };
+
+    let e2e: number[] = [];
+    let total = 0;
+    if (want('e2e')) {
+      // end to end: inbound webhook → client webhook receipt, at 200 updates/s for DURATION_S
+      await new Promise((r) => setTimeout(r, 3000)); // let the delivery backlog of the max runs drain
+      const sentAt = new Map<string, number>();
+      total = 200 * DURATION_S;
+      const started = performance.now();
+      const inflight: Promise<unknown>[] = [];
+      for (let i = 0; i < total; i++) {
+        const due = started + (i * 1000) / 200;
+        const wait = due - performance.now();
+        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+        const text = `e2e-${run}-${i}`;
+        sentAt.set(text, performance.now());
+        inflight.push(
+          request(`${BASE}${inboundPath}`, {
+            method: 'POST',
+            headers: inboundRequest.headers,
+            body: inboundBody(text),
+          }).then((r) => r.body.dump()),
+        );
+      }
+      await Promise.all(inflight);
+      const deadline = Date.now() + 30_000;
+      while (Date.now() < deadline && [...sentAt.keys()].some((k) => !arrivals.has(k)))
+        await new Promise((r) => setTimeout(r, 100));
+      e2e = [...sentAt]
+        .filter(([k]) => arrivals.has(k))
+        .map(([k, t0]) => arrivals.get(k)! - t0)
+        .sort((a, b) => a - b);
+    }
+    const pct = (p: number) => e2e[Math.min(e2e.length - 1, Math.floor((p / 100) * e2e.length))] ?? NaN;
+
+    let ceiling = NaN;
+    let outageDrain: {
+      outageSeconds: number;
+      deliveries: number;
+      expected: number;
+      drainSeconds: number;
+    } | null = null;
+    if (want('outage')) {
+      // the bare BullMQ ceiling (no database, no gateway), in this same run
+      ceiling = await bullmqCeiling({
+        redisUrl: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+        prefix: `sbbench-${run}-ceiling`,
+        receiverUrl,
+        jobs: 10_000,
+        concurrency: 50,
+      });
+
+      // a receiver outage: the endpoint refuses connections for OUTAGE_S while 10,000 updates are
+      // ingested; then it comes back and we time how long the gateway takes to deliver all of them
+      await json('PUT', `/api/instances/${instance.id}`, { maxRetries: 12, retryInterval: 1000 }, auth);
+      await new Promise<void>((r) => receiver.close(() => r()));
+      receiver.closeAllConnections();
+      const outageStarted = Date.now();
+      const outageUpdates = 10_000;
+      await cannon('telegram inbound during receiver outage (10,000 updates)', {
+        url: BASE,
+        amount: outageUpdates,
+        requests: [
+          {
+            ...inboundRequest,
+            setupRequest: (req: autocannon.Request) => ({ ...req, body: inboundBody(`outage-${updateId}`) }),
+          },
+        ],
+      } as autocannon.Options);
+      const rest = OUTAGE_S * 1000 - (Date.now() - outageStarted);
+      if (rest > 0) await new Promise((r) => setTimeout(r, rest));
+      await new Promise<void>((r) => receiver.listen(receiverPort, '127.0.0.1', () => r()));
+      const back = performance.now();
+      const outageDeadline = Date.now() + 180_000;
+      let outageDelivered = 0;
+      while (Date.now() < outageDeadline) {
+        [{ n: outageDelivered }] = (
+          await db.query(
+            `SELECT count(*)::int AS n FROM webhook_deliveries d JOIN events e ON e.id = d.event_id
+              WHERE d.status = 'succeeded' AND e.type = 'message_received' AND e.payload->>'text' LIKE 'outage-%'`,
+          )
+        ).rows;
+        if (outageDelivered >= outageUpdates) break;
+        await new Promise((r) => setTimeout(r, 250));
+      }
+      outageDrain = {
+        outageSeconds: OUTAGE_S,
+        deliveries: outageDelivered,
+        expected: outageUpdates,
+        drainSeconds: +((performance.now() - back) / 1000).toFixed(1),
+      };
+    }
 
     clearInterval(sampler);
     const [{ n: stored }] = (await db.query("SELECT count(*)::int AS n FROM messages WHERE direction = 'in'"))
@@ -561,10 +846,14 @@ async function main(): Promise<void> {
     await db.end();
 
     const insert = rows[1];
-    const inbound = rows[2];
-    const at500 = rows.find((r) => r.name.includes('@ 500'))!;
+    const find = (part: string) => rows.find((r) => r.name.includes(part));
+    const inbound = find('telegram inbound webhook (verify');
+    const at500 = find('@ 500');
+    const ratio = (r: Row | undefined, base: Row | undefined = insert) =>
+      r && base ? +(r.rps / base.rps).toFixed(3) : null;
     console.log(
-      `\nSwitchboard bench — ${new Date().toISOString()} — ${DURATION_S}s per run, 32 connections, node ${process.version}, topology ${topology}`,
+      `\nSwitchboard bench — ${new Date().toISOString()} — ${DURATION_S}s per run, 32 connections, node ${process.version}, topology ${topology}` +
+        (ONLY.size ? `, only: ${[...ONLY].join(',')}` : ''),
     );
     console.table(
       rows.map((r) => ({
@@ -576,19 +865,32 @@ async function main(): Promise<void> {
         'vs insert baseline': `${((r.rps / insert.rps) * 100).toFixed(0)} %`,
       })),
     );
+    const sendOne = find('one chat, max');
+    const sendSpread = find('1,000 chats, max');
     const summary = {
-      inboundPerSecond: Math.round(inbound.rps),
-      inboundVsInsertBaseline: +(inbound.rps / insert.rps).toFixed(3),
-      inboundP99At500Ms: at500.p99,
-      whatsappInboundPerSecond: Math.round(whatsappRow.rps),
-      whatsappVsTelegram: +(whatsappRow.rps / inbound.rps).toFixed(3),
-      slackInboundPerSecond: Math.round(slackRow.rps),
-      slackVsTelegram: +(slackRow.rps / inbound.rps).toFixed(3),
+      inboundPerSecond: inbound ? Math.round(inbound.rps) : null,
+      inboundVsInsertBaseline: ratio(inbound),
+      inboundP99At500Ms: at500?.p99 ?? null,
+      whatsappInboundPerSecond: whatsappRow ? Math.round(whatsappRow.rps) : null,
+      whatsappVsTelegram: ratio(whatsappRow ?? undefined, inbound),
+      slackInboundPerSecond: slackRow ? Math.round(slackRow.rps) : null,
+      slackVsTelegram: ratio(slackRow ?? undefined, inbound),
       deliveryDrain: drain,
       usageCounters: {
         onPerSecond: countersOn,
         offPerSecond: countersOff,
         costPercent: +(((countersOff - countersOn) / countersOff) * 100).toFixed(1),
+      },
+      pipeline,
+      broadcast,
+      syncSend: {
+        oneChatPerSecond: sendOne ? Math.round(sendOne.rps) : null,
+        oneChatVsInsertBaseline: ratio(sendOne),
+        spreadPerSecond: sendSpread ? Math.round(sendSpread.rps) : null,
+        spreadVsInsertBaseline: ratio(sendSpread),
+        p99At100OneChatMs: find('one chat @ 100/s')?.p99 ?? null,
+        p99At100SpreadMs: find('1,000 chats @ 100/s')?.p99 ?? null,
+        waitEvents: waits,
       },
       bullmqCeilingPerSecond: Math.round(ceiling),
       deliveriesVsCeiling: drain ? +(drain.perSecond / ceiling).toFixed(3) : null,
@@ -604,6 +906,7 @@ async function main(): Promise<void> {
       gatewayMaxRssMb: Math.round(maxRss),
       workerMaxRssMb: worker ? Math.round(maxWorkerRss) : null,
       inboundMessagesStored: stored,
+      profiles,
     };
     if (drain) {
       console.log(
@@ -611,25 +914,62 @@ async function main(): Promise<void> {
           `(signed, attempt recorded) = ${((drain.perSecond / ceiling) * 100).toFixed(0)} % of the bare BullMQ ceiling, ${Math.round(ceiling)} jobs/s`,
       );
     }
-    console.log(
-      `usage counters: inbound ${countersOn}/s on vs ${countersOff}/s off → ${summary.usageCounters.costPercent} % (target < 5 %)`,
-    );
-    console.log(
-      `after a ${OUTAGE_S} s receiver outage: ${outageDrain.deliveries}/${outageDrain.expected} deliveries done ` +
-        `${outageDrain.drainSeconds} s after it came back (backoff cap ${MAX_RETRY_DELAY_MS} ms)`,
-    );
-    console.log('end-to-end (inbound webhook → client webhook receipt) @ 200 updates/s:', summary.e2eAt200);
+    if (want('inbound'))
+      console.log(
+        `usage counters: inbound ${countersOn}/s on vs ${countersOff}/s off → ${summary.usageCounters.costPercent} % (target < 5 %)`,
+      );
+    if (outageDrain)
+      console.log(
+        `after a ${OUTAGE_S} s receiver outage: ${outageDrain.deliveries}/${outageDrain.expected} deliveries done ` +
+          `${outageDrain.drainSeconds} s after it came back (backoff cap ${MAX_RETRY_DELAY_MS} ms)`,
+      );
+    if (want('e2e'))
+      console.log('end-to-end (inbound webhook → client webhook receipt) @ 200 updates/s:', summary.e2eAt200);
     console.log(
       `topology: ${topology} (node ${summary.nodeFlags}); max RSS: API/gateway ${summary.gatewayMaxRssMb} MB` +
         (worker ? `, worker ${summary.workerMaxRssMb} MB` : '') +
         `; inbound messages stored: ${stored}`,
     );
-    console.log(
-      `targets: inbound ≥ 1000/s and ≥ 35 % of insert baseline → ${summary.inboundPerSecond}/s, ${(summary.inboundVsInsertBaseline * 100).toFixed(0)} %; ` +
-        `WhatsApp inbound within 20 % of Telegram → ${(summary.whatsappVsTelegram * 100).toFixed(0)} %; ` +
-        `Slack inbound within 20 % of Telegram → ${(summary.slackVsTelegram * 100).toFixed(0)} %; ` +
-        `p99 @ 500/s < 100 ms → ${at500.p99} ms; e2e p50 @ 200/s < 30 ms → ${summary.e2eAt200.p50Ms} ms; RSS < 300 MB → ${summary.gatewayMaxRssMb} MB`,
-    );
+    if (want('pipeline'))
+      console.log(
+        `pipeline target: gateway empty endpoint (auth, rate limit, info logs, metrics) ≥ 60 % of bare NestJS → ` +
+          `${((pipeline.authedVsBare ?? 0) * 100).toFixed(0)} % (public, no auth: ${((pipeline.publicVsBare ?? 0) * 100).toFixed(0)} %)`,
+      );
+    if (want('send')) {
+      const s = summary.syncSend;
+      console.log(
+        `sync send targets: ≥ 40 % of insert baseline → one chat ${((s.oneChatVsInsertBaseline ?? 0) * 100).toFixed(0)} %, ` +
+          `1,000 chats ${((s.spreadVsInsertBaseline ?? 0) * 100).toFixed(0)} %; p99 @ 100/s < 250 ms → one chat ${s.p99At100OneChatMs} ms, ` +
+          `1,000 chats ${s.p99At100SpreadMs} ms`,
+      );
+      for (const [label, tally] of Object.entries(waits)) {
+        const all = Object.values(tally).reduce((a, b) => a + b, 0) || 1;
+        const top = Object.entries(tally)
+          .sort((a, b) => b[1] - a[1])
+          .slice(0, 6)
+          .map(([w, n]) => `${w} ${((n / all) * 100).toFixed(0)} %`);
+        console.log(`postgres backends during "${label}": ${top.join(', ')}`);
+      }
+    }
+    if (broadcast)
+      console.log(
+        `async broadcast: ${broadcast.messages} messages to ${broadcast.chats} chats queued in ${broadcast.queuedSeconds} s, ` +
+          `drained in ${broadcast.drainSeconds} s (${broadcast.sentPerSecond}/s; Telegram allows 30/s per bot): sent ${broadcast.sent}, ` +
+          `failed ${broadcast.failed}, still queued ${broadcast.stillQueued}; provider 429s seen ${broadcast.provider429sSeen}, ` +
+          `passed to clients ${broadcast.provider429sPassedToClients}; lost ${broadcast.lost}, sent twice ${broadcast.sentTwice}`,
+      );
+    for (const [label, p] of Object.entries(profiles)) {
+      console.log(`\nCPU profile of the API process during "${label}" (busy ${p.busyMs} ms), self time:`);
+      console.table(p.buckets.map(([k, v]) => ({ where: k, '%': v })));
+      console.table(p.functions.map(([k, v]) => ({ function: k, '%': v })));
+    }
+    if (inbound && at500)
+      console.log(
+        `targets: inbound ≥ 1000/s and ≥ 35 % of insert baseline → ${summary.inboundPerSecond}/s, ${((summary.inboundVsInsertBaseline ?? 0) * 100).toFixed(0)} %; ` +
+          `WhatsApp inbound within 20 % of Telegram → ${((summary.whatsappVsTelegram ?? 0) * 100).toFixed(0)} %; ` +
+          `Slack inbound within 20 % of Telegram → ${((summary.slackVsTelegram ?? 0) * 100).toFixed(0)} %; ` +
+          `p99 @ 500/s < 100 ms → ${at500.p99} ms; e2e p50 @ 200/s < 30 ms → ${summary.e2eAt200.p50Ms} ms; RSS < 300 MB → ${summary.gatewayMaxRssMb} MB`,
+      );
     mkdirSync(join(__dirname, '../../bench/results'), { recursive: true });
     writeFileSync(
       join(__dirname, '../../bench/results/latest.json'),
@@ -649,6 +989,7 @@ async function main(): Promise<void> {
     await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
     await admin.end();
   }
+  if (want('nats')) await runNats();
 }
 
 main().catch((err) => {

@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
-# Makes sure the PostgreSQL and Redis that Switchboard and `npm test` use answer on 127.0.0.1
-# (5432 and 6379): starts them when installed but stopped, installs them with apt-get when absent,
+# Makes sure the PostgreSQL, Redis and NATS (JetStream) that Switchboard and `npm test` use answer
+# on 127.0.0.1 (5432, 6379 and 4222): starts them when installed but stopped, installs them with
+# apt-get when absent (Debian package `nats-server`, started as `nats-server -js`),
 # then creates the app database if missing. Installs Debian's Chromium for the browser tests too
 # when /usr/bin/chromium is missing (NO_BROWSER=1: not). Idempotent; prints one line per action
 # taken and nothing when all is already fine.
 #
 #   DB_NAME     database to create when missing (default: switchboard)
 #   NO_BROWSER  1: do not install Chromium (only `npm test` needs it)
+#   NO_NATS     1: do not start or install nats-server (NATS is optional: NATS_URL unset = off)
+#   NATS_STORE  JetStream store directory of a nats-server started here (default /var/lib/nats)
 #   PGPASSWORD  read by psql/createdb, for a postgres user that has a password
 # shellcheck disable=SC2016,SC2012 # single quotes feed an inner bash; ls lists plain version dirs
 set -euo pipefail
@@ -46,6 +49,7 @@ redis_up() {
   # NOAUTH: a Redis with a password answers too; its password then belongs in REDIS_URL.
   case "$reply" in *PONG* | *NOAUTH*) return 0 ;; *) return 1 ;; esac
 }
+nats_up() { tcp_open 127.0.0.1 4222; }
 wait_for() { # <name> <check function>
   local deadline=$((SECONDS + WAIT_SECONDS))
   until "$2"; do
@@ -108,7 +112,15 @@ install_packages() {
   rm -f "$log"
 }
 
-# --- PostgreSQL and Redis up -------------------------------------------------------------------
+start_nats() {
+  local store=${NATS_STORE:-/var/lib/nats}
+  say "starting NATS with JetStream (nats-server -js on 127.0.0.1:4222, store $store)"
+  as_root mkdir -p "$store"
+  # no systemd unit in Debian's package: run it in the background, logging next to the store
+  as_root bash -c 'nohup nats-server -js -a 127.0.0.1 -p 4222 -sd "$0" >>"$0/nats-server.log" 2>&1 &' "$store" || true
+}
+
+# --- PostgreSQL, Redis and NATS up ---------------------------------------------------------------
 pg_fresh=0
 pg_down=0
 redis_down=0
@@ -118,6 +130,9 @@ redis_up || redis_down=1
 missing=()
 if [ "$pg_down" -eq 1 ] && ! pg_installed; then missing+=(postgresql) && pg_fresh=1; fi
 if [ "$redis_down" -eq 1 ] && ! have redis-server; then missing+=(redis-server); fi
+nats_down=0
+if [ "${NO_NATS:-0}" != 1 ]; then nats_up || nats_down=1; fi
+if [ "$nats_down" -eq 1 ] && ! have nats-server; then missing+=(nats-server); fi
 if [ "${#missing[@]}" -gt 0 ]; then install_packages "${missing[@]}"; fi
 
 # npm test's browser tests (test/browser) drive Debian's Chromium, or CHROMIUM_PATH's; NO_BROWSER=1
@@ -133,8 +148,10 @@ fi
 # apt may have started them already (systemd); only start what still does not answer.
 if [ "$pg_down" -eq 1 ] && ! pg_up; then start_postgres; fi
 if [ "$redis_down" -eq 1 ] && ! redis_up; then start_redis; fi
+if [ "$nats_down" -eq 1 ] && ! nats_up; then start_nats; fi
 wait_for PostgreSQL pg_up
 wait_for Redis redis_up
+if [ "$nats_down" -eq 1 ]; then wait_for NATS nats_up; fi
 
 # --- access as user postgres over TCP ----------------------------------------------------------
 if ! have psql; then

@@ -18,6 +18,8 @@ import { HealthModule } from './modules/health/health.module';
 import { InboundModule } from './modules/inbound/inbound.module';
 import { InstancesModule } from './modules/instances/instances.module';
 import { MessagesModule } from './modules/messages/messages.module';
+import { SendWorkerModule } from './modules/messages/send-queue/send-worker.module';
+import { NatsModule } from './modules/nats/nats.module';
 import { ProvidersModule } from './modules/providers/providers.module';
 import { StatsModule } from './modules/stats/stats.module';
 import { UsageModule } from './modules/usage/usage.module';
@@ -69,13 +71,16 @@ export class AppModule {
               censor: '[redacted]',
             },
             autoLogging: { ignore: (req) => req.url === '/health' || req.url === '/metrics' },
-            // bot tokens travel in Telegram URLs: never log request URLs of the fake/provider, only ours
+            // one `info` line per request: id, method, URL, status, time — never the request's or the
+            // response's headers (credentials, and the bulk of each line's cost: issue 11)
             serializers: {
+              res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+              // bot tokens travel in Telegram URLs: never log request URLs of the fake/provider, only ours
               req: (req: { id: string; method: string; url: string }) => ({
                 id: req.id,
                 method: req.method,
-                // the Meta GET handshake carries hub.verify_token in the query
-                url: req.url.startsWith('/webhooks/') ? req.url.split('?')[0] : req.url,
+                // the Meta GET handshake carries hub.verify_token in the query (also on the seed's /webhook)
+                url: /^\/webhooks?[/?]/.test(req.url) ? req.url.split('?')[0] : req.url,
               }),
             },
           },
@@ -95,9 +100,11 @@ export class AppModule {
         ProvidersModule,
         InstancesModule,
         MessagesModule,
+        ...(workers ? [SendWorkerModule.register(config.send)] : []),
         ContactsModule,
         InboundModule.register({ api, workers }),
         ConnectionsModule.register({ workers }),
+        NatsModule.register({ api, workers }),
         StatsModule,
         CompatModule,
         HealthModule,

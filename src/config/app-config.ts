@@ -1,4 +1,5 @@
 import { EnvSchema } from './env.schema';
+import { parseSeedAccounts, SeedWhatsappAccount } from '../modules/nats/seed-accounts';
 
 /**
  * The typed configuration every module reads (injected as AppConfig). Built once from the
@@ -63,6 +64,16 @@ export class AppConfig {
     retentionSucceededMs: number;
     retentionDeadMs: number;
   };
+  /**
+   * Async sends (issue 11): worker concurrency, WhatsApp Cloud throughput (messages/s), the
+   * WhatsApp Web per-chat gap (ms) and the sweep interval (ms).
+   */
+  readonly send: {
+    concurrency: number;
+    whatsappMessagesPerSecond: number;
+    whatsappWebChatGapMs: number;
+    sweepIntervalMs: number;
+  };
   readonly swaggerEnabled: boolean;
   /** Usage counters: on/off and the flush interval (ms). */
   readonly usage: { enabled: boolean; flushIntervalMs: number };
@@ -72,6 +83,28 @@ export class AppConfig {
   readonly metricsToken?: string;
   /** Waiting + delayed webhook deliveries above which /health/ready is unhealthy. */
   readonly healthQueueBacklogMax: number;
+
+  /** NATS (README § NATS); `url` undefined: off. Durations in ms, sizes in bytes. */
+  readonly nats: {
+    url?: string;
+    stream: string;
+    user?: string;
+    password?: string;
+    token?: string;
+    credsFile?: string;
+    maxAgeMs: number;
+    maxBytes: number;
+    duplicateWindowMs: number;
+    pollIntervalMs: number;
+    pendingMax: number;
+  };
+  /** The seed connector's `WA_<NAME>` accounts and their shared settings (seeds/whatsapp-cloud-connector.md). */
+  readonly seedWhatsapp: {
+    accounts: SeedWhatsappAccount[];
+    verifyToken?: string;
+    appSecret?: string;
+    apiVersion: string;
+  };
 
   constructor(env: EnvSchema) {
     this.nodeEnv = env.NODE_ENV;
@@ -123,6 +156,12 @@ export class AppConfig {
       version: env.GRAPH_API_VERSION,
       instagramBaseUrl: env.INSTAGRAM_GRAPH_API_BASE_URL.replace(/\/+$/, ''),
     };
+    this.send = {
+      concurrency: env.SEND_CONCURRENCY,
+      whatsappMessagesPerSecond: env.SEND_WHATSAPP_MESSAGES_PER_SECOND,
+      whatsappWebChatGapMs: env.SEND_WHATSAPP_WEB_CHAT_GAP_MS,
+      sweepIntervalMs: env.SEND_SWEEP_INTERVAL_MS,
+    };
     this.slack = { apiUrl: env.SLACK_API_URL.replace(/\/*$/, '/') };
     this.webhooks = {
       timeoutMs: env.WEBHOOK_TIMEOUT_MS,
@@ -149,6 +188,26 @@ export class AppConfig {
     };
     this.metricsToken = env.METRICS_TOKEN;
     this.healthQueueBacklogMax = env.HEALTH_QUEUE_BACKLOG_MAX;
+    this.nats = {
+      url: env.NATS_URL,
+      stream: env.NATS_STREAM,
+      user: env.NATS_USER,
+      password: env.NATS_PASSWORD,
+      token: env.NATS_TOKEN,
+      credsFile: env.NATS_CREDS_FILE,
+      maxAgeMs: env.NATS_STREAM_MAX_AGE_MS,
+      maxBytes: env.NATS_STREAM_MAX_BYTES,
+      duplicateWindowMs: Math.min(env.NATS_DUPLICATE_WINDOW_MS, env.NATS_STREAM_MAX_AGE_MS),
+      pollIntervalMs: env.NATS_POLL_INTERVAL_MS,
+      pendingMax: env.NATS_PENDING_MAX,
+    };
+    this.seedWhatsapp = {
+      // validateEnv keeps unknown variables on the instance: WA_<NAME> are read from it
+      accounts: parseSeedAccounts(env as unknown as Record<string, unknown>).accounts,
+      verifyToken: env.WEBHOOK_VERIFY_TOKEN,
+      appSecret: env.APP_SECRET,
+      apiVersion: env.API_VERSION,
+    };
   }
 
   get runsApi(): boolean {

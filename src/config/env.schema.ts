@@ -1,4 +1,6 @@
 import { plainToInstance, Transform } from 'class-transformer';
+import { existsSync } from 'node:fs';
+import { parseSeedAccounts } from '../modules/nats/seed-accounts';
 import {
   IsBoolean,
   IsIn,
@@ -213,6 +215,32 @@ export class EnvSchema {
   @Min(100)
   WEBHOOK_SWEEP_INTERVAL_MS = 30_000;
 
+  /** Async sends (issue 11) in flight per worker process. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  SEND_CONCURRENCY = 50;
+
+  /** WhatsApp Cloud throughput of a business number, messages/s (Meta's default 80; up to 1,000 once upgraded). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  SEND_WHATSAPP_MESSAGES_PER_SECOND = 80;
+
+  /** WhatsApp Web: least gap between two async sends to one chat, ms. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  SEND_WHATSAPP_WEB_CHAT_GAP_MS = 1000;
+
+  /** How often the worker re-enqueues async sends whose job never reached Redis, ms. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  SEND_SWEEP_INTERVAL_MS = 30_000;
+
   /** BullMQ job lock of a delivery, ms: a worker that dies mid-delivery is detected after about this long. */
   @Transform(toInt)
   @IsInt()
@@ -299,6 +327,93 @@ export class EnvSchema {
   @Min(1)
   HEALTH_QUEUE_BACKLOG_MAX = 10_000;
 
+  /**
+   * NATS server(s), comma-separated (`nats://host:4222`, `tls://…`); unset: NATS is off
+   * (README § NATS). The seed connector's name.
+   */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(/^(nats|tls|ws|wss):\/\/[^\s,]+(,(nats|tls|ws|wss):\/\/[^\s,]+)*$/, {
+    message: 'NATS_URL must be nats://host:port (comma-separated for several servers)',
+  })
+  NATS_URL?: string;
+
+  /** JetStream stream holding the `in`, `error` and `switchboard` subjects; created or updated at boot. */
+  @Matches(/^[A-Za-z0-9_-]{1,64}$/, {
+    message: 'NATS_STREAM must be a stream name: letters, digits, _ and -',
+  })
+  NATS_STREAM = 'SWITCHBOARD';
+
+  /** NATS user/password auth (both or neither). */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  NATS_USER?: string;
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  NATS_PASSWORD?: string;
+
+  /** NATS token auth. */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  NATS_TOKEN?: string;
+
+  /** Path of a NATS `.creds` file (JWT + nkey seed). */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  NATS_CREDS_FILE?: string;
+
+  /** Stream limit: messages older than this are discarded, ms (default 7 days). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(60_000)
+  NATS_STREAM_MAX_AGE_MS = 7 * 86_400_000;
+
+  /** Stream limit: oldest messages are discarded above this size, bytes (default 1 GiB). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1_048_576)
+  NATS_STREAM_MAX_BYTES = 1_073_741_824;
+
+  /** JetStream's dedupe window for `Nats-Msg-Id`, ms (default 10 min; ≤ NATS_STREAM_MAX_AGE_MS). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1000)
+  NATS_DUPLICATE_WINDOW_MS = 600_000;
+
+  /** How often an idle publisher looks for new outbox rows, ms. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(5)
+  @Max(10_000)
+  NATS_POLL_INTERVAL_MS = 50;
+
+  /** GET /health/ready reports unhealthy when more items than this wait to be published to NATS. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  NATS_PENDING_MAX = 10_000;
+
+  /** The seed connector's verify token: `webhookVerifyToken` of every `WA_<NAME>` instance. */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  WEBHOOK_VERIFY_TOKEN?: string;
+
+  /** The seed connector's Meta App Secret: `appSecret` of every `WA_<NAME>` instance. */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  APP_SECRET?: string;
+
+  /** The seed connector's Graph API version (default v21.0), pinned on every `WA_<NAME>` instance. */
+  @Matches(/^v\d+\.\d+$/, { message: 'API_VERSION must look like v21.0' })
+  API_VERSION = 'v21.0';
+
   /** When set, GET /metrics requires `Authorization: Bearer <METRICS_TOKEN>`. */
   @Transform(emptyToUndefined)
   @IsOptional()
@@ -331,8 +446,42 @@ export function validateEnv(raw: Record<string, unknown>): EnvSchema {
       }
     }
   }
+  problems.push(...natsProblems(env, raw));
   if (problems.length > 0) {
     throw new Error(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
   }
   return env;
+}
+
+/** NATS credentials that cannot work together, and the seed connector's `WA_<NAME>` accounts. */
+function natsProblems(env: EnvSchema, raw: Record<string, unknown>): string[] {
+  const problems: string[] = [];
+  if (!!env.NATS_USER !== !!env.NATS_PASSWORD) {
+    problems.push('NATS_USER: set NATS_USER and NATS_PASSWORD together');
+  }
+  const methods = [
+    env.NATS_USER && 'NATS_USER',
+    env.NATS_TOKEN && 'NATS_TOKEN',
+    env.NATS_CREDS_FILE && 'NATS_CREDS_FILE',
+  ];
+  if (methods.filter(Boolean).length > 1) {
+    problems.push(
+      `NATS_TOKEN: choose one NATS authentication (${methods.filter(Boolean).join(', ')} are set)`,
+    );
+  }
+  if (env.NATS_CREDS_FILE && !existsSync(env.NATS_CREDS_FILE)) {
+    problems.push('NATS_CREDS_FILE: no such file');
+  }
+  const seed = parseSeedAccounts(raw);
+  problems.push(...seed.problems);
+  if (seed.accounts.length > 0) {
+    if (!env.APP_SECRET)
+      problems.push('APP_SECRET: required with WA_<NAME> accounts (checks X-Hub-Signature-256)');
+    if (!env.WEBHOOK_VERIFY_TOKEN) {
+      problems.push(
+        'WEBHOOK_VERIFY_TOKEN: required with WA_<NAME> accounts (the webhook verification handshake)',
+      );
+    }
+  }
+  return problems;
 }

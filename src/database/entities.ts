@@ -20,6 +20,8 @@ import { WebhookDeliveryLog1763800000000 } from '../../migrations/1763800000000-
 import { UsageDaily1763900000000 } from '../../migrations/1763900000000-UsageDaily';
 import { MetaProviders1764000000000 } from '../../migrations/1764000000000-MetaProviders';
 import { ChatReadMarker1764120000000 } from '../../migrations/1764120000000-ChatReadMarker';
+import { SendQueue1765400000000 } from '../../migrations/1765400000000-SendQueue';
+import { NatsOutbox1765300000000 } from '../../migrations/1765300000000-NatsOutbox';
 import { SlackInstances1765500000000 } from '../../migrations/1765500000000-SlackInstances';
 
 /** Listed explicitly (no globs) so the same list works from ts-jest and from dist/. */
@@ -49,5 +51,7 @@ export const MIGRATIONS = [
   UsageDaily1763900000000,
   MetaProviders1764000000000,
   ChatReadMarker1764120000000,
+  SendQueue1765400000000,
+  NatsOutbox1765300000000,
   SlackInstances1765500000000,
 ];

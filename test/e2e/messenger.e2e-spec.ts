@@ -100,7 +100,9 @@ describe('Facebook Messenger (e2e)', () => {
       provider: 'facebook-messenger',
       providerCode: 190,
     });
-    expect(await count('SELECT count(*)::int AS n FROM facebook_messenger_instances')).toBe(0);
+    expect(
+      await count(`SELECT count(*)::int AS n FROM facebook_messenger_instances WHERE page_id = '${PAGE}'`),
+    ).toBe(0);
     const res = await create(PAGE, TOKEN).expect(201);
     id = res.body.id;
     expect(res.body).toMatchObject({ provider: 'facebook-messenger', status: 'connected' });

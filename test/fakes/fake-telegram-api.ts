@@ -62,6 +62,20 @@ export interface TelegramApiErrorSpec {
   parameters?: { retry_after?: number; migrate_to_chat_id?: number };
 }
 
+/**
+ * Telegram's flood limits (Bot FAQ, PROVIDERS.md §1.2), enforced by the fake once
+ * {@link FakeTelegramApi.enforceFloodLimits} is called: a `send*` call over any of them answers
+ * 429 `Too Many Requests: retry after N` with `parameters.retry_after` = N (s) and is not counted.
+ */
+export interface FloodLimits {
+  /** Sends per bot in any 1 s window. Default 30. */
+  perBotPerSecond: number;
+  /** Sends per private chat in any 1 s window. Default 1. */
+  perChatPerSecond: number;
+  /** Sends per group (negative chat id) in any 60 s window. Default 20. */
+  perGroupPerMinute: number;
+}
+
 /** Registered webhook of a bot (set via `setWebhook`). */
 export interface FakeWebhookRegistration {
   url: string;
@@ -230,6 +244,10 @@ export class FakeTelegramApi {
   private readonly canonical = new Map<string, string>();
   private fileCounter = 0;
   private stopped = false;
+  private flood?: FloodLimits;
+  /** Flood windows: key → times (ms) of the counted sends, oldest first. */
+  private readonly floodWindows = new Map<string, number[]>();
+  private floodAnswers = 0;
 
   private constructor(private readonly server: http.Server) {
     this.handlers = this.buildHandlers();
@@ -384,6 +402,23 @@ export class FakeTelegramApi {
     );
   }
 
+  /** Enforces Telegram's flood limits on every `send*` call from now on (see {@link FloodLimits}). */
+  enforceFloodLimits(limits: Partial<FloodLimits> = {}): void {
+    this.flood = { perBotPerSecond: 30, perChatPerSecond: 1, perGroupPerMinute: 20, ...limits };
+    this.floodWindows.clear();
+  }
+
+  /** Stops enforcing the flood limits (the count of 429s answered is kept). */
+  stopFloodLimits(): void {
+    this.flood = undefined;
+    this.floodWindows.clear();
+  }
+
+  /** How many calls the flood limits answered with 429 so far. */
+  get floodWaitsAnswered(): number {
+    return this.floodAnswers;
+  }
+
   /** Next call of `method` gets 403 `Forbidden: bot was blocked by the user`. */
   blockedByUser(method: string, times = 1): void {
     this.failNext(method, { error_code: 403, description: 'Forbidden: bot was blocked by the user' }, times);
@@ -511,8 +546,39 @@ export class FakeTelegramApi {
     const injected = this.takeFailure(method);
     if (injected) throw new ApiFault(injected);
     if (!handler) throw new ApiFault(NOT_FOUND);
+    if (this.flood && method.startsWith('send')) this.checkFlood(token, params);
     const result = await handler({ bot, params, req, res });
     sendJson(res, 200, { ok: true, result });
+  }
+
+  /** Counts a send against the bot's and the chat's windows, or throws 429 when one is full. */
+  private checkFlood(token: string, params: Params): void {
+    const limits = this.flood!;
+    const chatId = String(params.chat_id ?? '');
+    const group = chatId.startsWith('-');
+    const windows: [string, number, number][] = [
+      [`bot:${token}`, 1000, limits.perBotPerSecond],
+      [
+        `chat:${token}:${chatId}`,
+        group ? 60_000 : 1000,
+        group ? limits.perGroupPerMinute : limits.perChatPerSecond,
+      ],
+    ];
+    const now = Date.now();
+    for (const [key, windowMs, limit] of windows) {
+      const times = (this.floodWindows.get(key) ?? []).filter((t) => t > now - windowMs);
+      this.floodWindows.set(key, times);
+      if (times.length >= limit) {
+        this.floodAnswers += 1;
+        const retryAfter = Math.max(1, Math.ceil((times[0] + windowMs - now) / 1000));
+        throw new ApiFault({
+          error_code: 429,
+          description: `Too Many Requests: retry after ${retryAfter}`,
+          parameters: { retry_after: retryAfter },
+        });
+      }
+    }
+    for (const [key] of windows) this.floodWindows.get(key)!.push(now);
   }
 
   private handleFileDownload(token: string, filePath: string, res: http.ServerResponse): void {

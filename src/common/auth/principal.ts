@@ -5,7 +5,8 @@ export interface Principal {
   userId: string;
   email: string;
   role: UserRole;
-  via: 'jwt' | 'api-key';
+  /** `system`: the gateway itself at boot (seed env provisioning). `nats`: a request on `<provider>.<slug>.out.*`, acting as the instance's owner (src/modules/nats). */
+  via: 'jwt' | 'api-key' | 'nats' | 'system';
   apiKeyId?: string;
 }
 

@@ -3,10 +3,20 @@ export enum QueueName {
   WebhookDelivery = 'webhook-delivery',
   /** Replays: one job at a time across the fleet, so a healthy endpoint gets them in `sequence` order. */
   WebhookReplay = 'webhook-replay',
+  /** Async sends (issue 11): one job per queued message, jobId = message id. */
+  MessageSend = 'message-send',
 }
 
 export enum JobName {
   DeliverWebhook = 'deliver-webhook',
+  SendMessage = 'send-message',
+}
+
+/** Data of a `send-message` job: ids only (the message row holds what to send). */
+export interface SendMessageJob {
+  messageId: string;
+  instanceId: string;
+  chatId: string;
 }
 
 /** Data of a `deliver-webhook` job. retryIntervalMs: base of the backoff, ms (snapshot of the instance setting). */

@@ -12,8 +12,14 @@ export const SendRoute = () => SetMetadata(SEND_ROUTE, true);
 export const routePath = (ctx: ExecutionContext): string =>
   (ctx.switchToHttp().getRequest<Request>().route as { path?: string } | undefined)?.path ?? '';
 
-/** Provider inbound webhooks: verified by signature, throttled only by a global ceiling. */
-export const isProviderWebhook = (ctx: ExecutionContext): boolean => routePath(ctx).startsWith('/webhooks/');
+/**
+ * Provider inbound webhooks: verified by signature, throttled only by a global ceiling. `/webhook`
+ * is the NATS connector seed's alias of `/webhooks/whatsapp` (src/modules/nats).
+ */
+export const isProviderWebhook = (ctx: ExecutionContext): boolean => {
+  const path = routePath(ctx);
+  return path.startsWith('/webhooks/') || path === '/webhook';
+};
 
 /** Ops routes that are never throttled (probes and scrapers must not be locked out). */
 export const isOpsRoute = (ctx: ExecutionContext): boolean =>

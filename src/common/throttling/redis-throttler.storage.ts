@@ -24,15 +24,28 @@ return {hits, ttl, 0, 0}`;
 /** How long a request waits for Redis before it is let through unthrottled (ms). */
 const REDIS_TIMEOUT_MS = 1000;
 
+/** The script as an ioredis custom command: EVALSHA (the script's bytes are sent once, not per hit). */
+const COMMAND = 'switchboardThrottle';
+
+type Counted = [number, number, number, number];
+type Hit = { args: string[]; resolve: (r: Counted | null) => void };
+
 /**
  * `@nestjs/throttler` storage on the shared Redis (keys `<prefix>:throttle:<key>`), so every API
  * process shares one budget per tracker. `ttl` and `blockDuration` arrive in ms; the record's
  * `timeToExpire`/`timeToBlockExpire` are seconds (what the guard writes into Retry-After).
+ * Hits are batched: every hit of one event-loop turn (all concurrent requests) goes to Redis in ONE
+ * pipeline of EVALSHA calls, so the throttler costs one round trip per turn, not one per request
+ * (issue 11). Each hit is still counted atomically by the script.
  * Fails open: when Redis does not answer within 1 s the request is not throttled (ioredis would
  * otherwise hold it until Redis is back).
  */
 export class RedisThrottlerStorage implements ThrottlerStorage {
-  constructor(private readonly redis: RedisService) {}
+  private batch: Hit[] = [];
+
+  constructor(private readonly redis: RedisService) {
+    redis.client.defineCommand(COMMAND, { numberOfKeys: 2, lua: INCREMENT });
+  }
 
   async increment(
     key: string,
@@ -54,28 +67,36 @@ export class RedisThrottlerStorage implements ThrottlerStorage {
     };
   }
 
-  /** The script's result, or null when Redis fails or is slower than REDIS_TIMEOUT_MS. */
-  private async count(
-    base: string,
-    ttl: number,
-    limit: number,
-    blockDuration: number,
-  ): Promise<[number, number, number, number] | null> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<null>((resolve) => {
-      timer = setTimeout(() => resolve(null), REDIS_TIMEOUT_MS);
-    });
-    const call = this.redis.client.eval(
-      INCREMENT,
-      2,
+  /** The script's result (joined to this turn's batch), or null when Redis fails or is slower than REDIS_TIMEOUT_MS. */
+  private count(base: string, ttl: number, limit: number, blockDuration: number): Promise<Counted | null> {
+    const args = [
       base,
       `${base}:blocked`,
       String(Math.max(1, Math.round(ttl))),
       String(limit),
       String(Math.max(1, Math.round(blockDuration))),
-    ) as Promise<[number, number, number, number]>;
+    ];
+    return new Promise((resolve) => {
+      if (this.batch.push({ args, resolve }) === 1) setImmediate(() => void this.flush());
+    });
+  }
+
+  private async flush(): Promise<void> {
+    const hits = this.batch;
+    this.batch = [];
+    const pipeline = this.redis.client.pipeline();
+    const run = pipeline as unknown as Record<string, (...args: string[]) => unknown>;
+    for (const hit of hits) run[COMMAND](...hit.args);
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<null>((resolve) => {
+      timer = setTimeout(() => resolve(null), REDIS_TIMEOUT_MS);
+    });
     try {
-      return await Promise.race([call.catch(() => null), timeout]);
+      const results = await Promise.race([pipeline.exec().catch(() => null), timeout]);
+      hits.forEach((hit, i) => {
+        const [err, value] = results?.[i] ?? [new Error('no answer'), null];
+        hit.resolve(err ? null : (value as Counted));
+      });
     } finally {
       clearTimeout(timer);
     }

@@ -20,6 +20,7 @@ import { QueueName } from '../../common/queues/queues';
 import { RedisService } from '../../common/redis/redis.service';
 import { AppConfig } from '../../config/app-config';
 import { LivenessDto, ReadinessDto } from './health.dto';
+import { NatsHealthService } from '../nats/nats-health.service';
 
 collectDefaultMetrics({ prefix: 'switchboard_' });
 
@@ -36,6 +37,7 @@ export class HealthController {
     private readonly metricsRegistry: GatewayMetrics,
     @InjectDataSource() private readonly dataSource: DataSource,
     @InjectQueue(QueueName.WebhookDelivery) private readonly deliveries: Queue,
+    private readonly nats: NatsHealthService,
   ) {}
 
   @Get('health')
@@ -50,7 +52,8 @@ export class HealthController {
   @HealthCheck({ swaggerDocumentation: false })
   @ApiOperation({
     summary:
-      'Readiness: PostgreSQL and Redis answer within 2 s, and the webhook queue backlog is under HEALTH_QUEUE_BACKLOG_MAX (503 otherwise)',
+      'Readiness: PostgreSQL and Redis answer within 2 s, the webhook queue backlog is under HEALTH_QUEUE_BACKLOG_MAX, ' +
+      'and with NATS_URL set, at most NATS_PENDING_MAX items wait for NATS and (worker processes) NATS is connected (503 otherwise)',
   })
   @ApiOkResponse({ type: ReadinessDto })
   @ApiProblemResponses([
@@ -100,6 +103,19 @@ export class HealthController {
           return indicator.down({ message: (err as Error).message });
         }
       },
+      ...(this.nats.enabled
+        ? [
+            async () => {
+              const indicator = this.indicators.check('nats');
+              try {
+                const r = await withTimeout(this.nats.check(), 2000, 'nats check timed out');
+                return r.up ? indicator.up(r.details) : indicator.down(r.details);
+              } catch (err) {
+                return indicator.down({ message: (err as Error).message });
+              }
+            },
+          ]
+        : []),
     ]);
   }
 
@@ -111,7 +127,8 @@ export class HealthController {
       'Process and Node.js runtime, plus `switchboard_http_request_duration_seconds{method,route,status}`, ' +
       '`switchboard_messages_total{provider,direction,type}`, `switchboard_provider_errors_total{provider,code}`, ' +
       '`switchboard_webhook_deliveries_total{outcome}`, `switchboard_webhook_delivery_duration_seconds{outcome}`, ' +
-      '`switchboard_instances{provider,status}` and `switchboard_queue_jobs{queue,state}`. ' +
+      '`switchboard_instances{provider,status}`, `switchboard_queue_jobs{queue,state}`, and with NATS_URL set ' +
+      '`switchboard_nats_pending`, `switchboard_nats_published_total{outcome}`, `switchboard_nats_publish_lag_seconds`. ' +
       'With METRICS_TOKEN set, send `Authorization: Bearer <token>`.',
   })
   @ApiOkResponse({

@@ -10,7 +10,8 @@ export class LivenessDto {
 
 const DEPENDENCIES: ApiPropertyOptions = {
   type: 'object',
-  description: 'Per dependency (`database`, `redis`, `queue`): `status` up or down, plus its figures',
+  description:
+    'Per dependency (`database`, `redis`, `queue`, and `nats` when NATS_URL is set): `status` up or down, plus its figures',
   additionalProperties: {
     type: 'object',
     required: ['status'],

@@ -15,6 +15,8 @@ export class InstanceEntity {
   /** Provider key: `telegram`, `whatsapp-official`, `facebook-messenger`, `instagram`, `slack`, `discord`. */
   @Column({ type: 'text' }) provider: string;
   @Column({ type: 'text' }) name: string;
+  /** `^[a-z0-9_-]{1,64}$`, unique per provider: the `<name>` token of the instance's NATS subjects. */
+  @Column({ type: 'text' }) slug: string;
   @Column({ type: 'text', nullable: true }) description: string | null;
   @Column({ type: 'text', default: 'connecting' }) status: InstanceStatus;
   @Column({ type: 'text', nullable: true }) statusReason: string | null;

@@ -39,6 +39,8 @@ export class WebhookSettingsViewDto {
 export class InstanceDto {
   id: string;
   name: string;
+  /** The `<name>` token of the instance's NATS subjects (`^[a-z0-9_-]{1,64}$`, unique per provider). @example support_bot */
+  slug: string;
   description: string | null;
   @ApiProperty({ example: PROVIDER_KEYS[0] }) provider: string;
   /** The owner. */

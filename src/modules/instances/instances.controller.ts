@@ -44,7 +44,10 @@ export class InstancesController {
   @ApiCreatedResponse({ type: CreatedInstanceDto, description: 'The instance (secrets masked)' })
   @ApiProblemResponses(
     [400, 'Validation failed, including `config` (e.g. `config.accessToken`); `errors` names each field'],
-    [409, 'This bot or account is already connected to another instance'],
+    [
+      409,
+      'This bot or account is already connected to another instance, or `slug` is taken in this provider (`slug_taken`)',
+    ],
     [422, 'The provider rejected the credentials; `providerCode` and `providerDescription` are its own'],
     502,
   )
@@ -70,10 +73,14 @@ export class InstancesController {
 
   @Put(':id')
   @ApiOperation({
-    summary: 'Update name, description and webhook settings (flat or the seeds’ nested `webhookSettings`)',
+    summary:
+      'Update name, slug, description and webhook settings (flat or the seeds’ nested `webhookSettings`)',
   })
   @ApiOkResponse({ type: UpdatedInstanceDto })
-  @ApiProblemResponses(400, NOT_FOUND)
+  @ApiProblemResponses(400, NOT_FOUND, [
+    409,
+    '`slug` is taken by another instance of this provider (`slug_taken`)',
+  ])
   update(@CurrentUser() principal: Principal, @Param('id') id: string, @Body() dto: UpdateInstanceDto) {
     return this.instances.update(principal, id, dto);
   }

@@ -7,6 +7,7 @@ import {
   IsOptional,
   IsString,
   IsUrl,
+  Matches,
   Max,
   MaxLength,
   Min,
@@ -81,6 +82,13 @@ export class CreateInstanceDto extends WebhookFieldsDto {
   provider: string;
   /** @example Support bot */
   @IsString() @MinLength(1) @MaxLength(200) name: string;
+  /**
+   * The `<name>` token of the instance's NATS subjects (`<provider>.<slug>.in.message`), unique per
+   * provider; default: derived from `name` (lower-cased, other characters → `_`). @example support_bot
+   */
+  @IsOptional()
+  @Matches(/^[a-z0-9_-]{1,64}$/, { message: 'slug must match ^[a-z0-9_-]{1,64}$' })
+  slug?: string;
   @IsOptional() @IsString() @MaxLength(2000) description?: string;
   /**
    * Provider credentials (secrets are never returned). Telegram `{botToken}`; WhatsApp Cloud
@@ -99,6 +107,13 @@ export class CreateInstanceDto extends WebhookFieldsDto {
 
 export class UpdateInstanceDto extends WebhookFieldsDto {
   @IsOptional() @IsString() @MinLength(1) @MaxLength(200) name?: string;
+  /**
+   * The `<name>` token of the instance's NATS subjects (`<provider>.<slug>.in.message`), unique per
+   * provider; changing it changes the subjects. @example support_bot
+   */
+  @IsOptional()
+  @Matches(/^[a-z0-9_-]{1,64}$/, { message: 'slug must match ^[a-z0-9_-]{1,64}$' })
+  slug?: string;
   @IsOptional() @IsString() @MaxLength(2000) description?: string;
   /** The seeds' nested form; its fields win over the flat ones. */
   @IsOptional() @ValidateNested() @Type(() => WebhookSettingsDto) webhookSettings?: WebhookSettingsDto;

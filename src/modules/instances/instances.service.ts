@@ -6,7 +6,8 @@ import { DataSource, Repository } from 'typeorm';
 import { isAdmin, Principal } from '../../common/auth/principal';
 import { maskSecret, SecretBox } from '../../common/crypto/secret-box';
 import { generateWebhookSecret } from '../../common/crypto/tokens';
-import { UnprocessableError, ValidationError } from '../../common/errors/app-error';
+import { ConflictError, UnprocessableError, ValidationError } from '../../common/errors/app-error';
+import { slugFromName } from '../nats/slug';
 import { flattenValidationErrors } from '../../common/errors/validation-exception.factory';
 import { PageQuery, paginate } from '../../common/pagination/pagination';
 import { ProviderRegistry } from '../providers/provider-registry';
@@ -26,6 +27,7 @@ export function toInstanceView(i: InstanceEntity, secret: string | null) {
   return {
     id: i.id,
     name: i.name,
+    slug: i.slug,
     description: i.description,
     provider: i.provider,
     userId: i.userId,
@@ -131,10 +133,12 @@ export class InstancesService {
     const secret = dto.webhookSecret ?? generatedSecret!;
 
     const { instance, account } = await this.db.transaction(async (tx) => {
+      const slug = await this.pickSlug(tx.getRepository(InstanceEntity), dto.provider, dto.name, dto.slug);
       const instance = tx.create(InstanceEntity, {
         userId: principal.userId,
         provider: dto.provider,
         name: dto.name,
+        slug,
         description: dto.description ?? null,
         status: 'connecting',
         webhookUrl: dto.webhookUrl ?? null,
@@ -149,7 +153,7 @@ export class InstancesService {
         webhookHeaders: dto.headers ?? {},
         limits: { ...(dto.limits ?? {}) },
       });
-      await tx.save(instance);
+      await tx.save(instance).catch(slugConflict(slug));
       const account = await adapter.createConfig(tx, instance, config);
       await this.activity.log(instance.id, 'created', { provider: dto.provider, ...account }, tx);
       return { instance, account };
@@ -174,6 +178,9 @@ export class InstancesService {
     await this.checkWebhookUrl(dto.webhookUrl);
     const before = JSON.stringify(this.webhookState(instance));
     if (dto.name !== undefined) instance.name = dto.name;
+    if (dto.slug !== undefined && dto.slug !== instance.slug) {
+      instance.slug = await this.pickSlug(this.repo, instance.provider, instance.name, dto.slug);
+    }
     if (dto.description !== undefined) instance.description = dto.description;
     if (dto.webhookUrl !== undefined) instance.webhookUrl = dto.webhookUrl;
     if (dto.webhookEnabled !== undefined) instance.webhookEnabled = dto.webhookEnabled;
@@ -208,7 +215,7 @@ export class InstancesService {
     }
     const changed = before !== JSON.stringify(this.webhookState(instance));
     await this.db.transaction(async (tx) => {
-      await tx.save(instance);
+      await tx.save(instance).catch(slugConflict(instance.slug));
       if (changed) {
         await this.activity.log(
           instance.id,
@@ -295,6 +302,38 @@ export class InstancesService {
     return this.activity.list(instance.id, q);
   }
 
+  /**
+   * `wanted` when free in the provider (else 409 `slug_taken`); without one, the slug derived
+   * from `name`, with `-2`, `-3`, ... appended while the provider already has it.
+   */
+  private async pickSlug(
+    repo: Repository<InstanceEntity>,
+    provider: string,
+    name: string,
+    wanted?: string,
+  ): Promise<string> {
+    if (wanted !== undefined) {
+      if (await repo.exists({ where: { provider, slug: wanted } })) slugConflict(wanted)({ code: '23505' });
+      return wanted;
+    }
+    const base = slugFromName(name);
+    const taken = new Set(
+      (
+        await repo
+          .createQueryBuilder('i')
+          .select('i.slug', 'slug')
+          .where('i.provider = :provider AND (i.slug = :base OR i.slug LIKE :prefix)', {
+            provider,
+            base,
+            prefix: `${base}-%`,
+          })
+          .getRawMany<{ slug: string }>()
+      ).map((r) => r.slug),
+    );
+    if (!taken.has(base)) return base;
+    for (let n = 2; ; n += 1) if (!taken.has(`${base}-${n}`)) return `${base}-${n}`;
+  }
+
   private webhookState(i: InstanceEntity) {
     return [
       i.webhookUrl,
@@ -343,6 +382,21 @@ export class InstancesService {
     });
     await this.events.enqueue([recorded?.delivery]);
   }
+}
+
+/** A unique violation on (provider, slug) → 409 `slug_taken`; anything else is rethrown. */
+function slugConflict(slug: string) {
+  return (err: unknown): never => {
+    const e = err as { code?: string; constraint?: string; driverError?: { constraint?: string } };
+    const constraint = e.constraint ?? e.driverError?.constraint;
+    if (e.code === '23505' && (constraint === undefined || constraint === 'instances_provider_slug_key')) {
+      throw new ConflictError(
+        'slug_taken',
+        `slug: "${slug}" is already used by another instance of this provider; choose another slug`,
+      );
+    }
+    throw err;
+  };
 }
 
 function checkHeaders(headers: Record<string, unknown> | undefined): void {

@@ -5,6 +5,7 @@ import { DataSource } from 'typeorm';
 import { isAdmin, Principal } from '../../common/auth/principal';
 import { NotFoundError } from '../../common/errors/app-error';
 import { InstancesService } from '../instances/instances.service';
+import { ChatActivity } from './chat-activity';
 import type { ChatSeenDto, InboxChatDto, InboxListDto, InboxQuery } from './inbox.dto';
 
 interface InboxRow {
@@ -39,11 +40,13 @@ export class InboxService {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     private readonly instances: InstancesService,
+    private readonly chatActivity: ChatActivity,
   ) {}
 
   async list(principal: Principal, q: InboxQuery): Promise<InboxListDto> {
     const limit = q.limit ?? 50;
     const skip = q.skip ?? 0;
+    await this.chatActivity.flush(); // this process's pending last_message_at stamps
     const rows: InboxRow[] = await this.db.query(
       `SELECT c.id, c.instance_id, i.name AS instance_name, i.provider, c.provider_chat_id, c.type, c.title,
               c.contact_id, COALESCE(ct.name, ct.push_name, ct.username) AS contact_name,

@@ -90,3 +90,40 @@ export class MarkReadResultDto {
   messageId: string;
   providerMessageId: string;
 }
+
+/** A queued item of `POST …/messages/batch`. */
+export class BatchQueuedItemDto {
+  /** Its index in `messages`. */
+  index: number;
+  /** Our message id. */
+  id: string;
+  /** `queued`; for an idempotent replay, the stored message's current status. */
+  @ApiProperty({ enum: STATUSES }) status: string;
+  /** True when the item's idempotencyKey was seen before with the same message: nothing new was queued. */
+  idempotentReplay?: boolean;
+}
+
+/** A field a batch item was rejected for. */
+export class BatchFieldErrorDto {
+  /** The field inside the item, e.g. `text` or `media.url`. */
+  field: string;
+  message: string;
+}
+
+/** A rejected item of `POST …/messages/batch`: the problem the item would have got alone. */
+export class BatchRejectedItemDto {
+  /** Its index in `messages`. */
+  index: number;
+  /** The HTTP status the item alone would have got (400, 422, 429, …). */
+  status: number;
+  /** e.g. `validation_failed`, `unsupported_message_type`, `limit_exceeded`, `idempotency_key_reused`. */
+  code: string;
+  detail: string;
+  @ApiProperty({ type: [BatchFieldErrorDto], required: false }) errors?: BatchFieldErrorDto[];
+}
+
+/** Answer of `POST …/messages/batch` (202). */
+export class BatchSendResultDto {
+  @ApiProperty({ type: [BatchQueuedItemDto] }) queued: BatchQueuedItemDto[];
+  @ApiProperty({ type: [BatchRejectedItemDto] }) rejected: BatchRejectedItemDto[];
+}

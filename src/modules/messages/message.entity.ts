@@ -32,6 +32,10 @@ export class MessageEntity {
   @Column({ type: 'timestamptz', nullable: true }) providerTimestamp: Date | null;
   @Column({ type: 'timestamptz', nullable: true }) editedAt: Date | null;
   @Column({ type: 'timestamptz', nullable: true }) statusUpdatedAt: Date | null;
+  /** Async sends: the resolved normalized message the send worker sends (issue 11); null for sync sends. */
+  @Column({ type: 'jsonb', nullable: true, select: false }) outbound?: Record<string, unknown> | null;
+  /** Async sends: order within the chat (sequence `messages_queue_seq`). */
+  @Column({ type: 'bigint', nullable: true, select: false }) queueSeq?: string | null;
   @CreateDateColumn({ type: 'timestamptz' }) createdAt: Date;
   @UpdateDateColumn({ type: 'timestamptz' }) updatedAt: Date;
 }

@@ -14,6 +14,7 @@ import {
 } from '@nestjs/common';
 import { FileInterceptor } from '@nestjs/platform-express';
 import {
+  ApiAcceptedResponse,
   ApiBody,
   ApiConsumes,
   ApiCreatedResponse,
@@ -31,6 +32,7 @@ import { SuccessOnlyDto } from '../../common/openapi/success-response.dto';
 import { SendRoute } from '../../common/throttling/rate-limit-routes';
 import { PageQuery } from '../../common/pagination/pagination';
 import {
+  BatchSendDto,
   HistoryQuery,
   RawProviderRequestDto,
   SendMessageDto,
@@ -38,7 +40,13 @@ import {
   UploadMessageDto,
 } from './messages.dto';
 import { MessagesService } from './messages.service';
-import { ChatListDto, MarkReadResultDto, MessageDto, MessageListDto } from './message-view.dto';
+import {
+  BatchSendResultDto,
+  ChatListDto,
+  MarkReadResultDto,
+  MessageDto,
+  MessageListDto,
+} from './message-view.dto';
 
 /** The fields of multer's in-memory file we use. */
 interface MulterFile {
@@ -57,6 +65,29 @@ const IdempotencyKey = createParamDecorator(
       'idempotency-key'
     ],
 );
+
+/**
+ * Whether the request has `Prefer: respond-async` (RFC 7240 §4.1; other preferences in the same
+ * or another Prefer header are ignored).
+ */
+const PrefersAsync = createParamDecorator((_: unknown, ctx: ExecutionContext): boolean => {
+  const prefer = ctx.switchToHttp().getRequest<{ headers: Record<string, string | string[] | undefined> }>()
+    .headers.prefer;
+  const values = Array.isArray(prefer) ? prefer : prefer ? [prefer] : [];
+  return values.some((v) =>
+    v.split(',').some((p) => p.split(';')[0].trim().toLowerCase() === 'respond-async'),
+  );
+});
+
+const PREFER_HEADER = {
+  name: 'Prefer',
+  required: false,
+  description:
+    '`respond-async` (RFC 7240): store the message as `queued` and answer 202 at once; the send queue sends it ' +
+    "paced by the provider's limits, in order within the chat, retrying provider 429s; the outcome arrives as " +
+    '`message_sent` / `message_failed`',
+  schema: { type: 'string', example: 'respond-async' },
+} as const;
 
 const IDEMPOTENCY_HEADER = {
   name: 'Idempotency-Key',
@@ -97,7 +128,13 @@ export class MessagesController {
       'provider’s code: rate limit → 429 + Retry-After, blocked/unknown recipient → 4xx, provider down → 502.',
   })
   @ApiHeader(IDEMPOTENCY_HEADER)
+  @ApiHeader(PREFER_HEADER)
   @ApiCreatedResponse({ type: MessageDto, description: 'The stored message with status `sent`' })
+  @ApiAcceptedResponse({
+    type: MessageDto,
+    description:
+      'With `Prefer: respond-async`: the stored message with status `queued` (header `Preference-Applied: respond-async`)',
+  })
   @ApiProblemResponses(
     [
       400,
@@ -151,6 +188,8 @@ export class MessagesController {
     @CurrentUser() principal: Principal,
     @Param('id') id: string,
     @Body() dto: SendMessageDto,
+    @Res({ passthrough: true }) res: Response,
+    @PrefersAsync() preferAsync: boolean,
     @IdempotencyKey() idempotencyKey?: string,
   ) {
     if (idempotencyKey !== undefined && (idempotencyKey.length < 1 || idempotencyKey.length > 200)) {
@@ -158,7 +197,32 @@ export class MessagesController {
         { field: 'Idempotency-Key', message: 'length 1–200' },
       ]);
     }
-    return this.messages.send(principal, id, dto, idempotencyKey);
+    if (!preferAsync) return this.messages.send(principal, id, dto, idempotencyKey);
+    res.status(202).setHeader('Preference-Applied', 'respond-async');
+    return this.messages.sendAsync(principal, id, dto, idempotencyKey);
+  }
+
+  @Post('messages/batch')
+  @SendRoute()
+  @HttpCode(202)
+  @ApiOperation({
+    summary: 'Queue up to 100 messages for sending (async)',
+    description:
+      'Each message is checked on its own: an invalid one is rejected with its index, code and fields, the others are ' +
+      "stored as `queued` and sent by the send queue — paced by the provider's limits, in the given order within each " +
+      'chat, provider 429s retried at their Retry-After — ending as `message_sent` or `message_failed`. ' +
+      'Each item may carry its own `idempotencyKey`. Daily limits (`maxMessagesSent`) apply as messages are queued.',
+  })
+  @ApiAcceptedResponse({
+    type: BatchSendResultDto,
+    description: 'The queued messages’ ids and the rejected items',
+  })
+  @ApiProblemResponses([400, 'The body is not `{messages: [1–100 objects]}`'], NOT_FOUND, [
+    429,
+    'Our rate limit (`rate_limited`); `Retry-After` in seconds',
+  ])
+  sendBatch(@CurrentUser() principal: Principal, @Param('id') id: string, @Body() dto: BatchSendDto) {
+    return this.messages.sendBatch(principal, id, dto.messages);
   }
 
   @Post('messages/upload')
@@ -183,7 +247,13 @@ export class MessagesController {
     description: 'WhatsApp Cloud: `POST /<phone>/media` then a message with `{id}`. Files up to 16 MB.',
   })
   @ApiHeader(IDEMPOTENCY_HEADER)
+  @ApiHeader(PREFER_HEADER)
   @ApiCreatedResponse({ type: MessageDto, description: 'The stored message with status `sent`' })
+  @ApiAcceptedResponse({
+    type: MessageDto,
+    description:
+      'With `Prefer: respond-async`: the stored message with status `queued` (header `Preference-Applied: respond-async`)',
+  })
   @ApiProblemResponses(
     [400, 'Validation failed (the `file` part is required), or the provider rejected the file'],
     NOT_FOUND,

@@ -14,6 +14,7 @@ import {
   IsOptional,
   IsString,
   IsUrl,
+  Length,
   Matches,
   MaxLength,
   ValidateIf,
@@ -253,4 +254,27 @@ export class HistoryQuery extends PageQuery {
   @StorableDate()
   startDate?: Date;
   @ApiPropertyOptional({ description: 'ISO 8601' }) @IsOptional() @StorableDate() endDate?: Date;
+}
+
+/** One message of `POST …/messages/batch`: a SendMessageDto plus its own optional idempotency key. */
+export class BatchSendItemDto extends SendMessageDto {
+  /** Same key + same message → the message stored the first time, never a second send (1–200 characters). */
+  @IsOptional() @IsString() @Length(1, 200) idempotencyKey?: string;
+}
+
+/** Largest batch of `POST …/messages/batch`. */
+export const BATCH_MAX_MESSAGES = 100;
+
+/**
+ * `POST …/messages/batch`. Each item is checked on its own (an invalid one is rejected with its
+ * index and fields, the others are queued), so items are declared as objects here and validated
+ * as {@link BatchSendItemDto} by the service.
+ */
+export class BatchSendDto {
+  @ApiProperty({ type: [BatchSendItemDto], minItems: 1, maxItems: BATCH_MAX_MESSAGES })
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(BATCH_MAX_MESSAGES)
+  @IsObject({ each: true })
+  messages: Record<string, unknown>[];
 }

@@ -26,6 +26,7 @@ import { ChatEntity } from './chat.entity';
 import { ConversationsService, json } from './conversations.service';
 import { MessageEntity } from './message.entity';
 import { toMessageView } from './message-view';
+import { BatchSendItemDto } from './messages.dto';
 import type {
   HistoryQuery,
   RawProviderRequestDto,
@@ -34,6 +35,24 @@ import type {
   UploadMessageDto,
 } from './messages.dto';
 import { isUUID } from 'class-validator';
+import { randomUUID } from 'node:crypto';
+import { AppConfig } from '../../config/app-config';
+import type { SendResult } from '../providers/normalized';
+import { ChatActivity } from './chat-activity';
+import { SendQueueService } from './send-queue/send-queue.service';
+import type { SendMessageJob } from '../../common/queues/queues';
+import { plainToInstance } from 'class-transformer';
+import { validate } from 'class-validator';
+import { flattenValidationErrors } from '../../common/errors/validation-exception.factory';
+import type { FieldError } from '../../common/errors/app-error';
+import {
+  ChatIds,
+  OUTBOUND_COLUMNS,
+  OUTBOUND_VALUES,
+  outboundParams,
+  outboundValues,
+  writeMessageWithEvent,
+} from './outbound-sql';
 
 @Injectable()
 export class MessagesService {
@@ -48,22 +67,259 @@ export class MessagesService {
     private readonly limits: LimitsService,
     private readonly usage: UsageService,
     private readonly metrics: GatewayMetrics,
-  ) {}
+    private readonly chatActivity: ChatActivity,
+    private readonly config: AppConfig,
+    private readonly sendQueue: SendQueueService,
+  ) {
+    this.chatIds = new ChatIds(db);
+  }
+
+  private readonly chatIds: ChatIds;
 
   /**
-   * Send flow (DESIGN.md §4): capability check → a `queued` row (claims the Idempotency-Key) →
-   * provider call → `sent` + `message_sent`, or `failed` + `message_failed` and the provider's
-   * error re-thrown (429 with Retry-After, 4xx for bad recipients, 502 when the provider is down).
-   * The same Idempotency-Key and body return the first result without calling the provider again.
+   * Send flow (DESIGN.md §4): capability check → provider call → the message (`sent`), its
+   * `message_sent` event and the event's delivery in ONE statement (data-modifying CTEs, atomic),
+   * or on a provider error the message as `failed` with `message_failed`, and the provider's error
+   * re-thrown (429 with Retry-After, 4xx for bad recipients, 502 when the provider is down).
+   * With an Idempotency-Key the `queued` row is written first (it claims the key), then moved to
+   * `sent`/`failed` in one statement; the same key and body return the first result without
+   * calling the provider again. The chat's `last_message_at` is stamped in batches (ChatActivity):
+   * no send takes a lock on its chat's row (issue 11).
+   * @returns the stored message (toMessageView), built from the written row without re-reading it.
    */
-  async send(principal: Principal, instanceId: string, dto: SendMessageDto, idempotencyKey?: string) {
+  async send(
+    principal: Principal,
+    instanceId: string,
+    dto: SendMessageDto,
+    idempotencyKey?: string,
+  ): Promise<MessageView> {
     const instance = await this.instances.get(principal, instanceId);
+    const prepared = await this.prepare(instance, dto, idempotencyKey);
+    if ('replay' in prepared) return prepared.replay;
+    const { adapter, resolved, requestHash, media } = prepared;
+    await this.limits.assertCanSend(instance, media);
+    const chatId = await this.chatIds.resolve(instance.id, dto.to);
+    const message = this.newOutbound(instance.id, chatId, dto, resolved, idempotencyKey, requestHash);
+    let claimed = false;
+    if (idempotencyKey) {
+      try {
+        await this.db.query(
+          `INSERT INTO messages (${OUTBOUND_COLUMNS}) VALUES (${OUTBOUND_VALUES}) RETURNING created_at`,
+          outboundParams(message),
+        );
+        claimed = true;
+      } catch (err) {
+        if ((err as { code?: string }).code === '23505') {
+          const previous = await this.replay(instance.id, idempotencyKey, requestHash!);
+          if (previous) return previous;
+        }
+        throw err;
+      }
+    }
+
+    let result: SendResult;
+    try {
+      result = await adapter.send(instance, resolved);
+    } catch (err) {
+      await this.finish(instance, message, dto, { error: err }, claimed);
+      if (err instanceof ProviderError)
+        this.metrics.providerErrors.inc({ provider: err.provider, code: err.code });
+      if (err instanceof ProviderError && err.code === 'provider_unauthorized') {
+        await this.instances.setStatus(instance, 'needs_reauth', err.message);
+      }
+      throw err;
+    }
+    await this.finish(instance, message, dto, { result }, claimed);
+    this.usage.add(instance.id, { messagesSent: 1, mediaSent: media ? 1 : 0 });
+    this.metrics.messages.inc({ provider: instance.provider, direction: 'out', type: dto.type });
+    return toMessageView(message, { providerChatId: dto.to });
+  }
+
+  /**
+   * `Prefer: respond-async` (RFC 7240): checks the message like {@link send}, counts it against
+   * `maxMessagesSent` now, stores it as `queued` and hands it to the send queue, which sends it
+   * paced by the provider's limits, in order within the chat, retrying provider 429s at their
+   * Retry-After, and ends it `sent` / `failed` with `message_sent` / `message_failed`.
+   * The same Idempotency-Key and body return the stored message (whatever its status).
+   * @returns the stored message, status `queued` (or the earlier one of this key).
+   * @throws what {@link send} throws before the provider call (4xx naming the field, 429 limit_exceeded)
+   */
+  async sendAsync(
+    principal: Principal,
+    instanceId: string,
+    dto: SendMessageDto,
+    idempotencyKey?: string,
+  ): Promise<MessageView> {
+    const instance = await this.instances.get(principal, instanceId);
+    const [outcome] = await this.queueMany(instance, [{ dto, idempotencyKey }]);
+    if ('error' in outcome) throw outcome.error;
+    return outcome.view;
+  }
+
+  /**
+   * `POST …/messages/batch`: up to 100 messages, each checked on its own (DTO rules, provider
+   * capabilities, its own idempotency key, the instance's daily limits). Valid ones are queued in
+   * ONE statement, in the order given (which is their send order within a chat); invalid ones are
+   * rejected with their index, code and fields, and nothing of theirs is stored.
+   * @returns `{queued: [{index, id, status, idempotentReplay?}], rejected: [{index, status, code, detail, errors?}]}`
+   */
+  async sendBatch(principal: Principal, instanceId: string, items: unknown[]) {
+    const instance = await this.instances.get(principal, instanceId);
+    const rejected: BatchRejection[] = [];
+    const valid: { index: number; dto: SendMessageDto; idempotencyKey?: string }[] = [];
+    for (const [index, item] of items.entries()) {
+      const dto = plainToInstance(BatchSendItemDto, item);
+      const problems = flattenValidationErrors(
+        await validate(dto, { whitelist: true, forbidNonWhitelisted: true }),
+      );
+      if (problems.length) {
+        rejected.push({
+          index,
+          status: 400,
+          code: 'validation_failed',
+          detail: `messages[${index}]: ${problems.map((p) => `${p.field} ${p.message}`).join('; ')}`,
+          errors: problems,
+        });
+        continue;
+      }
+      const { idempotencyKey, ...message } = dto;
+      valid.push({ index, dto: message as SendMessageDto, idempotencyKey });
+    }
+    const outcomes = await this.queueMany(instance, valid);
+    const queued: { index: number; id: string; status: string; idempotentReplay?: boolean }[] = [];
+    outcomes.forEach((o, k) => {
+      const index = valid[k].index;
+      if ('error' in o) rejected.push({ index, ...rejection(o.error) });
+      else
+        queued.push({
+          index,
+          id: o.view.id,
+          status: o.view.status,
+          ...(o.replay ? { idempotentReplay: true } : {}),
+        });
+    });
+    rejected.sort((a, b) => a.index - b.index);
+    return { queued, rejected };
+  }
+
+  /**
+   * Checks and queues messages of one instance: per message the send checks, the idempotency
+   * replay and the daily limit (counted as each is accepted); then every accepted message in ONE
+   * multi-row INSERT (status `queued`, `outbound` = the resolved message, `queue_seq` in the given
+   * order) and their jobs. @returns one outcome per input, in order.
+   */
+  private async queueMany(
+    instance: InstanceEntity,
+    inputs: { dto: SendMessageDto; idempotencyKey?: string }[],
+  ): Promise<({ view: MessageView; replay?: boolean } | { error: unknown })[]> {
+    const outcomes: ({ view: MessageView; replay?: boolean } | { error: unknown })[] = [];
+    const accepted: {
+      k: number;
+      message: MessageEntity;
+      resolved: OutboundMessage;
+      media: boolean;
+      dto: SendMessageDto;
+    }[] = [];
+    const chatIds = await this.chatIds.resolveMany(
+      instance.id,
+      inputs.map((i) => i.dto.to),
+    );
+    for (const [k, { dto, idempotencyKey }] of inputs.entries()) {
+      try {
+        const prepared = await this.prepare(instance, dto, idempotencyKey, true);
+        if ('replay' in prepared) {
+          outcomes[k] = { view: prepared.replay, replay: true };
+          continue;
+        }
+        await this.limits.assertCanSend(instance, prepared.media);
+        const message = this.newOutbound(
+          instance.id,
+          chatIds.get(dto.to)!,
+          dto,
+          prepared.resolved,
+          idempotencyKey,
+          prepared.requestHash,
+        );
+        message.outbound = prepared.resolved as unknown as Record<string, unknown>;
+        accepted.push({ k, message, resolved: prepared.resolved, media: prepared.media, dto });
+        // counted now, so the next message of the batch sees it (limits apply when queued)
+        this.usage.add(instance.id, { messagesSent: 1, mediaSent: prepared.media ? 1 : 0 });
+      } catch (err) {
+        if (!(err instanceof AppError)) throw err;
+        outcomes[k] = { error: err };
+      }
+    }
+    if (accepted.length) {
+      const params: unknown[] = [];
+      const tuples = accepted.map(({ message }) => {
+        const base = params.length;
+        params.push(...outboundParams(message), json(message.outbound));
+        return `(${outboundValues(base)}, $${base + 19}, nextval('messages_queue_seq'))`;
+      });
+      const rows: { id: string; created_at: Date }[] = await this.db.query(
+        `INSERT INTO messages (${OUTBOUND_COLUMNS}, outbound, queue_seq) VALUES ${tuples.join(', ')}
+         ON CONFLICT (instance_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
+         RETURNING id, created_at`,
+        params,
+      );
+      const written = new Map(rows.map((r) => [r.id, r.created_at]));
+      const jobs: SendMessageJob[] = [];
+      for (const a of accepted) {
+        const createdAt = written.get(a.message.id);
+        if (createdAt) {
+          a.message.createdAt = a.message.updatedAt = createdAt;
+          this.chatActivity.touch(a.message.chatId, createdAt);
+          jobs.push({ messageId: a.message.id, instanceId: instance.id, chatId: a.message.chatId });
+          outcomes[a.k] = { view: toMessageView(a.message, { providerChatId: a.dto.to }) };
+          continue;
+        }
+        // a concurrent request (or an earlier item of this batch) took the key first
+        this.usage.add(instance.id, { messagesSent: -1, mediaSent: a.media ? -1 : 0 });
+        try {
+          const previous = await this.replay(
+            instance.id,
+            a.message.idempotencyKey!,
+            a.message.requestHash!,
+            true,
+          );
+          outcomes[a.k] = previous
+            ? { view: previous, replay: true }
+            : {
+                error: new ConflictError(
+                  'idempotency_in_progress',
+                  'A request with this Idempotency-Key is still in progress',
+                ),
+              };
+        } catch (err) {
+          outcomes[a.k] = { error: err };
+        }
+      }
+      await this.sendQueue.enqueue(jobs);
+    }
+    return outcomes;
+  }
+
+  /**
+   * Checks shared by every send: capabilities, the Idempotency-Key's earlier result, our message
+   * ids in replyTo/messageId resolved to the provider's, and the adapter's own validation.
+   * @returns `{replay}` when the key was seen with this body, else what the send needs.
+   * @throws UnprocessableError / ValidationError (4xx naming the field)
+   */
+  private async prepare(
+    instance: InstanceEntity,
+    dto: SendMessageDto,
+    idempotencyKey?: string,
+    queuedIsResult = false,
+  ): Promise<
+    | { replay: MessageView }
+    | { adapter: ProviderAdapter; resolved: OutboundMessage; requestHash: string | null; media: boolean }
+  > {
     const adapter = this.providers.get(instance.provider);
     checkCapabilities(adapter, dto);
     const requestHash = idempotencyKey ? sha256Hex(JSON.stringify(dto)) : null;
     if (idempotencyKey) {
-      const previous = await this.replay(instance.id, idempotencyKey, requestHash!);
-      if (previous) return previous;
+      const previous = await this.replay(instance.id, idempotencyKey, requestHash!, queuedIsResult);
+      if (previous) return { replay: previous };
     }
     const resolved: OutboundMessage = {
       ...dto,
@@ -75,96 +331,123 @@ export class MessagesService {
         : undefined,
     };
     adapter.validateOutbound(resolved);
-    const media = MEDIA_TYPES.includes(dto.type);
-    await this.limits.assertCanSend(instance, media);
+    return { adapter, resolved, requestHash, media: MEDIA_TYPES.includes(dto.type) };
+  }
 
-    let queued: MessageEntity;
-    try {
-      queued = await this.db.transaction(async (tx) => {
-        const chatId = await this.conversations.upsertChat(
-          tx,
-          instance.id,
-          dto.to,
-          'private',
-          null,
-          null,
-          new Date(),
-        );
-        return tx.save(
-          tx.create(MessageEntity, {
-            instanceId: instance.id,
-            chatId,
-            direction: 'out',
-            type: dto.type,
-            text: dto.text ?? (dto.type === 'reaction' ? dto.emoji : null) ?? null,
-            media: MEDIA_TYPES.includes(dto.type)
-              ? { ...dto.media, caption: dto.caption, fileName: dto.filename }
-              : null,
-            location:
-              dto.type === 'location'
-                ? { latitude: dto.latitude, longitude: dto.longitude, name: dto.name, address: dto.address }
-                : null,
-            contacts:
-              dto.type === 'contacts'
-                ? ((dto.contacts ?? []).map(toContactCard) as unknown as Record<string, unknown>[])
-                : null,
-            reaction: dto.type === 'reaction' ? { messageId: resolved.messageId, emoji: dto.emoji } : null,
-            template: dto.type === 'template' ? (dto.template as unknown as Record<string, unknown>) : null,
-            replyTo: resolved.replyTo ?? null,
-            status: 'queued',
-            idempotencyKey: idempotencyKey ?? null,
-            requestHash,
-          }),
-        );
-      });
-    } catch (err) {
-      if (idempotencyKey && (err as { code?: string }).code === '23505') {
-        const previous = await this.replay(instance.id, idempotencyKey, requestHash!);
-        if (previous) return previous;
-      }
-      throw err;
-    }
+  /** A new outbound message (status `queued`, id generated here), not yet written. */
+  private newOutbound(
+    instanceId: string,
+    chatId: string,
+    dto: SendMessageDto,
+    resolved: OutboundMessage,
+    idempotencyKey: string | undefined | null,
+    requestHash: string | null,
+  ): MessageEntity {
+    const now = new Date();
+    return Object.assign(new MessageEntity(), {
+      id: randomUUID(),
+      instanceId,
+      chatId,
+      direction: 'out',
+      providerMessageId: null,
+      type: dto.type,
+      text: dto.text ?? (dto.type === 'reaction' ? dto.emoji : null) ?? null,
+      media: MEDIA_TYPES.includes(dto.type)
+        ? stripUndefined({ ...dto.media, caption: dto.caption, fileName: dto.filename })
+        : null,
+      location:
+        dto.type === 'location'
+          ? stripUndefined({
+              latitude: dto.latitude,
+              longitude: dto.longitude,
+              name: dto.name,
+              address: dto.address,
+            })
+          : null,
+      contacts:
+        dto.type === 'contacts'
+          ? ((dto.contacts ?? []).map(toContactCard) as unknown as Record<string, unknown>[])
+          : null,
+      reaction:
+        dto.type === 'reaction' ? stripUndefined({ messageId: resolved.messageId, emoji: dto.emoji }) : null,
+      template: dto.type === 'template' ? (dto.template as unknown as Record<string, unknown>) : null,
+      replyTo: resolved.replyTo ?? null,
+      sender: null,
+      status: 'queued',
+      error: null,
+      idempotencyKey: idempotencyKey ?? null,
+      requestHash,
+      raw: null,
+      providerTimestamp: null,
+      editedAt: null,
+      statusUpdatedAt: null,
+      createdAt: now,
+      updatedAt: now,
+    } satisfies Partial<MessageEntity>);
+  }
 
-    try {
-      const result = await adapter.send(instance, resolved);
-      const delivery = await this.db.transaction(async (tx) => {
-        await tx.query(
-          `UPDATE messages SET status = 'sent', provider_message_id = $2, provider_timestamp = $3, raw = $4,
-                  status_updated_at = now(), updated_at = now() WHERE id = $1`,
-          [queued.id, result.providerMessageId, result.timestamp, json(result.raw)],
-        );
-        await tx.query(`UPDATE chats SET last_message_at = GREATEST(last_message_at, now()) WHERE id = $1`, [
-          queued.chatId,
-        ]);
-        Object.assign(queued, {
-          status: 'sent',
-          providerMessageId: result.providerMessageId,
-          providerTimestamp: result.timestamp,
-          raw: result.raw,
-        });
-        const recorded = await this.events.record(
-          tx,
-          instance,
-          'message_sent',
-          this.eventData(instance, queued, dto),
-        );
-        return recorded.delivery;
+  /**
+   * Ends a send in ONE statement: the message row (inserted, or updated when `claimed` — its
+   * `queued` row exists) as `sent` with the provider's id, or `failed` with the error, plus the
+   * `message_sent` / `message_failed` event and its delivery; then enqueues the delivery.
+   * `message` is updated in place to what was written.
+   */
+  async finish(
+    instance: InstanceEntity,
+    message: MessageEntity,
+    dto: SendMessageDto,
+    outcome: { result: SendResult } | { error: unknown },
+    claimed: boolean,
+  ): Promise<void> {
+    if ('result' in outcome) {
+      const r = outcome.result;
+      Object.assign(message, {
+        status: 'sent',
+        providerMessageId: r.providerMessageId,
+        providerTimestamp: r.timestamp,
+        raw: r.raw,
+        error: null,
       });
-      await this.events.enqueue([delivery]);
-      this.usage.add(instance.id, { messagesSent: 1, mediaSent: media ? 1 : 0 });
-      this.metrics.messages.inc({ provider: instance.provider, direction: 'out', type: dto.type });
-      return toMessageView(await this.messages.findOneByOrFail({ id: queued.id }), {
-        providerChatId: dto.to,
-      });
-    } catch (err) {
-      await this.fail(instance, queued, dto, err);
-      if (err instanceof ProviderError)
-        this.metrics.providerErrors.inc({ provider: err.provider, code: err.code });
-      if (err instanceof ProviderError && err.code === 'provider_unauthorized') {
-        await this.instances.setStatus(instance, 'needs_reauth', err.message);
-      }
-      throw err;
+    } else {
+      Object.assign(message, { status: 'failed', error: errorBody(outcome.error) });
     }
+    message.statusUpdatedAt = new Date();
+    message.updatedAt = message.statusUpdatedAt;
+    if (!claimed) message.createdAt = message.statusUpdatedAt;
+    const type = message.status === 'sent' ? 'message_sent' : 'message_failed';
+    const data = this.eventData(instance, message, dto);
+    if (message.status === 'failed') data.error = message.error;
+    const params: unknown[] = claimed
+      ? [
+          message.id,
+          message.status,
+          message.providerMessageId,
+          message.providerTimestamp,
+          json(message.raw),
+          json(message.error),
+        ]
+      : outboundParams(message);
+    const write = claimed
+      ? `UPDATE messages SET status = $2, provider_message_id = $3, provider_timestamp = $4, raw = $5, error = $6,
+                status_updated_at = now(), updated_at = now()
+          WHERE id = $1 AND status = 'queued' RETURNING created_at, updated_at, status_updated_at`
+      : `INSERT INTO messages (${OUTBOUND_COLUMNS}) VALUES (${OUTBOUND_VALUES})
+         RETURNING created_at, updated_at, status_updated_at`;
+    const delivery = await writeMessageWithEvent(
+      this.db,
+      this.config.webhooks.maxPayloadBytes,
+      instance,
+      type,
+      data,
+      { sql: write, params },
+    );
+    if (delivery.row) {
+      message.createdAt = delivery.row.created_at;
+      message.updatedAt = delivery.row.updated_at;
+      message.statusUpdatedAt = delivery.row.status_updated_at;
+    }
+    this.chatActivity.touch(message.chatId, message.updatedAt);
+    await this.events.enqueue([delivery.delivery]);
   }
 
   /**
@@ -287,31 +570,6 @@ export class MessagesService {
     }
   }
 
-  private async fail(
-    instance: InstanceEntity,
-    queued: MessageEntity,
-    dto: SendMessageDto,
-    err: unknown,
-  ): Promise<void> {
-    const error =
-      err instanceof AppError
-        ? { code: err.code, status: err.status, message: err.message, ...err.extra }
-        : { code: 'internal_error', message: 'send failed' };
-    const delivery = await this.db.transaction(async (tx) => {
-      await tx.query(
-        `UPDATE messages SET status = 'failed', error = $2, status_updated_at = now(), updated_at = now() WHERE id = $1`,
-        [queued.id, json(error)],
-      );
-      Object.assign(queued, { status: 'failed', error });
-      const recorded = await this.events.record(tx, instance, 'message_failed', {
-        ...this.eventData(instance, queued, dto),
-        error,
-      });
-      return recorded.delivery;
-    });
-    await this.events.enqueue([delivery]);
-  }
-
   private eventData(
     instance: InstanceEntity,
     m: MessageEntity,
@@ -340,8 +598,11 @@ export class MessagesService {
     };
   }
 
-  /** The earlier result for this Idempotency-Key, or null when the key is new. */
-  private async replay(instanceId: string, key: string, requestHash: string) {
+  /**
+   * The earlier result for this Idempotency-Key, or null when the key is new. A `queued` message
+   * is the result when `queuedIsResult` (async sends), else a 409 (a sync send still in flight).
+   */
+  private async replay(instanceId: string, key: string, requestHash: string, queuedIsResult = false) {
     const previous = await this.messages.findOne({ where: { instanceId, idempotencyKey: key } });
     if (!previous) return null;
     if (previous.requestHash !== requestHash) {
@@ -350,12 +611,12 @@ export class MessagesService {
         'This Idempotency-Key was used with a different request body',
       );
     }
-    if (previous.status === 'queued')
+    if (previous.status === 'queued' && !queuedIsResult)
       throw new ConflictError(
         'idempotency_in_progress',
         'A request with this Idempotency-Key is still in progress',
       );
-    if (previous.status === 'failed') {
+    if (previous.status === 'failed' && !queuedIsResult) {
       const e = previous.error as { status?: number; code?: string; message?: string } | null;
       throw new AppError(
         e?.status ?? 502,
@@ -389,6 +650,7 @@ export class MessagesService {
 
   async listChats(principal: Principal, instanceId: string, q: { limit?: number; skip?: number }) {
     const instance = await this.instances.get(principal, instanceId);
+    await this.chatActivity.flush();
     const qb = this.chats
       .createQueryBuilder('c')
       .where('c.instanceId = :id', { id: instance.id })
@@ -508,4 +770,35 @@ function checkCapabilities(adapter: ProviderAdapter, dto: SendMessageDto): void 
         provider: caps.provider,
       });
   }
+}
+
+/** A batch item that was not queued: its index and the problem (as the API would have answered it alone). */
+export interface BatchRejection {
+  index: number;
+  status: number;
+  code: string;
+  detail: string;
+  errors?: FieldError[];
+}
+
+function rejection(err: unknown): Omit<BatchRejection, 'index'> {
+  if (!(err instanceof AppError)) return { status: 500, code: 'internal_error', detail: 'not queued' };
+  const errors = err.extra.errors as FieldError[] | undefined;
+  return { status: err.status, code: err.code, detail: err.message, ...(errors ? { errors } : {}) };
+}
+
+/** A message as the API returns it. */
+export type MessageView = ReturnType<typeof toMessageView>;
+
+/** The problem body of a failed send, stored in `messages.error` and the `message_failed` event. */
+export function errorBody(err: unknown): Record<string, unknown> {
+  return err instanceof AppError
+    ? { code: err.code, status: err.status, message: err.message, ...err.extra }
+    : { code: 'internal_error', message: 'send failed' };
+}
+
+/** The object without its undefined fields (what a jsonb round trip would return). */
+function stripUndefined<T extends Record<string, unknown>>(o: T): T {
+  for (const k of Object.keys(o)) if (o[k] === undefined) delete o[k];
+  return o;
 }

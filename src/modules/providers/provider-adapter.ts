@@ -38,6 +38,18 @@ export interface RawProviderRequest {
   body?: Record<string, unknown>;
 }
 
+/**
+ * One pacing bucket of async sends (POST …/messages with `Prefer: respond-async`, …/messages/batch):
+ * per instance or per chat, the least gap between two sends through it, from the provider's
+ * documented limits. `bucket` separates several buckets of one scope (e.g. Messenger's audio/video).
+ */
+export interface SendPacingRule {
+  scope: 'instance' | 'chat';
+  /** Least gap between two sends through this bucket, ms (the pacer adds a 5 % margin). */
+  gapMs: number;
+  bucket?: string;
+}
+
 export interface MediaDownload {
   stream: Readable;
   contentType?: string;
@@ -110,6 +122,12 @@ export interface ProviderAdapter {
    * @param providerChatId the chat the message is in (sender-action providers need the recipient).
    */
   markRead?(instance: InstanceEntity, providerMessageId: string, providerChatId: string): Promise<void>;
+
+  /**
+   * Optional: the pacing buckets one async send passes through (the provider's documented limits,
+   * PROVIDERS.md). Absent → not paced; a provider 429 is still retried at its Retry-After.
+   */
+  sendPacing?(send: { providerChatId: string; type: string }): SendPacingRule[];
 
   /** Optional: shows (`on`) or stops a typing indicator in a chat (Messenger `typing_on/off`). */
   typing?(instance: InstanceEntity, providerChatId: string, on: boolean): Promise<void>;

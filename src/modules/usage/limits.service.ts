@@ -16,6 +16,9 @@ import {
 import { utcDay } from './usage-counts';
 import { UsageService } from './usage.service';
 
+/** How long an instance's owner and limits are cached for API-call counting, ms. */
+const OWNER_CACHE_MS = 2000;
+
 /**
  * Enforces `instances.limits` (per UTC day) against counted usage. A refusal is a 429
  * `limit_exceeded` naming the limit, with Retry-After until UTC midnight; the first refusal of
@@ -26,6 +29,11 @@ import { UsageService } from './usage.service';
  */
 @Injectable()
 export class LimitsService {
+  private readonly owners = new Map<
+    string,
+    { row: { user_id: string; limits: Record<string, unknown> | null }; until: number }
+  >();
+
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     private readonly usage: UsageService,
@@ -45,13 +53,31 @@ export class LimitsService {
    * the handler answers 404. @throws AppError 429 limit_exceeded
    */
   async countApiCall(principal: Principal, instanceId: string): Promise<void> {
-    const [row] = await this.db.query('SELECT user_id, limits FROM instances WHERE id = $1', [instanceId]);
+    const row = await this.owner(instanceId);
     if (!row || (!isAdmin(principal) && row.user_id !== principal.userId)) return;
     if (hasLimits(row.limits, ['maxApiCalls'])) {
       const instance = await this.db.getRepository(InstanceEntity).findOneBy({ id: instanceId });
       if (instance) await this.check(instance, ['maxApiCalls']);
     }
     this.usage.add(instanceId, { apiCalls: 1 });
+  }
+
+  /**
+   * An instance's owner and limits, cached per process for OWNER_CACHE_MS (issue 11: this was one
+   * more query on every API call). The owner never changes; a change of `maxApiCalls` applies
+   * within that time. Unknown instances are not cached.
+   */
+  private async owner(
+    instanceId: string,
+  ): Promise<{ user_id: string; limits: Record<string, unknown> | null } | null> {
+    const now = Date.now();
+    const hit = this.owners.get(instanceId);
+    if (hit && hit.until > now) return hit.row;
+    const [row] = await this.db.query('SELECT user_id, limits FROM instances WHERE id = $1', [instanceId]);
+    if (!row) return null;
+    if (this.owners.size >= 10_000) this.owners.clear();
+    this.owners.set(instanceId, { row, until: now + OWNER_CACHE_MS });
+    return row;
   }
 
   private async check(instance: InstanceEntity, names: LimitName[]): Promise<void> {

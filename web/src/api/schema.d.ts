@@ -327,7 +327,7 @@ export interface paths {
         };
         /** One instance with its webhook settings and masked provider config */
         get: operations["InstancesController_get"];
-        /** Update name, description and webhook settings (flat or the seeds’ nested `webhookSettings`) */
+        /** Update name, slug, description and webhook settings (flat or the seeds’ nested `webhookSettings`) */
         put: operations["InstancesController_update"];
         post?: never;
         /** Disconnect and delete the instance with its chats, messages, contacts and events */
@@ -453,6 +453,26 @@ export interface paths {
          * @description Returns our message id and the provider’s. A provider failure is stored as a `failed` message and answered with the provider’s code: rate limit → 429 + Retry-After, blocked/unknown recipient → 4xx, provider down → 502.
          */
         post: operations["MessagesController_send"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/instances/{id}/messages/batch": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Queue up to 100 messages for sending (async)
+         * @description Each message is checked on its own: an invalid one is rejected with its index, code and fields, the others are stored as `queued` and sent by the send queue — paced by the provider's limits, in the given order within each chat, provider 429s retried at their Retry-After — ending as `message_sent` or `message_failed`. Each item may carry its own `idempotencyKey`. Daily limits (`maxMessagesSent`) apply as messages are queued.
+         */
+        post: operations["MessagesController_sendBatch"];
         delete?: never;
         options?: never;
         head?: never;
@@ -844,20 +864,24 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/webhooks/slack/{instanceId}": {
+    "/webhook": {
         parameters: {
             query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * whatsapp: the webhook verification handshake on the connector seed’s path /webhook
+         * @description Alias of `GET /webhooks/whatsapp` for users of the WhatsApp Cloud ↔ NATS connector.
+         */
+        get: operations["SeedWebhookController_verify"];
         put?: never;
         /**
-         * slack: Events API requests (the Slack app’s Request URL)
-         * @description Paste `<PUBLIC_BASE_URL>/webhooks/slack/<instanceId>` into the Slack app’s Event Subscriptions. `X-Slack-Signature` (v0 HMAC-SHA256 of `v0:<timestamp>:<raw body>` with the Signing Secret) and `X-Slack-Request-Timestamp` (within 5 minutes) are checked before anything is stored. `url_verification` is answered with `{challenge}`; an `event_callback` is answered once durable (Slack retries, `X-Slack-Retry-Num`, are recognised by `event_id`); interactivity and slash-command forms are acknowledged and not relayed.
+         * whatsapp: signed events from Meta on the connector seed’s path /webhook
+         * @description Alias of `POST /webhooks/whatsapp`: routed by `metadata.phone_number_id`; a wrong or missing signature stores nothing.
          */
-        post: operations["SlackWebhookController_receive"];
+        post: operations["SeedWebhookController_receive"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1238,7 +1262,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Readiness: PostgreSQL and Redis answer within 2 s, and the webhook queue backlog is under HEALTH_QUEUE_BACKLOG_MAX (503 otherwise) */
+        /** Readiness: PostgreSQL and Redis answer within 2 s, the webhook queue backlog is under HEALTH_QUEUE_BACKLOG_MAX, and with NATS_URL set, at most NATS_PENDING_MAX items wait for NATS and (worker processes) NATS is connected (503 otherwise) */
         get: operations["HealthController_ready"];
         put?: never;
         post?: never;
@@ -1257,7 +1281,7 @@ export interface paths {
         };
         /**
          * Prometheus metrics
-         * @description Process and Node.js runtime, plus `switchboard_http_request_duration_seconds{method,route,status}`, `switchboard_messages_total{provider,direction,type}`, `switchboard_provider_errors_total{provider,code}`, `switchboard_webhook_deliveries_total{outcome}`, `switchboard_webhook_delivery_duration_seconds{outcome}`, `switchboard_instances{provider,status}` and `switchboard_queue_jobs{queue,state}`. With METRICS_TOKEN set, send `Authorization: Bearer <token>`.
+         * @description Process and Node.js runtime, plus `switchboard_http_request_duration_seconds{method,route,status}`, `switchboard_messages_total{provider,direction,type}`, `switchboard_provider_errors_total{provider,code}`, `switchboard_webhook_deliveries_total{outcome}`, `switchboard_webhook_delivery_duration_seconds{outcome}`, `switchboard_instances{provider,status}`, `switchboard_queue_jobs{queue,state}`, and with NATS_URL set `switchboard_nats_pending`, `switchboard_nats_published_total{outcome}`, `switchboard_nats_publish_lag_seconds`. With METRICS_TOKEN set, send `Authorization: Bearer <token>`.
          */
         get: operations["HealthController_metrics"];
         put?: never;
@@ -1953,11 +1977,6 @@ export interface components {
             igId?: string;
             /** @description Instagram: `facebook` or `instagram` */
             login?: string;
-            /**
-             * @description Slack: Events API Request URL or Socket Mode
-             * @enum {string}
-             */
-            slackTransport?: "events_api" | "socket_mode";
         };
         /** @description The instance connected; the provider names its account */
         ConnectedEvent: {
@@ -2665,7 +2684,7 @@ export interface components {
              * @example telegram
              * @enum {string}
              */
-            provider: "telegram" | "whatsapp-official" | "facebook-messenger" | "instagram" | "slack";
+            provider: "telegram" | "whatsapp-official" | "facebook-messenger" | "instagram";
             /**
              * @description Provider credentials (secrets are never returned). Telegram `{botToken}`; WhatsApp Cloud
              *     `{phoneNumberId, accessToken, appSecret, webhookVerifyToken, version?, wabaId?}`; Messenger
@@ -2679,6 +2698,12 @@ export interface components {
                 [key: string]: unknown;
             };
             name: string;
+            /**
+             * @description The `<name>` token of the instance's NATS subjects (`<provider>.<slug>.in.message`), unique per
+             *     provider; default: derived from `name` (lower-cased, other characters → `_`).
+             * @example support_bot
+             */
+            slug?: string;
             description?: string;
             /**
              * Format: uri
@@ -2754,6 +2779,11 @@ export interface components {
             webhookSecret?: string;
             id: string;
             name: string;
+            /**
+             * @description The `<name>` token of the instance's NATS subjects (`^[a-z0-9_-]{1,64}$`, unique per provider).
+             * @example support_bot
+             */
+            slug: string;
             description: string | null;
             /** @description The owner. */
             userId: string;
@@ -2786,6 +2816,11 @@ export interface components {
             status: "connecting" | "connected" | "waiting_for_qr" | "disconnected" | "needs_reauth" | "error";
             id: string;
             name: string;
+            /**
+             * @description The `<name>` token of the instance's NATS subjects (`^[a-z0-9_-]{1,64}$`, unique per provider).
+             * @example support_bot
+             */
+            slug: string;
             description: string | null;
             /** @description The owner. */
             userId: string;
@@ -2829,6 +2864,11 @@ export interface components {
             };
             id: string;
             name: string;
+            /**
+             * @description The `<name>` token of the instance's NATS subjects (`^[a-z0-9_-]{1,64}$`, unique per provider).
+             * @example support_bot
+             */
+            slug: string;
             description: string | null;
             /** @description The owner. */
             userId: string;
@@ -2877,6 +2917,12 @@ export interface components {
         };
         UpdateInstanceDto: {
             name?: string;
+            /**
+             * @description The `<name>` token of the instance's NATS subjects (`<provider>.<slug>.in.message`), unique per
+             *     provider; changing it changes the subjects.
+             * @example support_bot
+             */
+            slug?: string;
             description?: string;
             /** @description The seeds' nested form; its fields win over the flat ones. */
             webhookSettings?: components["schemas"]["WebhookSettingsDto"];
@@ -2927,6 +2973,11 @@ export interface components {
             status: "connecting" | "connected" | "waiting_for_qr" | "disconnected" | "needs_reauth" | "error";
             id: string;
             name: string;
+            /**
+             * @description The `<name>` token of the instance's NATS subjects (`^[a-z0-9_-]{1,64}$`, unique per provider).
+             * @example support_bot
+             */
+            slug: string;
             description: string | null;
             /** @description The owner. */
             userId: string;
@@ -3196,6 +3247,87 @@ export interface components {
             mimeType: string | null;
             fileName: string | null;
             metadata: components["schemas"]["MessageMetadataDto"];
+        };
+        BatchSendItemDto: {
+            /**
+             * @example text
+             * @enum {string}
+             */
+            type: "text" | "image" | "video" | "audio" | "voice" | "document" | "sticker" | "location" | "contacts" | "template" | "reaction";
+            /**
+             * @description Recipient: Telegram numeric chat id or @channelusername; WhatsApp phone number with country
+             *     code (or BSUID); Messenger PSID; Instagram IGSID.
+             * @example 123456789
+             */
+            to: string;
+            /**
+             * @description type=text.
+             * @example Hello from Switchboard
+             */
+            text?: string;
+            /** @description type=text: show a link preview (default: provider default). */
+            previewUrl?: boolean;
+            /** @description Media types: `{url}` or `{providerMediaId}`. */
+            media?: components["schemas"]["MediaRefDto"];
+            caption?: string;
+            filename?: string;
+            latitude?: number;
+            longitude?: number;
+            name?: string;
+            address?: string;
+            contacts?: components["schemas"]["ContactCardDto"][];
+            /** @description type=reaction: the message reacted to (our id or the provider's). */
+            messageId?: string;
+            /**
+             * @description type=reaction: the emoji; empty string removes the reaction.
+             * @example 👍
+             */
+            emoji?: string;
+            template?: components["schemas"]["TemplateDto"];
+            /** @description Reply to this message (our id or the provider's). */
+            replyTo?: string;
+            /**
+             * @description Messenger only: message tag for sends outside the 24-hour window (`messaging_type: MESSAGE_TAG`).
+             * @example HUMAN_AGENT
+             */
+            tag?: string;
+            /** @description Same key + same message → the message stored the first time, never a second send (1–200 characters). */
+            idempotencyKey?: string;
+        };
+        BatchSendDto: {
+            messages: components["schemas"]["BatchSendItemDto"][];
+        };
+        BatchQueuedItemDto: {
+            /**
+             * @description `queued`; for an idempotent replay, the stored message's current status.
+             * @enum {string}
+             */
+            status: "queued" | "sent" | "delivered" | "read" | "played" | "failed" | "received";
+            /** @description Its index in `messages`. */
+            index: number;
+            /** @description Our message id. */
+            id: string;
+            /** @description True when the item's idempotencyKey was seen before with the same message: nothing new was queued. */
+            idempotentReplay?: boolean;
+        };
+        BatchFieldErrorDto: {
+            /** @description The field inside the item, e.g. `text` or `media.url`. */
+            field: string;
+            message: string;
+        };
+        BatchRejectedItemDto: {
+            errors?: components["schemas"]["BatchFieldErrorDto"][];
+            /** @description Its index in `messages`. */
+            index: number;
+            /** @description The HTTP status the item alone would have got (400, 422, 429, …). */
+            status: number;
+            /** @description e.g. `validation_failed`, `unsupported_message_type`, `limit_exceeded`, `idempotency_key_reused`. */
+            code: string;
+            detail: string;
+        };
+        BatchSendResultDto: {
+            queued: components["schemas"]["BatchQueuedItemDto"][];
+            rejected: components["schemas"]["BatchRejectedItemDto"][];
         };
         MarkReadResultDto: {
             success: boolean;
@@ -3615,8 +3747,7 @@ export interface components {
              *       "telegram",
              *       "whatsapp-official",
              *       "facebook-messenger",
-             *       "instagram",
-             *       "slack"
+             *       "instagram"
              *     ]
              */
             providers: string[];
@@ -3632,7 +3763,7 @@ export interface components {
             /** @enum {string} */
             status: "ok";
             /**
-             * @description Per dependency (`database`, `redis`, `queue`): `status` up or down, plus its figures
+             * @description Per dependency (`database`, `redis`, `queue`, and `nats` when NATS_URL is set): `status` up or down, plus its figures
              * @example {
              *       "database": {
              *         "status": "up"
@@ -3656,7 +3787,7 @@ export interface components {
                 };
             };
             /**
-             * @description Per dependency (`database`, `redis`, `queue`): `status` up or down, plus its figures
+             * @description Per dependency (`database`, `redis`, `queue`, and `nats` when NATS_URL is set): `status` up or down, plus its figures
              * @example {
              *       "database": {
              *         "status": "up"
@@ -3680,7 +3811,7 @@ export interface components {
                 };
             };
             /**
-             * @description Per dependency (`database`, `redis`, `queue`): `status` up or down, plus its figures
+             * @description Per dependency (`database`, `redis`, `queue`, and `nats` when NATS_URL is set): `status` up or down, plus its figures
              * @example {
              *       "database": {
              *         "status": "up"
@@ -5146,7 +5277,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description This bot or account is already connected to another instance */
+            /** @description This bot or account is already connected to another instance, or `slug` is taken in this provider (`slug_taken`) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -5311,6 +5442,15 @@ export interface operations {
             };
             /** @description No such instance of the caller */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description `slug` is taken by another instance of this provider (`slug_taken`) */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5839,6 +5979,8 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
+                /** @description `respond-async` (RFC 7240): store the message as `queued` and answer 202 at once; the send queue sends it paced by the provider's limits, in order within the chat, retrying provider 429s; the outcome arrives as `message_sent` / `message_failed` */
+                Prefer?: string;
                 /** @description Same key + same body → the first result, never a second provider call (1–200 characters) */
                 "Idempotency-Key"?: string;
             };
@@ -5855,6 +5997,15 @@ export interface operations {
         responses: {
             /** @description The stored message with status `sent` */
             201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MessageDto"];
+                };
+            };
+            /** @description With `Prefer: respond-async`: the stored message with status `queued` (header `Preference-Applied: respond-async`) */
+            202: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5945,10 +6096,92 @@ export interface operations {
             };
         };
     };
+    MessagesController_sendBatch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BatchSendDto"];
+            };
+        };
+        responses: {
+            /** @description The queued messages’ ids and the rejected items */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BatchSendResultDto"];
+                };
+            };
+            /** @description The body is not `{messages: [1–100 objects]}` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Missing or invalid `Authorization: Bearer` token or `x-api-key` (`unauthorized`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such instance of the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The body is larger than 1mb (`payload_too_large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Our rate limit (`rate_limited`); `Retry-After` in seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unexpected error (`internal_error`); the body never echoes the request */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
     MessagesController_sendUpload: {
         parameters: {
             query?: never;
             header?: {
+                /** @description `respond-async` (RFC 7240): store the message as `queued` and answer 202 at once; the send queue sends it paced by the provider's limits, in order within the chat, retrying provider 429s; the outcome arrives as `message_sent` / `message_failed` */
+                Prefer?: string;
                 /** @description Same key + same body → the first result, never a second provider call (1–200 characters) */
                 "Idempotency-Key"?: string;
             };
@@ -5976,6 +6209,15 @@ export interface operations {
         responses: {
             /** @description The stored message with status `sent` */
             201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MessageDto"];
+                };
+            };
+            /** @description With `Prefer: respond-async`: the stored message with status `queued` (header `Preference-Applied: respond-async`) */
+            202: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7931,60 +8173,31 @@ export interface operations {
             };
         };
     };
-    SlackWebhookController_receive: {
+    SeedWebhookController_verify: {
         parameters: {
-            query?: never;
-            header: {
-                /** @description `v0=<hex HMAC-SHA256>` */
-                "X-Slack-Signature": string;
-                /** @description Unix seconds */
-                "X-Slack-Request-Timestamp": string;
-                /** @description Set by Slack on a redelivery */
-                "X-Slack-Retry-Num"?: string;
+            query: {
+                /** @description Echoed back */
+                "hub.challenge": unknown;
+                /** @description An instance's `webhookVerifyToken` (WEBHOOK_VERIFY_TOKEN) */
+                "hub.verify_token": unknown;
+                "hub.mode": "subscribe";
             };
-            path: {
-                instanceId: string;
-            };
+            header?: never;
+            path?: never;
             cookie?: never;
         };
-        /** @description An Events API envelope: `url_verification` or `event_callback` (`{event_id, event, …}`) */
-        requestBody: {
-            content: {
-                "application/json": {
-                    /** @enum {string} */
-                    type: "url_verification" | "event_callback" | "app_rate_limited";
-                    challenge?: string;
-                    event_id?: string;
-                    event?: {
-                        [key: string]: unknown;
-                    };
-                } & {
-                    [key: string]: unknown;
-                };
-            };
-        };
+        requestBody?: never;
         responses: {
-            /** @description `{challenge}` for `url_verification`; otherwise every item is durable (or a known duplicate) */
+            /** @description `hub.challenge`, echoed as text */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        ok: boolean;
-                        /** @description Events stored */
-                        stored: number;
-                        /** @description Slack retries and mentions seen before */
-                        duplicates: number;
-                        /** @description Bot, own and unhandled events (named skip reasons) */
-                        skipped: number;
-                    } | {
-                        /** @description The url_verification challenge */
-                        challenge: string;
-                    };
+                    "text/plain": string;
                 };
             };
-            /** @description A signed body that is not JSON (`validation_failed`) */
+            /** @description A parameter contains NUL or a lone surrogate, or a query parameter is given twice (`validation_failed`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7993,7 +8206,76 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description X-Slack-Signature is missing or wrong, or the timestamp is older than 5 minutes; nothing stored */
+            /** @description hub.mode is not subscribe, or hub.verify_token is no instance’s (`forbidden`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The global ceiling on provider webhooks (`rate_limited`) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unexpected error (`internal_error`); the body never echoes the request */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    SeedWebhookController_receive: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description `sha256=<hex HMAC-SHA256 of the raw body with the app secret>` */
+                "X-Hub-Signature-256": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The WhatsApp webhook payload as Meta sends it: `{object, entry: [...]}` */
+        requestBody: {
+            content: {
+                "application/json": {
+                    object?: string;
+                    entry: Record<string, never>[];
+                } & {
+                    [key: string]: unknown;
+                };
+            };
+        };
+        responses: {
+            /** @description Every item is durable (or a known duplicate) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MetaWebhookOutcomeDto"];
+                };
+            };
+            /** @description The body is not valid JSON (`bad_request`), nested deeper than 32 levels (`payload_too_deep`), or validation failed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description X-Hub-Signature-256 is missing or made with no addressed instance’s app secret; nothing stored */
             401: {
                 headers: {
                     [name: string]: unknown;

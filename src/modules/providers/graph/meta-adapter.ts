@@ -17,7 +17,13 @@ import { AppConfig } from '../../../config/app-config';
 import type { InstanceEntity } from '../../instances-core/instance.entity';
 import type { InboundResult, OutboundMessage, ProviderCapabilities, SendResult } from '../normalized';
 import { array, isObject, malformedItem, object, shapeCheck } from '../payload-shape';
-import type { ConnectResult, MediaDownload, ProviderAdapter, RawProviderRequest } from '../provider-adapter';
+import type {
+  ConnectResult,
+  MediaDownload,
+  ProviderAdapter,
+  RawProviderRequest,
+  SendPacingRule,
+} from '../provider-adapter';
 import type { MetaConfigInput } from './meta-config-input';
 import { metaWebhookRoutes } from './meta-webhook-docs';
 import type {
@@ -257,6 +263,18 @@ export abstract class MetaAdapter<R extends MetaConfigRow, C extends MetaCredent
    * Send-API platforms (Messenger, Instagram): `POST <messagesPath>` → `message_id`; reactions
    * answer only `recipient_id`, so they get a synthetic id. @throws ProviderError (502) without an id.
    */
+  /**
+   * Send API limits of Messenger and Instagram (PROVIDERS.md §3/§4; Meta: messenger-platform
+   * send-messages#rate-limits): 300 calls/s per Page/account for text, links, reactions and
+   * stickers, 10/s for audio and video. WhatsApp overrides this.
+   */
+  sendPacing(send: { type: string }): SendPacingRule[] {
+    const all: SendPacingRule = { scope: 'instance', gapMs: 1000 / 300 };
+    return send.type === 'audio' || send.type === 'video'
+      ? [all, { scope: 'instance', bucket: 'audio-video', gapMs: 1000 / 10 }]
+      : [all];
+  }
+
   async send(instance: InstanceEntity, m: OutboundMessage): Promise<SendResult> {
     const res = await this.postMessage<{ recipient_id?: string; message_id?: string }>(
       instance,

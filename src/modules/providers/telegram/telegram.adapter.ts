@@ -16,7 +16,7 @@ import type { InstanceEntity } from '../../instances-core/instance.entity';
 import type { ContactCard, OutboundMessage, ProviderCapabilities, SendResult } from '../normalized';
 import { cardPhones, contactCardToVCard, hasMoreThanNameAndPhone, TELEGRAM_VCARD_MAX_BYTES } from '../vcard';
 import { SecretField } from '../config-schema';
-import type { ConnectResult, MediaDownload, ProviderAdapter } from '../provider-adapter';
+import type { ConnectResult, MediaDownload, ProviderAdapter, SendPacingRule } from '../provider-adapter';
 import type {
   ConnectionSource,
   InboundHttpRequest,
@@ -215,6 +215,17 @@ export class TelegramAdapter
     if (m.replyTo) replyParameters(m.replyTo, m.to);
     if (m.type === 'reaction') reactionTarget(m.messageId);
     if (m.type === 'contacts' && m.contacts?.[0]) telegramContact(m.contacts[0]);
+  }
+
+  /**
+   * Bot API limits (PROVIDERS.md §1; core.telegram.org/bots/faq#broadcasting-to-users): ≤ 30
+   * messages/s per bot, ≤ 1/s per chat, ≤ 20/min per group (negative chat ids).
+   */
+  sendPacing(send: { providerChatId: string }): SendPacingRule[] {
+    return [
+      { scope: 'instance', gapMs: 1000 / 30 },
+      { scope: 'chat', gapMs: send.providerChatId.startsWith('-') ? 60_000 / 20 : 1000 },
+    ];
   }
 
   async send(instance: InstanceEntity, m: OutboundMessage): Promise<SendResult> {

@@ -9,7 +9,7 @@ import type { OutboundMessage, ProviderCapabilities, SendResult } from '../norma
 import { isObject } from '../payload-shape';
 import { MetaConfigInput } from '../graph/meta-config-input';
 import { SecretField } from '../config-schema';
-import type { MediaDownload, UploadFile } from '../provider-adapter';
+import type { MediaDownload, SendPacingRule, UploadFile } from '../provider-adapter';
 import { WhatsappOfficialInstanceEntity } from './whatsapp-official-instance.entity';
 import { toCloudApiMessage, whatsappRecipient } from './whatsapp-official.mapper';
 import {
@@ -154,6 +154,14 @@ export class WhatsappOfficialAdapter extends MetaAdapter<WhatsappOfficialInstanc
       });
     }
     return parts;
+  }
+
+  /**
+   * The business number's throughput (PROVIDERS.md §2; Meta: cloud-api/overview#throughput):
+   * SEND_WHATSAPP_MESSAGES_PER_SECOND, Meta's default 80 messages/s, no per-chat gap.
+   */
+  override sendPacing(): SendPacingRule[] {
+    return [{ scope: 'instance', gapMs: 1000 / this.config.send.whatsappMessagesPerSecond }];
   }
 
   validateOutbound(m: OutboundMessage): void {
