@@ -25,6 +25,7 @@ import type {
   MediaDownload,
   ProviderAdapter,
   RawProviderRequest,
+  SendPacingRule,
   UploadFile,
 } from '../provider-adapter';
 import type {
@@ -303,6 +304,16 @@ export class SlackAdapter implements ProviderAdapter, InboundWebhookSource, Conn
         { field: 'media.providerMediaId', message: 'expected a Slack file id (F…) from the upload route' },
       ]);
     }
+  }
+
+  /**
+   * Async sends are paced by Slack's documented limits (PROVIDERS.md §5.1; docs.slack.dev
+   * rate-limits): chat.postMessage about 1 message per second per channel; reactions.add is
+   * Tier 3 (50+ per minute per workspace). A 429 still comes back with Slack's Retry-After.
+   */
+  sendPacing(send: { providerChatId: string; type: string }): SendPacingRule[] {
+    if (send.type === 'reaction') return [{ scope: 'instance', gapMs: 60_000 / 50, bucket: 'reactions' }];
+    return [{ scope: 'chat', gapMs: 1000 }];
   }
 
   /**
