@@ -8,6 +8,7 @@ import { MessageEntity } from '../modules/messages/message.entity';
 import { InboundEventEntity } from '../modules/providers/inbound-event.entity';
 import { FacebookMessengerInstanceEntity } from '../modules/providers/facebook-messenger/facebook-messenger-instance.entity';
 import { InstagramInstanceEntity } from '../modules/providers/instagram/instagram-instance.entity';
+import { SlackInstanceEntity } from '../modules/providers/slack/slack-instance.entity';
 import { TelegramInstanceEntity } from '../modules/providers/telegram/telegram-instance.entity';
 import { WhatsappOfficialInstanceEntity } from '../modules/providers/whatsapp-official/whatsapp-official-instance.entity';
 import { EventEntity } from '../modules/webhooks/event.entity';
@@ -21,6 +22,7 @@ import { MetaProviders1764000000000 } from '../../migrations/1764000000000-MetaP
 import { ChatReadMarker1764120000000 } from '../../migrations/1764120000000-ChatReadMarker';
 import { SendQueue1765400000000 } from '../../migrations/1765400000000-SendQueue';
 import { NatsOutbox1765300000000 } from '../../migrations/1765300000000-NatsOutbox';
+import { SlackInstances1765500000000 } from '../../migrations/1765500000000-SlackInstances';
 
 /** Listed explicitly (no globs) so the same list works from ts-jest and from dist/. */
 export const ENTITIES = [
@@ -32,6 +34,7 @@ export const ENTITIES = [
   WhatsappOfficialInstanceEntity,
   FacebookMessengerInstanceEntity,
   InstagramInstanceEntity,
+  SlackInstanceEntity,
   ContactEntity,
   ChatEntity,
   MessageEntity,
@@ -50,4 +53,5 @@ export const MIGRATIONS = [
   ChatReadMarker1764120000000,
   SendQueue1765400000000,
   NatsOutbox1765300000000,
+  SlackInstances1765500000000,
 ];

@@ -1,5 +1,6 @@
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { FakeGraphApi } from '../fakes/fake-graph-api';
+import { FakeSlack } from '../fakes/fake-slack';
 import { FakeTelegramApi } from '../fakes/fake-telegram-api';
 import { WebhookReceiver } from '../fakes/webhook-receiver';
 import { EVENT_TYPES } from '../../src/modules/webhooks/event-types';
@@ -27,18 +28,21 @@ describe('OpenAPI document (e2e)', () => {
   let doc: Json;
   let graph: FakeGraphApi;
   let tg: FakeTelegramApi;
+  let slack: FakeSlack;
   let receiver: WebhookReceiver;
   let alice: TestTenant;
 
   beforeAll(async () => {
     graph = await FakeGraphApi.start();
     tg = await FakeTelegramApi.start();
+    slack = await FakeSlack.start();
     receiver = await WebhookReceiver.start();
     t = await startTestApp({
       GRAPH_API_BASE_URL: graph.baseUrl,
       INSTAGRAM_GRAPH_API_BASE_URL: graph.baseUrl,
       GRAPH_API_VERSION: 'v23.0',
       TELEGRAM_API_ROOT: tg.apiRoot,
+      SLACK_API_URL: slack.apiUrl,
     });
     doc = t.contract.document;
     alice = await createTenant(t);
@@ -48,6 +52,7 @@ describe('OpenAPI document (e2e)', () => {
     await t.close();
     await graph.stop();
     await tg.stop();
+    await slack.stop();
     await receiver.stop();
   });
 
@@ -228,7 +233,8 @@ describe('OpenAPI document (e2e)', () => {
 
     /** Makes the fakes accept the credentials an example carries. */
     const register = (config: Json) => {
-      if (config.botToken) tg.addBot(config.botToken, { username: 'example_bot' });
+      if (config.botToken?.startsWith('xoxb-')) slack.addBot({ token: config.botToken });
+      else if (config.botToken) tg.addBot(config.botToken, { username: 'example_bot' });
       if (config.phoneNumberId) graph.addPhoneNumber(config.phoneNumberId, { token: config.accessToken });
       if (config.pageId) graph.addPage(config.pageId, { token: config.pageAccessToken });
       if (config.igId) graph.addInstagramAccount(config.igId, { token: config.accessToken });
@@ -240,6 +246,7 @@ describe('OpenAPI document (e2e)', () => {
         'whatsapp-official',
         'facebook-messenger',
         'instagram',
+        'slack',
       ]);
       for (const [name, example] of examples()) {
         register(example.value.config);
@@ -259,6 +266,7 @@ describe('OpenAPI document (e2e)', () => {
       ['facebook-messenger', 'pageAccessToken'],
       ['instagram', 'accessToken'],
       ['telegram', 'botToken'],
+      ['slack', 'botToken'],
     ])(
       'answers a %s token that cannot go into a header with a 400 naming config.%s, saving nothing',
       async (provider, field) => {

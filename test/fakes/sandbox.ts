@@ -9,9 +9,12 @@
  * - `SANDBOX_GRAPH_PORT` (default 8083): fake Graph API (`GRAPH_API_BASE_URL` and
  *   `INSTAGRAM_GRAPH_API_BASE_URL` for the gateway) with WhatsApp phone number id `106540352242922`,
  *   Page `112233445566778` and Instagram account `17841452691600098`, all with token `SANDBOX-GRAPH-TOKEN`.
+ * - `SANDBOX_SLACK_PORT` (default 8084): fake Slack Web API + Socket Mode (`SLACK_API_URL` = `http://127.0.0.1:8084/api/`),
+ *   one bot, channel, user and app token (test/fakes/fake-slack-sandbox.ts).
  */
 import { FakeGraphApi, type RecordedGraphCall } from './fake-graph-api';
 import { FakeTelegramApi, type RecordedTelegramCall } from './fake-telegram-api';
+import { startSlackSandbox } from './fake-slack-sandbox';
 import { WebhookReceiver, type RecordedRequest } from './webhook-receiver';
 
 const SIGNATURE_HEADER = /signature|^webhook-|^x-webhook-|timestamp/i;
@@ -79,6 +82,7 @@ async function main(): Promise<void> {
   graph.addPage('112233445566778', { token: graphToken });
   graph.addInstagramAccount('17841452691600098', { token: graphToken });
   graph.onCall((call) => console.log(describeGraphCall(call)));
+  const slack = await startSlackSandbox(envPort('SANDBOX_SLACK_PORT', 8084));
 
   const telegram = await FakeTelegramApi.start({ port: telegramPort });
   const bot = telegram.addBot(token, { first_name: 'Sandbox Bot', username: 'sandbox_bot' });
@@ -101,7 +105,8 @@ async function main(): Promise<void> {
       'How to use:',
       '  1. Start the gateway pointed at the fakes, with loopback opened for webhook deliveries (SSRF guard):',
       `       TELEGRAM_API_ROOT=${telegram.apiRoot} GRAPH_API_BASE_URL=${graph.baseUrl} \\`,
-      `       INSTAGRAM_GRAPH_API_BASE_URL=${graph.baseUrl} WEBHOOK_ALLOWED_NETWORKS=127.0.0.0/8,::1/128 bash scripts/up.sh`,
+      `       INSTAGRAM_GRAPH_API_BASE_URL=${graph.baseUrl} SLACK_API_URL=${slack.fake.apiUrl} \\`,
+      '       WEBHOOK_ALLOWED_NETWORKS=127.0.0.0/8,::1/128 bash scripts/up.sh',
       `  2. Create a Telegram instance with token "${token}" and webhookUrl "${receiver.url('/hook')}"`,
       '  3. Simulate a user writing to the bot (delivered via setWebhook if registered, else queued for getUpdates):',
       `       curl -s -X POST ${telegram.apiRoot}/sandbox/inbound -H 'content-type: application/json' \\`,
@@ -115,6 +120,7 @@ async function main(): Promise<void> {
         `"http://127.0.0.1:3000/webhooks/whatsapp","appSecret":"s3cret","body":{"object":"whatsapp_business_account",` +
         `"entry":[{"id":"1","changes":[{"field":"messages","value":{"metadata":{"phone_number_id":"106540352242922"},` +
         `"messages":[{"from":"16505551234","id":"wamid.sandbox1","timestamp":"1700000000","type":"text","text":{"body":"hi"}}]}}]}]}}'`,
+      ...slack.lines,
       '',
       'Press Ctrl+C to stop.',
     ].join('\n'),
@@ -125,7 +131,7 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     console.log(`\n${signal} received, stopping sandbox...`);
-    Promise.all([telegram.stop(), receiver.stop(), graph.stop()]).then(
+    Promise.all([telegram.stop(), receiver.stop(), graph.stop(), slack.fake.stop()]).then(
       () => process.exit(0),
       (err: unknown) => {
         console.error(err);

@@ -13,6 +13,9 @@ import { InstagramInstanceEntity } from './instagram/instagram-instance.entity';
 import { InstagramAdapter } from './instagram/instagram.adapter';
 import { WhatsappOfficialInstanceEntity } from './whatsapp-official/whatsapp-official-instance.entity';
 import { WhatsappOfficialAdapter } from './whatsapp-official/whatsapp-official.adapter';
+import { SlackInstanceEntity } from './slack/slack-instance.entity';
+import { SlackAdapter } from './slack/slack.adapter';
+import { SlackClient } from './slack/slack.client';
 
 /**
  * THE list of adapters: adding a provider is one line here (plus its folder and migration). The
@@ -23,6 +26,7 @@ export const PROVIDER_ADAPTER_CLASSES = [
   WhatsappOfficialAdapter,
   FacebookMessengerAdapter,
   InstagramAdapter,
+  SlackAdapter,
 ] as const satisfies ReadonlyArray<ProviderAdapterClass>;
 
 /** Every provider key, in list order (the OpenAPI `provider` enum; examples use the first). */
@@ -41,12 +45,14 @@ export const CREATE_INSTANCE_EXAMPLES = Object.fromEntries(
       WhatsappOfficialInstanceEntity,
       FacebookMessengerInstanceEntity,
       InstagramInstanceEntity,
+      SlackInstanceEntity,
     ]),
   ],
   controllers: [ProvidersController],
   providers: [
     TelegramClient,
     GraphClient,
+    SlackClient,
     ...PROVIDER_ADAPTER_CLASSES,
     {
       provide: PROVIDER_ADAPTERS,

@@ -307,6 +307,11 @@ const DATA: Record<EventType, { description: string; data: SchemaObject }> = {
         pageId: str('Messenger'),
         igId: str('Instagram'),
         login: str('Instagram: `facebook` or `instagram`'),
+        slackTransport: {
+          type: 'string',
+          enum: ['events_api', 'socket_mode'],
+          description: 'Slack: Events API Request URL or Socket Mode',
+        },
       },
     },
   },

@@ -888,6 +888,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/webhooks/slack/{instanceId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * slack: Events API requests (the Slack app’s Request URL)
+         * @description Paste `<PUBLIC_BASE_URL>/webhooks/slack/<instanceId>` into the Slack app’s Event Subscriptions. `X-Slack-Signature` (v0 HMAC-SHA256 of `v0:<timestamp>:<raw body>` with the Signing Secret) and `X-Slack-Request-Timestamp` (within 5 minutes) are checked before anything is stored. `url_verification` is answered with `{challenge}`; an `event_callback` is answered once durable (Slack retries, `X-Slack-Retry-Num`, are recognised by `event_id`); interactivity and slash-command forms are acknowledged and not relayed.
+         */
+        post: operations["SlackWebhookController_receive"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/stats/user": {
         parameters: {
             query?: never;
@@ -1977,6 +1997,11 @@ export interface components {
             igId?: string;
             /** @description Instagram: `facebook` or `instagram` */
             login?: string;
+            /**
+             * @description Slack: Events API Request URL or Socket Mode
+             * @enum {string}
+             */
+            slackTransport?: "events_api" | "socket_mode";
         };
         /** @description The instance connected; the provider names its account */
         ConnectedEvent: {
@@ -2684,7 +2709,7 @@ export interface components {
              * @example telegram
              * @enum {string}
              */
-            provider: "telegram" | "whatsapp-official" | "facebook-messenger" | "instagram";
+            provider: "telegram" | "whatsapp-official" | "facebook-messenger" | "instagram" | "slack";
             /**
              * @description Provider credentials (secrets are never returned). Telegram `{botToken}`; WhatsApp Cloud
              *     `{phoneNumberId, accessToken, appSecret, webhookVerifyToken, version?, wabaId?}`; Messenger
@@ -3747,7 +3772,8 @@ export interface components {
              *       "telegram",
              *       "whatsapp-official",
              *       "facebook-messenger",
-             *       "instagram"
+             *       "instagram",
+             *       "slack"
              *     ]
              */
             providers: string[];
@@ -8276,6 +8302,106 @@ export interface operations {
                 };
             };
             /** @description X-Hub-Signature-256 is missing or made with no addressed instance’s app secret; nothing stored */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The body is larger than 1mb (`payload_too_large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The global ceiling on provider webhooks (`rate_limited`) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unexpected error (`internal_error`); the body never echoes the request */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    SlackWebhookController_receive: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description `v0=<hex HMAC-SHA256>` */
+                "X-Slack-Signature": string;
+                /** @description Unix seconds */
+                "X-Slack-Request-Timestamp": string;
+                /** @description Set by Slack on a redelivery */
+                "X-Slack-Retry-Num"?: string;
+            };
+            path: {
+                instanceId: string;
+            };
+            cookie?: never;
+        };
+        /** @description An Events API envelope: `url_verification` or `event_callback` (`{event_id, event, …}`) */
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    type: "url_verification" | "event_callback" | "app_rate_limited";
+                    challenge?: string;
+                    event_id?: string;
+                    event?: {
+                        [key: string]: unknown;
+                    };
+                } & {
+                    [key: string]: unknown;
+                };
+            };
+        };
+        responses: {
+            /** @description `{challenge}` for `url_verification`; otherwise every item is durable (or a known duplicate) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        ok: boolean;
+                        /** @description Events stored */
+                        stored: number;
+                        /** @description Slack retries and mentions seen before */
+                        duplicates: number;
+                        /** @description Bot, own and unhandled events (named skip reasons) */
+                        skipped: number;
+                    } | {
+                        /** @description The url_verification challenge */
+                        challenge: string;
+                    };
+                };
+            };
+            /** @description A signed body that is not JSON (`validation_failed`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description X-Slack-Signature is missing or wrong, or the timestamp is older than 5 minutes; nothing stored */
             401: {
                 headers: {
                     [name: string]: unknown;
