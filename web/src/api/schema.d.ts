@@ -780,6 +780,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/webhook": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * whatsapp: the webhook verification handshake on the connector seed’s path /webhook
+         * @description Alias of `GET /webhooks/whatsapp` for users of the WhatsApp Cloud ↔ NATS connector.
+         */
+        get: operations["WhatsappAliasWebhookController_verify"];
+        put?: never;
+        /**
+         * whatsapp: signed events from Meta on the connector seed’s path /webhook
+         * @description Alias of `POST /webhooks/whatsapp`: routed by `metadata.phone_number_id`; a wrong or missing signature stores nothing.
+         */
+        post: operations["WhatsappAliasWebhookController_receive"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/webhooks/messenger": {
         parameters: {
             query?: never;
@@ -878,30 +902,6 @@ export interface paths {
          * @description Paste `<PUBLIC_BASE_URL>/webhooks/slack/<instanceId>` into the Slack app’s Event Subscriptions. `X-Slack-Signature` (v0 HMAC-SHA256 of `v0:<timestamp>:<raw body>` with the Signing Secret) and `X-Slack-Request-Timestamp` (within 5 minutes) are checked before anything is stored. `url_verification` is answered with `{challenge}`; an `event_callback` is answered once durable (Slack retries, `X-Slack-Retry-Num`, are recognised by `event_id`); interactivity and slash-command forms are acknowledged and not relayed.
          */
         post: operations["SlackWebhookController_receive"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/webhook": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * whatsapp: the webhook verification handshake on the connector seed’s path /webhook
-         * @description Alias of `GET /webhooks/whatsapp` for users of the WhatsApp Cloud ↔ NATS connector.
-         */
-        get: operations["SeedWebhookController_verify"];
-        put?: never;
-        /**
-         * whatsapp: signed events from Meta on the connector seed’s path /webhook
-         * @description Alias of `POST /webhooks/whatsapp`: routed by `metadata.phone_number_id`; a wrong or missing signature stores nothing.
-         */
-        post: operations["SeedWebhookController_receive"];
         delete?: never;
         options?: never;
         head?: never;
@@ -7627,6 +7627,146 @@ export interface operations {
             };
         };
     };
+    WhatsappAliasWebhookController_verify: {
+        parameters: {
+            query: {
+                "hub.mode": "subscribe";
+                /** @description An instance's `webhookVerifyToken` (WEBHOOK_VERIFY_TOKEN) */
+                "hub.verify_token": unknown;
+                /** @description Echoed back */
+                "hub.challenge": unknown;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description `hub.challenge`, echoed as text */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/plain": string;
+                };
+            };
+            /** @description A parameter contains NUL or a lone surrogate, or a query parameter is given twice (`validation_failed`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description hub.mode is not subscribe, or hub.verify_token is no instance’s (`forbidden`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The global ceiling on provider webhooks (`rate_limited`) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unexpected error (`internal_error`); the body never echoes the request */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    WhatsappAliasWebhookController_receive: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description `sha256=<hex HMAC-SHA256 of the raw body with the app secret>` */
+                "X-Hub-Signature-256": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The WhatsApp webhook payload as Meta sends it: `{object, entry: [...]}` */
+        requestBody: {
+            content: {
+                "application/json": {
+                    object?: string;
+                    entry: Record<string, never>[];
+                } & {
+                    [key: string]: unknown;
+                };
+            };
+        };
+        responses: {
+            /** @description Every item is durable (or a known duplicate) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MetaWebhookOutcomeDto"];
+                };
+            };
+            /** @description The body is not valid JSON (`bad_request`), nested deeper than 32 levels (`payload_too_deep`), or validation failed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description X-Hub-Signature-256 is missing or made with no addressed instance’s app secret; nothing stored */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The body is larger than 1mb (`payload_too_large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The global ceiling on provider webhooks (`rate_limited`) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unexpected error (`internal_error`); the body never echoes the request */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
     MessengerWebhookController_verify: {
         parameters: {
             query: {
@@ -8262,146 +8402,6 @@ export interface operations {
                 };
             };
             /** @description X-Slack-Signature is missing or wrong, or the timestamp is older than 5 minutes; nothing stored */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"];
-                };
-            };
-            /** @description The body is larger than 1mb (`payload_too_large`) */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"];
-                };
-            };
-            /** @description The global ceiling on provider webhooks (`rate_limited`) */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"];
-                };
-            };
-            /** @description Unexpected error (`internal_error`); the body never echoes the request */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"];
-                };
-            };
-        };
-    };
-    SeedWebhookController_verify: {
-        parameters: {
-            query: {
-                /** @description Echoed back */
-                "hub.challenge": unknown;
-                /** @description An instance's `webhookVerifyToken` (WEBHOOK_VERIFY_TOKEN) */
-                "hub.verify_token": unknown;
-                "hub.mode": "subscribe";
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description `hub.challenge`, echoed as text */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "text/plain": string;
-                };
-            };
-            /** @description A parameter contains NUL or a lone surrogate, or a query parameter is given twice (`validation_failed`) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"];
-                };
-            };
-            /** @description hub.mode is not subscribe, or hub.verify_token is no instance’s (`forbidden`) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"];
-                };
-            };
-            /** @description The global ceiling on provider webhooks (`rate_limited`) */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"];
-                };
-            };
-            /** @description Unexpected error (`internal_error`); the body never echoes the request */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"];
-                };
-            };
-        };
-    };
-    SeedWebhookController_receive: {
-        parameters: {
-            query?: never;
-            header: {
-                /** @description `sha256=<hex HMAC-SHA256 of the raw body with the app secret>` */
-                "X-Hub-Signature-256": string;
-            };
-            path?: never;
-            cookie?: never;
-        };
-        /** @description The WhatsApp webhook payload as Meta sends it: `{object, entry: [...]}` */
-        requestBody: {
-            content: {
-                "application/json": {
-                    object?: string;
-                    entry: Record<string, never>[];
-                } & {
-                    [key: string]: unknown;
-                };
-            };
-        };
-        responses: {
-            /** @description Every item is durable (or a known duplicate) */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["MetaWebhookOutcomeDto"];
-                };
-            };
-            /** @description The body is not valid JSON (`bad_request`), nested deeper than 32 levels (`payload_too_deep`), or validation failed */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"];
-                };
-            };
-            /** @description X-Hub-Signature-256 is missing or made with no addressed instance’s app secret; nothing stored */
             401: {
                 headers: {
                     [name: string]: unknown;
