@@ -42,6 +42,7 @@ import { slackEmojiName } from './slack-emoji';
 import { verifySlackSignature } from './slack-signature';
 import { SLACK, SlackClient, slackError } from './slack.client';
 import { SlackSocketConnection } from './slack.connection';
+import { SLACK_NATS } from './slack.nats';
 import { toPostMessageArgs } from './slack.mapper';
 import {
   normalizeSlackEnvelopeItems,
@@ -148,6 +149,8 @@ export class SlackAdapter implements ProviderAdapter, InboundWebhookSource, Conn
   /** Display name (the seeds' `GET /stats` keys). */
   readonly label = 'Slack';
   readonly capabilities = CAPABILITIES;
+  /** NATS subjects `slack.<slug>.in.*` (slack.nats.ts). */
+  readonly nats = SLACK_NATS;
   readonly configDto = SlackConfigDto;
   /** The Request URL with its OpenAPI docs, mounted by the generic inbound pipeline. */
   static readonly webhooks = SLACK_WEBHOOK_ROUTES;
