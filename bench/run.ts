@@ -16,6 +16,7 @@ import { Client } from 'pg';
 import { request } from 'undici';
 import { FakeGraphApi, hubSignature256, metaJson } from '../test/fakes/fake-graph-api';
 import { FakeTelegramApi } from '../test/fakes/fake-telegram-api';
+import { FakeSlack, slackJson, slackSignatureHeader } from '../test/fakes/fake-slack';
 import { bullmqCeiling } from './bullmq-ceiling';
 import { summariseProfile } from './profile-summary';
 import { natsBench, printNatsBench } from './nats';
@@ -27,6 +28,8 @@ const BOT = '987654321:BENCHbenchBENCHbenchBENCHbench';
 const WA_PHONE = '106540352242922';
 const WA_TOKEN = 'EAABenchWhatsAppToken';
 const WA_SECRET = 'bench-app-secret-0123456789abcdef';
+const SLACK_BOT_TOKEN = 'xoxb-bench-0000-slackbenchtoken';
+const SLACK_SECRET = 'benchslacksigningsecret0123456789';
 let PORT = 0;
 let BASE = '';
 /** The same V8 heap flags `npm start` and the Docker image use (package.json). */
@@ -120,6 +123,11 @@ async function main(): Promise<void> {
   tg.addBot(BOT, { username: 'bench_bot' });
   const graph = await FakeGraphApi.start();
   graph.addPhoneNumber(WA_PHONE, { token: WA_TOKEN });
+  const slack = await FakeSlack.start();
+  const slackBot = slack.addBot({ token: SLACK_BOT_TOKEN, team: 'Bench', user: 'benchbot' });
+  // 1000 senders, like the Telegram run's 1000 chats: each name looked up once (users.info), then cached
+  for (let i = 0; i < 1000; i++)
+    slack.addUser({ id: `U0BENCH${i}`, name: `bench${i}`, real_name: `Bench ${i}` });
 
   // client webhook receiver: records when each message_received arrives (for end-to-end latency)
   const arrivals = new Map<string, number>();
@@ -156,6 +164,7 @@ async function main(): Promise<void> {
     LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn',
     TELEGRAM_API_ROOT: tg.apiRoot,
     GRAPH_API_BASE_URL: graph.baseUrl,
+    SLACK_API_URL: slack.apiUrl,
     PUBLIC_BASE_URL: BASE,
     WEBHOOK_ALLOWED_NETWORKS: '127.0.0.0/8',
     WEBHOOK_MAX_RETRY_DELAY_MS: String(MAX_RETRY_DELAY_MS),
@@ -304,8 +313,63 @@ async function main(): Promise<void> {
       },
     };
 
+    // Slack Events API on the instance's Request URL, as Slack sends it: `\/`-escaped JSON, v0-signed per request
+    const slackInstance = await json(
+      'POST',
+      '/api/instances',
+      {
+        provider: 'slack',
+        name: 'bench slack',
+        config: { botToken: SLACK_BOT_TOKEN, signingSecret: SLACK_SECRET, socketMode: false },
+        webhookUrl: receiverUrl,
+        webhookSecret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
+        maxRetries: 3,
+        retryInterval: 1000,
+      },
+      auth,
+    );
+    let slackSeq = 1;
+    const slackRequest = {
+      method: 'POST' as const,
+      path: `/webhooks/slack/${slackInstance.id}`,
+      headers: { 'content-type': 'application/json' },
+      setupRequest: (req: autocannon.Request) => {
+        const n = slackSeq++;
+        const ts = `${Math.floor(Date.now() / 1000)}.${String(n).padStart(6, '0')}`;
+        const body = slackJson(
+          slack.envelope(
+            slackBot,
+            {
+              type: 'message',
+              channel: `C0BENCH${n % 100}`,
+              channel_type: 'channel',
+              user: `U0BENCH${n % 1000}`,
+              text: `slack bench ${n}`,
+              ts,
+              event_ts: ts,
+            },
+            `Ev0BENCH${run}${n}`,
+          ),
+        );
+        const stamp = String(Math.floor(Date.now() / 1000));
+        return {
+          ...req,
+          body,
+          headers: {
+            ...req.headers,
+            'x-slack-request-timestamp': stamp,
+            'x-slack-signature': slackSignatureHeader(SLACK_SECRET, stamp, body),
+          },
+        };
+      },
+    };
+
     // warm-up
     await cannon('warm-up', { url: BASE, duration: 2, requests: [inboundRequest] });
+    // Slack events carry only a user id: the first event of each of the 1000 senders costs one
+    // users.info call, then the name is cached (an hour). Warm every sender once, so the measured
+    // run is the steady state (as Telegram's, whose updates carry the names inline).
+    await cannon('warm-up', { url: BASE, amount: 1000, requests: [slackRequest] });
     await cannon('warm-up', { url: BASE, duration: 2, requests: [whatsappRequest] });
     await cannon('warm-up', {
       url: `${BASE}/bench/insert`,
@@ -326,6 +390,7 @@ async function main(): Promise<void> {
       }),
     );
     let whatsappRow: Row | null = null;
+    let slackRow: Row | null = null;
     let drain: { deliveries: number; seconds: number; perSecond: number } | null = null;
     let countersOn = NaN;
     let countersOff = NaN;
@@ -347,6 +412,11 @@ async function main(): Promise<void> {
         { url: BASE, requests: [whatsappRequest] },
       );
       rows.push(whatsappRow);
+      slackRow = await cannon(
+        `slack events api webhook (signature+store+enqueue), max${worker ? ', worker paused' : ''}`,
+        { url: BASE, requests: [slackRequest] },
+      );
+      rows.push(slackRow);
       if (worker) {
         const [{ n: backlog }] = (
           await db.query("SELECT count(*)::int AS n FROM webhook_deliveries WHERE status = 'pending'")
@@ -803,6 +873,8 @@ async function main(): Promise<void> {
       inboundP99At500Ms: at500?.p99 ?? null,
       whatsappInboundPerSecond: whatsappRow ? Math.round(whatsappRow.rps) : null,
       whatsappVsTelegram: ratio(whatsappRow ?? undefined, inbound),
+      slackInboundPerSecond: slackRow ? Math.round(slackRow.rps) : null,
+      slackVsTelegram: ratio(slackRow ?? undefined, inbound),
       deliveryDrain: drain,
       usageCounters: {
         onPerSecond: countersOn,
@@ -895,6 +967,7 @@ async function main(): Promise<void> {
       console.log(
         `targets: inbound ≥ 1000/s and ≥ 35 % of insert baseline → ${summary.inboundPerSecond}/s, ${((summary.inboundVsInsertBaseline ?? 0) * 100).toFixed(0)} %; ` +
           `WhatsApp inbound within 20 % of Telegram → ${((summary.whatsappVsTelegram ?? 0) * 100).toFixed(0)} %; ` +
+          `Slack inbound within 20 % of Telegram → ${((summary.slackVsTelegram ?? 0) * 100).toFixed(0)} %; ` +
           `p99 @ 500/s < 100 ms → ${at500.p99} ms; e2e p50 @ 200/s < 30 ms → ${summary.e2eAt200.p50Ms} ms; RSS < 300 MB → ${summary.gatewayMaxRssMb} MB`,
       );
     mkdirSync(join(__dirname, '../../bench/results'), { recursive: true });
@@ -911,6 +984,7 @@ async function main(): Promise<void> {
     }
     await tg.stop();
     await graph.stop();
+    await slack.stop();
     receiver.close();
     await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
     await admin.end();

@@ -45,6 +45,8 @@ export class AppConfig {
   };
   /** Meta Graph API hosts (no trailing slash) and the default version (`v23.0`). */
   readonly graph: { baseUrl: string; version: string; instagramBaseUrl: string };
+  /** Slack Web API base, always ending in `/` (SLACK_API_URL; PROVIDERS.md §5). */
+  readonly slack: { apiUrl: string };
   /** Outbound client webhooks; all durations in ms (WEBHOOKS.md). */
   readonly webhooks: {
     timeoutMs: number;
@@ -163,6 +165,7 @@ export class AppConfig {
       whatsappWebChatGapMs: env.SEND_WHATSAPP_WEB_CHAT_GAP_MS,
       sweepIntervalMs: env.SEND_SWEEP_INTERVAL_MS,
     };
+    this.slack = { apiUrl: env.SLACK_API_URL.replace(/\/*$/, '/') };
     this.webhooks = {
       timeoutMs: env.WEBHOOK_TIMEOUT_MS,
       maxRetryDelayMs: env.WEBHOOK_MAX_RETRY_DELAY_MS,

@@ -159,6 +159,13 @@ export class EnvSchema {
   @IsUrl({ require_tld: false, protocols: ['http', 'https'], require_protocol: true })
   INSTAGRAM_GRAPH_API_BASE_URL = 'https://graph.instagram.com';
 
+  /**
+   * Slack Web API base (`@slack/web-api` `slackApiUrl`; PROVIDERS.md §5). Socket Mode's
+   * `apps.connections.open` goes through it too, so its `wss://` URL comes from there.
+   */
+  @IsUrl({ require_tld: false, protocols: ['http', 'https'], require_protocol: true })
+  SLACK_API_URL = 'https://slack.com/api/';
+
   @Transform(toInt)
   @IsInt()
   @Min(0)

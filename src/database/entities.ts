@@ -9,6 +9,7 @@ import { InboundEventEntity } from '../modules/providers/inbound-event.entity';
 import { FacebookMessengerInstanceEntity } from '../modules/providers/facebook-messenger/facebook-messenger-instance.entity';
 import { DiscordInstanceEntity } from '../modules/providers/discord/discord-instance.entity';
 import { InstagramInstanceEntity } from '../modules/providers/instagram/instagram-instance.entity';
+import { SlackInstanceEntity } from '../modules/providers/slack/slack-instance.entity';
 import { TelegramInstanceEntity } from '../modules/providers/telegram/telegram-instance.entity';
 import { WhatsappOfficialInstanceEntity } from '../modules/providers/whatsapp-official/whatsapp-official-instance.entity';
 import { EventEntity } from '../modules/webhooks/event.entity';
@@ -22,6 +23,7 @@ import { MetaProviders1764000000000 } from '../../migrations/1764000000000-MetaP
 import { ChatReadMarker1764120000000 } from '../../migrations/1764120000000-ChatReadMarker';
 import { SendQueue1765400000000 } from '../../migrations/1765400000000-SendQueue';
 import { NatsOutbox1765300000000 } from '../../migrations/1765300000000-NatsOutbox';
+import { SlackInstances1765500000000 } from '../../migrations/1765500000000-SlackInstances';
 import { DiscordInstances1765600000000 } from '../../migrations/1765600000000-DiscordInstances';
 
 /** Listed explicitly (no globs) so the same list works from ts-jest and from dist/. */
@@ -34,6 +36,7 @@ export const ENTITIES = [
   WhatsappOfficialInstanceEntity,
   FacebookMessengerInstanceEntity,
   InstagramInstanceEntity,
+  SlackInstanceEntity,
   DiscordInstanceEntity,
   ContactEntity,
   ChatEntity,
@@ -53,5 +56,6 @@ export const MIGRATIONS = [
   ChatReadMarker1764120000000,
   SendQueue1765400000000,
   NatsOutbox1765300000000,
+  SlackInstances1765500000000,
   DiscordInstances1765600000000,
 ];

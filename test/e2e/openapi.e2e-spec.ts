@@ -1,6 +1,7 @@
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { FakeDiscord } from '../fakes/fake-discord';
 import { FakeGraphApi } from '../fakes/fake-graph-api';
+import { FakeSlack } from '../fakes/fake-slack';
 import { FakeTelegramApi } from '../fakes/fake-telegram-api';
 import { WebhookReceiver } from '../fakes/webhook-receiver';
 import { EVENT_TYPES } from '../../src/modules/webhooks/event-types';
@@ -29,6 +30,7 @@ describe('OpenAPI document (e2e)', () => {
   let graph: FakeGraphApi;
   let tg: FakeTelegramApi;
   let discord: FakeDiscord;
+  let slack: FakeSlack;
   let receiver: WebhookReceiver;
   let alice: TestTenant;
 
@@ -36,6 +38,7 @@ describe('OpenAPI document (e2e)', () => {
     graph = await FakeGraphApi.start();
     tg = await FakeTelegramApi.start();
     discord = await FakeDiscord.start();
+    slack = await FakeSlack.start();
     receiver = await WebhookReceiver.start();
     t = await startTestApp({
       DISCORD_API_URL: discord.apiUrl,
@@ -43,6 +46,7 @@ describe('OpenAPI document (e2e)', () => {
       INSTAGRAM_GRAPH_API_BASE_URL: graph.baseUrl,
       GRAPH_API_VERSION: 'v23.0',
       TELEGRAM_API_ROOT: tg.apiRoot,
+      SLACK_API_URL: slack.apiUrl,
     });
     doc = t.contract.document;
     alice = await createTenant(t);
@@ -53,6 +57,7 @@ describe('OpenAPI document (e2e)', () => {
     await graph.stop();
     await tg.stop();
     await discord.stop();
+    await slack.stop();
     await receiver.stop();
   });
 
@@ -234,6 +239,7 @@ describe('OpenAPI document (e2e)', () => {
     /** Makes the fakes accept the credentials an example carries. */
     const register = (config: Json) => {
       if (config.botToken && config.clientId) discord.addBot(config.botToken, { id: config.clientId });
+      else if (config.botToken?.startsWith('xoxb-')) slack.addBot({ token: config.botToken });
       else if (config.botToken) tg.addBot(config.botToken, { username: 'example_bot' });
       if (config.phoneNumberId) graph.addPhoneNumber(config.phoneNumberId, { token: config.accessToken });
       if (config.pageId) graph.addPage(config.pageId, { token: config.pageAccessToken });
@@ -247,6 +253,7 @@ describe('OpenAPI document (e2e)', () => {
         'facebook-messenger',
         'instagram',
         'discord',
+        'slack',
       ]);
       for (const [name, example] of examples()) {
         register(example.value.config);
@@ -268,6 +275,7 @@ describe('OpenAPI document (e2e)', () => {
       ['facebook-messenger', 'pageAccessToken'],
       ['instagram', 'accessToken'],
       ['telegram', 'botToken'],
+      ['slack', 'botToken'],
     ])(
       'answers a %s token that cannot go into a header with a 400 naming config.%s, saving nothing',
       async (provider, field) => {

@@ -11,10 +11,13 @@
  *   Page `112233445566778` and Instagram account `17841452691600098`, all with token `SANDBOX-GRAPH-TOKEN`.
  * - `SANDBOX_DISCORD_PORT` (default 8086): fake Discord REST + Gateway (`DISCORD_API_URL` = `http://127.0.0.1:8086/api`)
  *   with one bot, token {@link DISCORD_SANDBOX_TOKEN}, and the Ed25519 key of PROVIDERS.md §8 #4 for interactions.
+ * - `SANDBOX_SLACK_PORT` (default 8084): fake Slack Web API + Socket Mode (`SLACK_API_URL` = `http://127.0.0.1:8084/api/`),
+ *   one bot, channel, user and app token (test/fakes/fake-slack-sandbox.ts).
  */
 import { FakeDiscord } from './fake-discord';
 import { FakeGraphApi, type RecordedGraphCall } from './fake-graph-api';
 import { FakeTelegramApi, type RecordedTelegramCall } from './fake-telegram-api';
+import { startSlackSandbox } from './fake-slack-sandbox';
 import { WebhookReceiver, type RecordedRequest } from './webhook-receiver';
 
 /** Bot token the sandbox's fake Discord accepts. */
@@ -85,6 +88,7 @@ async function main(): Promise<void> {
   graph.addPage('112233445566778', { token: graphToken });
   graph.addInstagramAccount('17841452691600098', { token: graphToken });
   graph.onCall((call) => console.log(describeGraphCall(call)));
+  const slack = await startSlackSandbox(envPort('SANDBOX_SLACK_PORT', 8084));
 
   const discordPort = envPort('SANDBOX_DISCORD_PORT', 8086);
   const discord = await FakeDiscord.start(discordPort);
@@ -122,6 +126,8 @@ async function main(): Promise<void> {
       `       TELEGRAM_API_ROOT=${telegram.apiRoot} GRAPH_API_BASE_URL=${graph.baseUrl} \\`,
       `       INSTAGRAM_GRAPH_API_BASE_URL=${graph.baseUrl} DISCORD_API_URL=${discord.apiUrl} \\`,
       `       WEBHOOK_ALLOWED_NETWORKS=127.0.0.0/8,::1/128 bash scripts/up.sh`,
+      `       INSTAGRAM_GRAPH_API_BASE_URL=${graph.baseUrl} SLACK_API_URL=${slack.fake.apiUrl} \\`,
+      '       WEBHOOK_ALLOWED_NETWORKS=127.0.0.0/8,::1/128 bash scripts/up.sh',
       `  2. Create a Telegram instance with token "${token}" and webhookUrl "${receiver.url('/hook')}"`,
       '  3. Simulate a user writing to the bot (delivered via setWebhook if registered, else queued for getUpdates):',
       `       curl -s -X POST ${telegram.apiRoot}/sandbox/inbound -H 'content-type: application/json' \\`,
@@ -143,6 +149,7 @@ async function main(): Promise<void> {
       `     and a signed interaction (PING) to the Interactions endpoint:`,
       `       curl -s -X POST http://127.0.0.1:${discordPort}/sandbox/interaction -H 'content-type: application/json' \\`,
       `         -d '{"url":"http://127.0.0.1:3000/webhooks/discord/<instanceId>"}'`,
+      ...slack.lines,
       '',
       'Press Ctrl+C to stop.',
     ].join('\n'),
@@ -153,7 +160,7 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     console.log(`\n${signal} received, stopping sandbox...`);
-    Promise.all([telegram.stop(), receiver.stop(), graph.stop(), discord.stop()]).then(
+    Promise.all([telegram.stop(), receiver.stop(), graph.stop(), slack.fake.stop(), discord.stop()]).then(
       () => process.exit(0),
       (err: unknown) => {
         console.error(err);

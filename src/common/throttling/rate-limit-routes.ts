@@ -14,7 +14,7 @@ export const routePath = (ctx: ExecutionContext): string =>
 
 /**
  * Provider inbound webhooks: verified by signature, throttled only by a global ceiling. `/webhook`
- * is the NATS connector seed's alias of `/webhooks/whatsapp` (src/modules/nats).
+ * is the NATS connector seed's alias of `/webhooks/whatsapp` (a route with an `absolutePath`).
  */
 export const isProviderWebhook = (ctx: ExecutionContext): boolean => {
   const path = routePath(ctx);

@@ -10,28 +10,33 @@ import { InboundPipelineService } from './inbound-pipeline.service';
 export type WebhookSourceClass = { webhooks?: ReadonlyArray<WebhookRouteDocs> };
 
 /**
- * One public controller per webhook path (`/webhooks/<path>`, `/webhooks/<path>/:instanceId`),
+ * One public controller per webhook path (`/webhooks/<path>`, `/webhooks/<path>/:instanceId`, or a
+ * route's `absolutePath`),
  * built from the adapter classes' static `webhooks` before the app boots (Nest controllers are
  * static): each route is documented with the provider's own OpenAPI decorators and handled by
- * InboundPipelineService. Operation ids stay `<Path>WebhookController_verify|receive[Instance]`.
+ * InboundPipelineService. Operation ids stay `<Path>WebhookController_verify|receive[Instance]`
+ * (`<Path>AliasWebhookController_…` for an absolute-path alias).
  */
 export function webhookControllers(classes: ReadonlyArray<WebhookSourceClass>): Type[] {
-  const byPath = new Map<string, WebhookRouteDocs[]>();
+  const byMount = new Map<string, WebhookRouteDocs[]>();
   for (const route of classes.flatMap((c) => c.webhooks ?? [])) {
-    byPath.set(route.path, [...(byPath.get(route.path) ?? []), route]);
+    const at = route.absolutePath?.replace(/^\//, '') ?? `webhooks/${route.path}`;
+    byMount.set(at, [...(byMount.get(at) ?? []), route]);
   }
-  return [...byPath].map(([path, routes]) => webhookController(path, routes));
+  return [...byMount].map(([at, routes]) => webhookController(at, routes));
 }
 
-function webhookController(path: string, routes: WebhookRouteDocs[]): Type {
+/** `/webhooks/<path>` routes: `<Path>WebhookController`; an absolute-path alias: `<Path>AliasWebhookController`. */
+function webhookController(at: string, routes: WebhookRouteDocs[]): Type {
+  const { path, absolutePath } = routes[0];
   @ApiTags('provider webhooks')
   @Public()
-  @Controller(`webhooks/${path}`)
+  @Controller(at)
   class WebhookController {
     constructor(readonly pipeline: InboundPipelineService) {}
   }
   Object.defineProperty(WebhookController, 'name', {
-    value: `${path.charAt(0).toUpperCase()}${path.slice(1).replace(/-(\w)/g, (_, c: string) => c.toUpperCase())}WebhookController`,
+    value: `${path.charAt(0).toUpperCase()}${path.slice(1).replace(/-(\w)/g, (_, c: string) => c.toUpperCase())}${absolutePath ? 'Alias' : ''}WebhookController`,
   });
   const shared = routes.some((r) => !r.withInstanceId);
   for (const route of routes) {

@@ -4,7 +4,7 @@ import { connect, credsAuthenticator, nanos, NatsConnection } from '@nats-io/tra
 import { readFileSync } from 'node:fs';
 import { AppConfig } from '../../config/app-config';
 import { ProviderRegistry } from '../providers/provider-registry';
-import { streamSubjects } from './subjects';
+import { streamSubjects, subjectToken } from './subjects';
 
 /**
  * The process's one NATS connection (worker processes only: the publisher and the request
@@ -108,7 +108,7 @@ export class NatsConnectionService implements OnApplicationShutdown {
     const c = this.config.nats;
     const jsm = await jetstreamManager(nc, { timeout: 5000 });
     const wanted: Partial<StreamConfig> = {
-      subjects: streamSubjects(this.providers.keys),
+      subjects: streamSubjects(this.providers.adapters.map((a) => subjectToken(a.key, a))),
       max_age: nanos(c.maxAgeMs),
       max_bytes: c.maxBytes,
       duplicate_window: nanos(c.duplicateWindowMs),

@@ -4,9 +4,11 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { Counter, Histogram, register } from 'prom-client';
 import { DataSource, EntityManager } from 'typeorm';
 import { AppConfig } from '../../config/app-config';
+import type { NatsMapping } from '../providers/nats-mapping';
+import { ProviderRegistry } from '../providers/provider-registry';
 import { toEnvelope } from '../webhooks/events.service';
 import { NatsConnectionService } from './nats-connection.service';
-import { eventMessage, inboundMessages, NatsOutMessage } from './subjects';
+import { eventMessage, inboundMessages, NatsOutMessage, subjectToken } from './subjects';
 
 /** Outbox rows claimed per transaction. */
 const BATCH = 200;
@@ -50,12 +52,14 @@ export class NatsPublisherService implements OnApplicationBootstrap, BeforeAppli
   private stopped = false;
   private running: Promise<void> | null = null;
   private wake: (() => void) | null = null;
-  private readonly wabaIds = new Map<string, string | null>();
+  /** Per instance: its adapter's NatsMapping.archiveContext, read once per process. */
+  private readonly contexts = new Map<string, Record<string, unknown>>();
 
   constructor(
     private readonly conn: NatsConnectionService,
     @InjectDataSource() private readonly db: DataSource,
     private readonly config: AppConfig,
+    private readonly providers: ProviderRegistry,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -143,8 +147,12 @@ export class NatsPublisherService implements OnApplicationBootstrap, BeforeAppli
         [inboundIds],
       );
       for (const r of found) {
-        const wabaId = r.provider === 'whatsapp-official' ? await this.wabaId(tx, r.instanceId) : null;
-        inbound.set(r.id, inboundMessages({ ...r, wabaId }));
+        const adapter = this.providers.find(r.provider);
+        const context = await this.archiveContext(tx, adapter?.nats, r.instanceId);
+        inbound.set(
+          r.id,
+          inboundMessages({ ...r, token: subjectToken(r.provider, adapter), context }, adapter?.nats),
+        );
       }
     }
     if (eventIds.length) {
@@ -154,21 +162,27 @@ export class NatsPublisherService implements OnApplicationBootstrap, BeforeAppli
            FROM events e JOIN instances i ON i.id = e.instance_id WHERE e.id = ANY($1::uuid[])`,
         [eventIds],
       );
-      for (const r of found) events.set(r.id, [eventMessage(r.provider, r.slug, toEnvelope(r, r.provider))]);
+      for (const r of found) {
+        const token = subjectToken(r.provider, this.providers.find(r.provider));
+        events.set(r.id, [eventMessage(token, r.slug, toEnvelope(r, r.provider))]);
+      }
     }
     return rows.flatMap((r) => (r.source === 'inbound' ? inbound.get(r.ref_id) : events.get(r.ref_id)) ?? []);
   }
 
-  /** The WhatsApp Business Account id configured on a WhatsApp instance (the `entry[].id` of `.in.webhook`). */
-  private async wabaId(tx: EntityManager, instanceId: string): Promise<string | null> {
-    if (!this.wabaIds.has(instanceId)) {
-      const [row] = await tx.query(
-        `SELECT waba_id AS "wabaId" FROM whatsapp_official_instances WHERE instance_id = $1`,
-        [instanceId],
-      );
-      this.wabaIds.set(instanceId, row?.wabaId ?? null);
+  /** The instance's facts the provider's `.in.*` bodies need (NatsMapping.archiveContext), cached per instance. */
+  private async archiveContext(
+    tx: EntityManager,
+    mapping: NatsMapping | undefined,
+    instanceId: string,
+  ): Promise<Record<string, unknown>> {
+    if (!mapping?.archiveContext) return {};
+    let context = this.contexts.get(instanceId);
+    if (!context) {
+      context = await mapping.archiveContext(tx, instanceId);
+      this.contexts.set(instanceId, context);
     }
-    return this.wabaIds.get(instanceId) ?? null;
+    return context;
   }
 
   /** `promise`, or null once shutdown begins. */

@@ -35,8 +35,8 @@ export interface NatsErrorReply {
  * the instance's owner and goes through the same services as REST: `send*` through
  * MessagesService.send (validated, stored, counted, limited, `message_sent` evented, idempotent
  * on the `Nats-Msg-Id` header), `markRead` and `raw` through MessagesService.
- * Replies: WhatsApp — the Graph API's response JSON; other providers — the message as
- * `GET …/messages/:id` shows it. Errors reply `{action, code, message, type, request}`;
+ * Replies: providers whose NatsMapping has `seedRequests` (the connector seed's bodies) — the
+ * provider API's response JSON; other providers — the message as `GET …/messages/:id` shows it. Errors reply `{action, code, message, type, request}`;
  * provider errors are also published on `<p>.<slug>.error`.
  */
 @Injectable()
@@ -57,8 +57,9 @@ export class NatsRequestHandlerService implements OnApplicationBootstrap, Before
     if (!this.conn.enabled) return;
     void this.conn.connection().then((nc) => {
       if (this.stopped) return;
-      for (const provider of this.providers.keys) {
-        const sub = nc.subscribe(`${subjectToken(provider)}.*.out.>`, {
+      for (const adapter of this.providers.adapters) {
+        const provider = adapter.key;
+        const sub = nc.subscribe(`${subjectToken(provider, adapter)}.*.out.>`, {
           queue: NATS_QUEUE_GROUP,
           callback: (err, msg) => {
             if (err) return this.logger.warn({ err: err.message }, 'NATS subscription error');
@@ -80,7 +81,8 @@ export class NatsRequestHandlerService implements OnApplicationBootstrap, Before
   /** Answers one request; never throws. */
   async handle(nc: NatsConnection, provider: string, msg: Msg): Promise<void> {
     const [, slug, , action, ...extra] = msg.subject.split('.');
-    const seed = provider === 'whatsapp-official';
+    // the connector seed's bodies and the provider API's own replies (NatsMapping.seedRequests)
+    const seed = this.providers.find(provider)?.nats?.seedRequests;
     let request: unknown = msg.string();
     try {
       request = msg.data.length ? JSON.parse(msg.string()) : {};
@@ -98,7 +100,7 @@ export class NatsRequestHandlerService implements OnApplicationBootstrap, Before
       if (extra.length || !(ACTIONS as readonly string[]).includes(action)) {
         throw new NotFoundError('Action', `${action}${extra.length ? `.${extra.join('.')}` : ''}`);
       }
-      const command = await parseCommand(action, request, seed);
+      const command = await parseCommand(action, request, !!seed);
       const { instanceId, principal } = await this.owner(provider, slug);
       const reply = await this.run(
         command,
@@ -125,7 +127,7 @@ export class NatsRequestHandlerService implements OnApplicationBootstrap, Before
     command: NatsCommand,
     principal: Principal,
     instanceId: string,
-    seed: boolean,
+    seed: { markReadReply: Record<string, unknown> } | undefined,
     idempotencyKey: string | undefined,
   ): Promise<unknown> {
     switch (command.kind) {
@@ -138,7 +140,7 @@ export class NatsRequestHandlerService implements OnApplicationBootstrap, Before
       }
       case 'markRead': {
         const result = await this.messages.markRead(principal, instanceId, command.messageId);
-        return seed ? { success: true } : result;
+        return seed ? seed.markReadReply : result;
       }
       case 'raw':
         return this.messages.raw(principal, instanceId, command.request);
@@ -156,12 +158,16 @@ export class NatsRequestHandlerService implements OnApplicationBootstrap, Before
         WHERE i.provider = $1 AND i.slug = $2 AND u.is_active`,
       [provider, slug],
     );
-    if (!row) throw new NotFoundError('Instance', `${subjectToken(provider)}.${slug}`);
+    if (!row) throw new NotFoundError('Instance', `${this.token(provider)}.${slug}`);
     // the owner's own rights (role `user`): the instance is theirs, nothing of other tenants is reachable
     return {
       instanceId: row.id,
       principal: { userId: row.userId, email: row.email, role: 'user', via: 'nats' },
     };
+  }
+
+  private token(provider: string): string {
+    return subjectToken(provider, this.providers.find(provider));
   }
 
   private async replyError(
@@ -177,7 +183,7 @@ export class NatsRequestHandlerService implements OnApplicationBootstrap, Before
     if (!fromProvider) return;
     // provider errors also go to `<p>.<slug>.error` (in the stream: durable for subscribers that were away)
     const id = msg.headers?.get('Nats-Msg-Id');
-    const subject = `${subjectToken(provider)}.${slug}.error`;
+    const subject = `${this.token(provider)}.${slug}.error`;
     try {
       await jetstream(nc, { timeout: 5000 }).publish(subject, body, { msgID: `err:${id || randomUUID()}` });
     } catch (err) {

@@ -1,7 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuthModule } from '../auth/auth.module';
-import { InboundPipelineService } from '../inbound/inbound-pipeline.service';
 import { InstancesModule } from '../instances/instances.module';
 import { MessagesModule } from '../messages/messages.module';
 import { ProvidersModule } from '../providers/providers.module';
@@ -11,12 +10,12 @@ import { NatsHealthService } from './nats-health.service';
 import { NatsPublisherService } from './nats-publisher.service';
 import { NatsRequestHandlerService } from './nats-request-handler.service';
 import { SeedAccountsService } from './seed-accounts.service';
-import { SeedWebhookController } from './seed-webhook.controller';
 
 /**
  * NATS (issue 13; README § NATS): the JetStream publisher following the outbox and the
- * request/reply handlers (worker processes), the connector seed's `.env` provisioning and its
- * `/webhook` alias (API processes), and NATS lag/readiness for /metrics and /health/ready.
+ * request/reply handlers (worker processes), the connector seed's `.env` provisioning (API
+ * processes; its `/webhook` alias is one of WhatsApp's webhook routes), and NATS lag/readiness for
+ * /metrics and /health/ready.
  * Everything but the health figures is idle while NATS_URL is unset (the seed env still works).
  */
 @Module({})
@@ -32,12 +31,10 @@ export class NatsModule {
         MessagesModule,
         ProvidersModule,
       ],
-      controllers: opts.api ? [SeedWebhookController] : [],
       providers: [
         NatsConnectionService,
         NatsHealthService,
-        // the /webhook alias hands requests to the generic pipeline (its own instance: InboundModule exports none)
-        ...(opts.api ? [SeedAccountsService, InboundPipelineService] : []),
+        ...(opts.api ? [SeedAccountsService] : []),
         ...(opts.workers ? [NatsPublisherService, NatsRequestHandlerService] : []),
       ],
       exports: [NatsHealthService],

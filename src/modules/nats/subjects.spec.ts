@@ -1,193 +1,91 @@
+import type { NatsMapping } from '../providers/nats-mapping';
 import { eventMessage, inboundMessages, streamSubjects, subjectToken } from './subjects';
 import { slugFromName } from './slug';
 import { parseSeedAccounts } from './seed-accounts';
 import { parseCommand } from './nats-requests';
 
+/*
+ * Provider-free: the subject scheme with made-up providers. Each provider's own subjects are
+ * tested next to its mapping (src/modules/providers/<provider>/*.nats.spec.ts, graph/meta-nats.spec.ts).
+ */
 describe('NATS subjects', () => {
-  it('names whatsapp-official "whatsapp" (the seed) and facebook-messenger "messenger"', () => {
-    expect(subjectToken('whatsapp-official')).toBe('whatsapp');
-    expect(subjectToken('facebook-messenger')).toBe('messenger');
-    expect(subjectToken('telegram')).toBe('telegram');
+  /** A made-up provider's mapping: one `.in.message` per `items[]` element, typed by `kind`. */
+  const mapping: NatsMapping = {
+    subjectToken: 'acme',
+    inboundMessages({ payload, context }, add) {
+      add('webhook', { ...payload, ...context });
+      (payload.items as { kind: string }[]).forEach((it, i) => {
+        add('message', it, i || undefined);
+        add(`message.${it.kind}`, it, i || undefined);
+      });
+    },
+  };
+
+  it("a provider's token is its adapter's nats.subjectToken, else its key", () => {
+    expect(subjectToken('acme-cloud', { nats: mapping })).toBe('acme');
+    expect(subjectToken('plain', {})).toBe('plain');
+    expect(subjectToken('gone', undefined)).toBe('gone');
   });
 
   it('streams in/error/switchboard subjects of every provider and never out', () => {
-    const subjects = streamSubjects(['telegram', 'whatsapp-official']);
+    const subjects = streamSubjects(['zeta', 'alpha', 'zeta']);
     expect(subjects).toEqual([
-      'telegram.*.in.>',
-      'telegram.*.error',
-      'whatsapp.*.in.>',
-      'whatsapp.*.error',
+      'alpha.*.in.>',
+      'alpha.*.error',
+      'zeta.*.in.>',
+      'zeta.*.error',
       'switchboard.>',
     ]);
     expect(subjects.some((s) => s.includes('out'))).toBe(false);
   });
 
-  const msg = {
-    from: '79001234567',
-    id: 'wamid.1',
-    timestamp: '1708300000',
-    type: 'text',
-    text: { body: 'hi' },
-  };
-  const metadata = { display_phone_number: '15550783881', phone_number_id: '106540352242922' };
-
-  it('a WhatsApp message item → in.webhook, in.message and in.message.<type>, one Nats-Msg-Id each', () => {
-    const out = inboundMessages({
-      id: '42',
-      provider: 'whatsapp-official',
-      slug: 'my_account',
-      payload: { field: 'messages', metadata, contacts: [{ wa_id: '79001234567' }], messages: [msg] },
-      outcome: 'stored',
-      skipReason: null,
-      wabaId: '555',
-    });
-    expect(out).toEqual([
+  it("an archived item → the mapping's subjects under <p>.<slug>.in, Nats-Msg-Id in:<id>:<suffix>[:<n>]", () => {
+    const items = [{ kind: 'text' }, { kind: 'image' }];
+    const out = inboundMessages(
       {
-        subject: 'whatsapp.my_account.in.webhook',
-        msgId: 'in:42:webhook',
-        data: {
-          object: 'whatsapp_business_account',
-          entry: [
-            {
-              id: '555',
-              changes: [
-                {
-                  value: {
-                    messaging_product: 'whatsapp',
-                    metadata,
-                    contacts: [{ wa_id: '79001234567' }],
-                    messages: [msg],
-                  },
-                  field: 'messages',
-                },
-              ],
-            },
-          ],
-        },
+        id: '42',
+        token: 'acme',
+        slug: 'my_account',
+        payload: { items },
+        outcome: 'stored',
+        skipReason: null,
+        context: { account: '555' },
       },
-      { subject: 'whatsapp.my_account.in.message', msgId: 'in:42:message', data: msg },
-      { subject: 'whatsapp.my_account.in.message.text', msgId: 'in:42:message.text', data: msg },
+      mapping,
+    );
+    expect(out).toEqual([
+      { subject: 'acme.my_account.in.webhook', msgId: 'in:42:webhook', data: { items, account: '555' } },
+      { subject: 'acme.my_account.in.message', msgId: 'in:42:message', data: items[0] },
+      { subject: 'acme.my_account.in.message.text', msgId: 'in:42:message.text', data: items[0] },
+      { subject: 'acme.my_account.in.message', msgId: 'in:42:message:1', data: items[1] },
+      { subject: 'acme.my_account.in.message.image', msgId: 'in:42:message.image:1', data: items[1] },
     ]);
   });
 
-  it('statuses → in.status, value.errors → in.error; a type that is no subject token gets no typed subject', () => {
-    const st = { id: 'wamid.1', status: 'read', timestamp: '1', recipient_id: '7' };
-    const status = inboundMessages({
-      id: '7',
-      provider: 'whatsapp-official',
-      slug: 'a',
-      payload: { field: 'messages', metadata, statuses: [st] },
-      outcome: 'stored',
-      skipReason: null,
-    });
-    expect(status.map((m) => [m.subject, m.data])).toEqual([
-      ['whatsapp.a.in.webhook', expect.anything()],
-      ['whatsapp.a.in.status', st],
-    ]);
-    const err = { code: 131051, title: 'Message type unknown' };
-    const errors = inboundMessages({
-      id: '8',
-      provider: 'whatsapp-official',
-      slug: 'a',
-      payload: { field: 'messages', value: { metadata, errors: [err] } },
-      outcome: 'skipped',
-      skipReason: 'webhook_errors:131051',
-    });
-    expect(errors.map((m) => m.subject)).toEqual(['whatsapp.a.in.webhook', 'whatsapp.a.in.error']);
-    const odd = inboundMessages({
-      id: '9',
-      provider: 'whatsapp-official',
-      slug: 'a',
-      payload: { field: 'messages', messages: [{ ...msg, type: 'a.b>' }] },
-      outcome: 'stored',
-      skipReason: null,
-    });
-    expect(odd.map((m) => m.subject)).toEqual(['whatsapp.a.in.webhook', 'whatsapp.a.in.message']);
+  it('a provider without a mapping publishes its payload on .in.webhook only', () => {
+    const payload = { any: 'thing' };
+    expect(
+      inboundMessages(
+        { id: '2', token: 'plain', slug: 's', payload, outcome: 'stored', skipReason: null },
+        undefined,
+      ),
+    ).toEqual([{ subject: 'plain.s.in.webhook', msgId: 'in:2:webhook', data: payload }]);
   });
 
   it('publishes nothing for a malformed payload', () => {
     expect(
-      inboundMessages({
-        id: '1',
-        provider: 'whatsapp-official',
-        slug: 'a',
-        payload: { field: 'x' },
-        outcome: 'skipped',
-        skipReason: 'malformed_payload: bad',
-      }),
+      inboundMessages(
+        {
+          id: '1',
+          token: 'acme',
+          slug: 'a',
+          payload: { items: [{ kind: 'text' }] },
+          outcome: 'skipped',
+          skipReason: 'malformed_payload: bad',
+        },
+        mapping,
+      ),
     ).toEqual([]);
-  });
-
-  it('a Telegram update → in.webhook (the update), in.message and in.message.<kind> (the message)', () => {
-    const message = {
-      message_id: 1,
-      chat: { id: 5, type: 'private' },
-      date: 1,
-      photo: [{ file_id: 'x' }],
-      caption: 'c',
-    };
-    const out = inboundMessages({
-      id: '3',
-      provider: 'telegram',
-      slug: 'bot',
-      payload: { update_id: 9, message },
-      outcome: 'stored',
-      skipReason: null,
-    });
-    expect(out.map((m) => [m.subject, m.msgId])).toEqual([
-      ['telegram.bot.in.webhook', 'in:3:webhook'],
-      ['telegram.bot.in.message', 'in:3:message'],
-      ['telegram.bot.in.message.photo', 'in:3:message.photo'],
-    ]);
-    expect(out[1].data).toBe(message);
-  });
-
-  it('a Messenger messaging event → in.message[.text|.<attachment type>]; delivery/read → in.status', () => {
-    const text = {
-      sender: { id: '1' },
-      recipient: { id: '2' },
-      timestamp: 1,
-      message: { mid: 'm.1', text: 'hi' },
-    };
-    expect(
-      inboundMessages({
-        id: '5',
-        provider: 'facebook-messenger',
-        slug: 'page',
-        payload: text,
-        outcome: 'stored',
-        skipReason: null,
-      }).map((m) => [m.subject, m.data]),
-    ).toEqual([
-      ['messenger.page.in.webhook', text],
-      ['messenger.page.in.message', text],
-      ['messenger.page.in.message.text', text],
-    ]);
-    const image = {
-      sender: { id: '1' },
-      message: { mid: 'm.2', attachments: [{ type: 'image', payload: { url: 'u' } }] },
-    };
-    expect(
-      inboundMessages({
-        id: '6',
-        provider: 'instagram',
-        slug: 'ig',
-        payload: image,
-        outcome: 'stored',
-        skipReason: null,
-      }).map((m) => m.subject),
-    ).toEqual(['instagram.ig.in.webhook', 'instagram.ig.in.message', 'instagram.ig.in.message.image']);
-    const read = { sender: { id: '1' }, read: { watermark: 1 } };
-    expect(
-      inboundMessages({
-        id: '7',
-        provider: 'facebook-messenger',
-        slug: 'page',
-        payload: read,
-        outcome: 'stored',
-        skipReason: null,
-      }).map((m) => m.subject),
-    ).toEqual(['messenger.page.in.webhook', 'messenger.page.in.status']);
   });
 
   it('an event → switchboard.<p>.<slug>.<event> with the envelope, Nats-Msg-Id ev:<id>', () => {
@@ -195,13 +93,13 @@ describe('NATS subjects', () => {
       id: 'e1',
       event: 'message_sent',
       instanceId: 'i',
-      provider: 'whatsapp-official',
+      provider: 'acme-cloud',
       sequence: 3,
       data: {},
       timestamp: 't',
     };
-    expect(eventMessage('whatsapp-official', 'my_account', envelope)).toEqual({
-      subject: 'switchboard.whatsapp.my_account.message_sent',
+    expect(eventMessage('acme', 'my_account', envelope)).toEqual({
+      subject: 'switchboard.acme.my_account.message_sent',
       msgId: 'ev:e1',
       data: envelope,
     });

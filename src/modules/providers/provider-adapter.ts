@@ -1,6 +1,7 @@
 import type { Readable } from 'node:stream';
 import type { EntityManager } from 'typeorm';
 import type { InstanceEntity } from '../instances-core/instance.entity';
+import type { NatsMapping } from './nats-mapping';
 import type { OutboundMessage, ProviderCapabilities, SendResult } from './normalized';
 
 /** Injection token under which every adapter is collected (ghostfolio's pattern, STYLE.md §3). */
@@ -137,4 +138,10 @@ export interface ProviderAdapter {
 
   /** Optional: a raw provider API call with the instance's credentials; returns the provider's JSON. */
   rawRequest?(instance: InstanceEntity, req: RawProviderRequest): Promise<Record<string, unknown>>;
+
+  /**
+   * Optional: the provider's NATS subjects (README § NATS): its `<p>` token and how an archived
+   * event splits into `.in.*` subjects. Absent → `<p>` is the key and only `.in.webhook` is published.
+   */
+  readonly nats?: NatsMapping;
 }

@@ -66,6 +66,11 @@ export interface InboundWebhookResult {
 export interface WebhookRoute {
   path: string;
   withInstanceId: boolean;
+  /**
+   * Mounted at this absolute path instead (e.g. `/webhook`, a connector's own callback URL) and
+   * handled exactly as the route `<path>` (an alias of it).
+   */
+  absolutePath?: string;
 }
 
 /**

@@ -16,6 +16,9 @@ import { WhatsappOfficialAdapter } from './whatsapp-official/whatsapp-official.a
 import { DiscordInstanceEntity } from './discord/discord-instance.entity';
 import { DiscordAdapter } from './discord/discord.adapter';
 import { DiscordClient } from './discord/discord.client';
+import { SlackInstanceEntity } from './slack/slack-instance.entity';
+import { SlackAdapter } from './slack/slack.adapter';
+import { SlackClient } from './slack/slack.client';
 
 /**
  * THE list of adapters: adding a provider is one line here (plus its folder and migration). The
@@ -27,6 +30,7 @@ export const PROVIDER_ADAPTER_CLASSES = [
   FacebookMessengerAdapter,
   InstagramAdapter,
   DiscordAdapter,
+  SlackAdapter,
 ] as const satisfies ReadonlyArray<ProviderAdapterClass>;
 
 /** Every provider key, in list order (the OpenAPI `provider` enum; examples use the first). */
@@ -46,6 +50,7 @@ export const CREATE_INSTANCE_EXAMPLES = Object.fromEntries(
       FacebookMessengerInstanceEntity,
       InstagramInstanceEntity,
       DiscordInstanceEntity,
+      SlackInstanceEntity,
     ]),
   ],
   controllers: [ProvidersController],
@@ -53,6 +58,7 @@ export const CREATE_INSTANCE_EXAMPLES = Object.fromEntries(
     TelegramClient,
     GraphClient,
     DiscordClient,
+    SlackClient,
     ...PROVIDER_ADAPTER_CLASSES,
     {
       provide: PROVIDER_ADAPTERS,

@@ -310,6 +310,11 @@ const DATA: Record<EventType, { description: string; data: SchemaObject }> = {
         botUserId: str('Discord: the bot user id'),
         botUsername: str('Discord: the bot user name'),
         resumed: { type: 'boolean', description: 'Discord: the Gateway session was resumed' },
+        slackTransport: {
+          type: 'string',
+          enum: ['events_api', 'socket_mode'],
+          description: 'Slack: Events API Request URL or Socket Mode',
+        },
       },
     },
   },

@@ -780,6 +780,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/webhook": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * whatsapp: the webhook verification handshake on the connector seed’s path /webhook
+         * @description Alias of `GET /webhooks/whatsapp` for users of the WhatsApp Cloud ↔ NATS connector.
+         */
+        get: operations["WhatsappAliasWebhookController_verify"];
+        put?: never;
+        /**
+         * whatsapp: signed events from Meta on the connector seed’s path /webhook
+         * @description Alias of `POST /webhooks/whatsapp`: routed by `metadata.phone_number_id`; a wrong or missing signature stores nothing.
+         */
+        post: operations["WhatsappAliasWebhookController_receive"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/webhooks/messenger": {
         parameters: {
             query?: never;
@@ -864,7 +888,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/webhooks/discord/{instanceId}": {
+    "/webhooks/slack/{instanceId}": {
         parameters: {
             query?: never;
             header?: never;
@@ -874,34 +898,10 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * discord: interactions from Discord (the Interactions Endpoint URL)
-         * @description Paste `<PUBLIC_BASE_URL>/webhooks/discord/<instanceId>` into the Developer Portal (General Information → Interactions Endpoint URL); the instance needs `config.publicKey`. `X-Signature-Ed25519` is checked over `X-Signature-Timestamp` + the raw body before anything is stored. PING → `{"type":1}`; application commands and modals are stored as `interactive` messages and answered `{"type":5}` (deferred), components `{"type":6}`; autocomplete gets no choices (`{"type":8}`).
+         * slack: Events API requests (the Slack app’s Request URL)
+         * @description Paste `<PUBLIC_BASE_URL>/webhooks/slack/<instanceId>` into the Slack app’s Event Subscriptions. `X-Slack-Signature` (v0 HMAC-SHA256 of `v0:<timestamp>:<raw body>` with the Signing Secret) and `X-Slack-Request-Timestamp` (within 5 minutes) are checked before anything is stored. `url_verification` is answered with `{challenge}`; an `event_callback` is answered once durable (Slack retries, `X-Slack-Retry-Num`, are recognised by `event_id`); interactivity and slash-command forms are acknowledged and not relayed.
          */
-        post: operations["DiscordWebhookController_receive"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/webhook": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * whatsapp: the webhook verification handshake on the connector seed’s path /webhook
-         * @description Alias of `GET /webhooks/whatsapp` for users of the WhatsApp Cloud ↔ NATS connector.
-         */
-        get: operations["SeedWebhookController_verify"];
-        put?: never;
-        /**
-         * whatsapp: signed events from Meta on the connector seed’s path /webhook
-         * @description Alias of `POST /webhooks/whatsapp`: routed by `metadata.phone_number_id`; a wrong or missing signature stores nothing.
-         */
-        post: operations["SeedWebhookController_receive"];
+        post: operations["SlackWebhookController_receive"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1997,12 +1997,11 @@ export interface components {
             igId?: string;
             /** @description Instagram: `facebook` or `instagram` */
             login?: string;
-            /** @description Discord: the bot user id */
-            botUserId?: string;
-            /** @description Discord: the bot user name */
-            botUsername?: string;
-            /** @description Discord: the Gateway session was resumed */
-            resumed?: boolean;
+            /**
+             * @description Slack: Events API Request URL or Socket Mode
+             * @enum {string}
+             */
+            slackTransport?: "events_api" | "socket_mode";
         };
         /** @description The instance connected; the provider names its account */
         ConnectedEvent: {
@@ -2710,13 +2709,12 @@ export interface components {
              * @example telegram
              * @enum {string}
              */
-            provider: "telegram" | "whatsapp-official" | "facebook-messenger" | "instagram" | "discord";
+            provider: "telegram" | "whatsapp-official" | "facebook-messenger" | "instagram" | "slack";
             /**
              * @description Provider credentials (secrets are never returned). Telegram `{botToken}`; WhatsApp Cloud
              *     `{phoneNumberId, accessToken, appSecret, webhookVerifyToken, version?, wabaId?}`; Messenger
              *     `{pageId, pageAccessToken, appSecret, webhookVerifyToken, version?}`; Instagram `{igId,
-             *     accessToken, appSecret, metaAppSecret?, webhookVerifyToken, login?, pageId?, version?}`; Discord
-             *     `{botToken, clientId, intents?: [1, 512, 32768] | 33281, publicKey?}`.
+             *     accessToken, appSecret, metaAppSecret?, webhookVerifyToken, login?, pageId?, version?}`.
              * @example {
              *       "botToken": "123456789:ABCDEFGHIJKLMNOPQRSTUVWXYZ"
              *     }
@@ -3775,7 +3773,7 @@ export interface components {
              *       "whatsapp-official",
              *       "facebook-messenger",
              *       "instagram",
-             *       "discord"
+             *       "slack"
              *     ]
              */
             providers: string[];
@@ -7629,6 +7627,146 @@ export interface operations {
             };
         };
     };
+    WhatsappAliasWebhookController_verify: {
+        parameters: {
+            query: {
+                "hub.mode": "subscribe";
+                /** @description An instance's `webhookVerifyToken` (WEBHOOK_VERIFY_TOKEN) */
+                "hub.verify_token": unknown;
+                /** @description Echoed back */
+                "hub.challenge": unknown;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description `hub.challenge`, echoed as text */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/plain": string;
+                };
+            };
+            /** @description A parameter contains NUL or a lone surrogate, or a query parameter is given twice (`validation_failed`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description hub.mode is not subscribe, or hub.verify_token is no instance’s (`forbidden`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The global ceiling on provider webhooks (`rate_limited`) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unexpected error (`internal_error`); the body never echoes the request */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    WhatsappAliasWebhookController_receive: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description `sha256=<hex HMAC-SHA256 of the raw body with the app secret>` */
+                "X-Hub-Signature-256": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The WhatsApp webhook payload as Meta sends it: `{object, entry: [...]}` */
+        requestBody: {
+            content: {
+                "application/json": {
+                    object?: string;
+                    entry: Record<string, never>[];
+                } & {
+                    [key: string]: unknown;
+                };
+            };
+        };
+        responses: {
+            /** @description Every item is durable (or a known duplicate) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MetaWebhookOutcomeDto"];
+                };
+            };
+            /** @description The body is not valid JSON (`bad_request`), nested deeper than 32 levels (`payload_too_deep`), or validation failed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description X-Hub-Signature-256 is missing or made with no addressed instance’s app secret; nothing stored */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The body is larger than 1mb (`payload_too_large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The global ceiling on provider webhooks (`rate_limited`) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unexpected error (`internal_error`); the body never echoes the request */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
     MessengerWebhookController_verify: {
         parameters: {
             query: {
@@ -8201,52 +8339,60 @@ export interface operations {
             };
         };
     };
-    DiscordWebhookController_receive: {
+    SlackWebhookController_receive: {
         parameters: {
             query?: never;
             header: {
-                /** @description Hex Ed25519 signature */
-                "X-Signature-Ed25519": string;
-                /** @description Signed with the body */
-                "X-Signature-Timestamp": string;
+                /** @description `v0=<hex HMAC-SHA256>` */
+                "X-Slack-Signature": string;
+                /** @description Unix seconds */
+                "X-Slack-Request-Timestamp": string;
+                /** @description Set by Slack on a redelivery */
+                "X-Slack-Retry-Num"?: string;
             };
             path: {
                 instanceId: string;
             };
             cookie?: never;
         };
-        /** @description A Discord Interaction */
+        /** @description An Events API envelope: `url_verification` or `event_callback` (`{event_id, event, …}`) */
         requestBody: {
             content: {
                 "application/json": {
-                    id: string;
-                    type: number;
-                    token?: string;
+                    /** @enum {string} */
+                    type: "url_verification" | "event_callback" | "app_rate_limited";
+                    challenge?: string;
+                    event_id?: string;
+                    event?: {
+                        [key: string]: unknown;
+                    };
                 } & {
                     [key: string]: unknown;
                 };
             };
         };
         responses: {
-            /** @description The interaction response */
+            /** @description `{challenge}` for `url_verification`; otherwise every item is durable (or a known duplicate) */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
-                        /**
-                         * @description PONG, deferred message, deferred update, choices
-                         * @enum {integer}
-                         */
-                        type: 1 | 5 | 6 | 8;
-                        data?: {
-                            [key: string]: unknown;
-                        };
+                        ok: boolean;
+                        /** @description Events stored */
+                        stored: number;
+                        /** @description Slack retries and mentions seen before */
+                        duplicates: number;
+                        /** @description Bot, own and unhandled events (named skip reasons) */
+                        skipped: number;
+                    } | {
+                        /** @description The url_verification challenge */
+                        challenge: string;
                     };
                 };
             };
-            /** @description A verified body that is not an interaction */
+            /** @description A signed body that is not JSON (`validation_failed`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -8255,156 +8401,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description The signature does not verify (or the instance has no publicKey); nothing stored */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"];
-                };
-            };
-            /** @description The instance was deleted meanwhile */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"];
-                };
-            };
-            /** @description The body is larger than 1mb (`payload_too_large`) */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"];
-                };
-            };
-            /** @description The global ceiling on provider webhooks (`rate_limited`) */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"];
-                };
-            };
-            /** @description Unexpected error (`internal_error`); the body never echoes the request */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"];
-                };
-            };
-        };
-    };
-    SeedWebhookController_verify: {
-        parameters: {
-            query: {
-                /** @description Echoed back */
-                "hub.challenge": unknown;
-                /** @description An instance's `webhookVerifyToken` (WEBHOOK_VERIFY_TOKEN) */
-                "hub.verify_token": unknown;
-                "hub.mode": "subscribe";
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description `hub.challenge`, echoed as text */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "text/plain": string;
-                };
-            };
-            /** @description A parameter contains NUL or a lone surrogate, or a query parameter is given twice (`validation_failed`) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"];
-                };
-            };
-            /** @description hub.mode is not subscribe, or hub.verify_token is no instance’s (`forbidden`) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"];
-                };
-            };
-            /** @description The global ceiling on provider webhooks (`rate_limited`) */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"];
-                };
-            };
-            /** @description Unexpected error (`internal_error`); the body never echoes the request */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"];
-                };
-            };
-        };
-    };
-    SeedWebhookController_receive: {
-        parameters: {
-            query?: never;
-            header: {
-                /** @description `sha256=<hex HMAC-SHA256 of the raw body with the app secret>` */
-                "X-Hub-Signature-256": string;
-            };
-            path?: never;
-            cookie?: never;
-        };
-        /** @description The WhatsApp webhook payload as Meta sends it: `{object, entry: [...]}` */
-        requestBody: {
-            content: {
-                "application/json": {
-                    object?: string;
-                    entry: Record<string, never>[];
-                } & {
-                    [key: string]: unknown;
-                };
-            };
-        };
-        responses: {
-            /** @description Every item is durable (or a known duplicate) */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["MetaWebhookOutcomeDto"];
-                };
-            };
-            /** @description The body is not valid JSON (`bad_request`), nested deeper than 32 levels (`payload_too_deep`), or validation failed */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"];
-                };
-            };
-            /** @description X-Hub-Signature-256 is missing or made with no addressed instance’s app secret; nothing stored */
+            /** @description X-Slack-Signature is missing or wrong, or the timestamp is older than 5 minutes; nothing stored */
             401: {
                 headers: {
                     [name: string]: unknown;

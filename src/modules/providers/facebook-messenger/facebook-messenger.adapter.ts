@@ -5,6 +5,7 @@ import { ConflictError, UnprocessableError, ValidationError } from '../../../com
 import type { InstanceEntity } from '../../instances-core/instance.entity';
 import { MetaConfigInput } from '../graph/meta-config-input';
 import { MetaAdapter, MetaNewConfig, MetaPlatform } from '../graph/meta-adapter';
+import { metaMessagingNats } from '../graph/meta-nats';
 import type { OutboundMessage, ProviderCapabilities } from '../normalized';
 import { SecretField } from '../config-schema';
 import { FacebookMessengerInstanceEntity } from './facebook-messenger-instance.entity';
@@ -55,6 +56,7 @@ const MESSENGER_PLATFORM: MetaPlatform<FacebookMessengerInstanceEntity> = {
   tokenField: 'pageAccessToken',
   normalizeEntry: (entry) => normalizeMessengerEntry(entry as MsEntry),
   toSendBody: toSendApiBody,
+  nats: metaMessagingNats('messenger'),
   refused: {
     token: 'Meta rejected the Page access token',
     account: 'Meta does not give this token access to the Page',

@@ -24,6 +24,7 @@ import type {
   RawProviderRequest,
   SendPacingRule,
 } from '../provider-adapter';
+import type { NatsMapping } from '../nats-mapping';
 import type { MetaConfigInput } from './meta-config-input';
 import { metaWebhookRoutes } from './meta-webhook-docs';
 import type {
@@ -112,6 +113,8 @@ export interface MetaPlatform<R> {
   normalizeEntry(entry: unknown): MetaItem[];
   /** The normalized outbound message → the Graph body of `POST <messagesPath>`. */
   toSendBody(m: OutboundMessage): Record<string, unknown>;
+  /** NATS subjects (Send-API platforms: metaMessagingNats). */
+  nats: NatsMapping;
 }
 
 /**
@@ -182,6 +185,11 @@ export abstract class MetaAdapter<R extends MetaConfigRow, C extends MetaCredent
 
   get capabilities(): ProviderCapabilities {
     return this.meta.capabilities;
+  }
+
+  /** NATS subjects of the platform (MetaPlatform.nats). */
+  get nats(): NatsMapping {
+    return this.meta.nats;
   }
 
   get webhookRoutes(): ReadonlyArray<WebhookRoute> {

@@ -6,6 +6,7 @@ import { ConflictError, UnprocessableError, ValidationError } from '../../../com
 import { MsEntry, normalizeMessengerEntry } from '../facebook-messenger/facebook-messenger.normalizer';
 import { MetaConfigInput } from '../graph/meta-config-input';
 import { MetaAdapter, MetaCredentials, MetaNewConfig, MetaPlatform } from '../graph/meta-adapter';
+import { metaMessagingNats } from '../graph/meta-nats';
 import type { OutboundMessage, ProviderCapabilities } from '../normalized';
 import { SecretField } from '../config-schema';
 import { InstagramInstanceEntity } from './instagram-instance.entity';
@@ -76,6 +77,7 @@ const INSTAGRAM_PLATFORM: MetaPlatform<InstagramInstanceEntity> = {
   tokenField: 'accessToken',
   normalizeEntry: (entry) => normalizeMessengerEntry(entry as MsEntry),
   toSendBody: toInstagramBody,
+  nats: metaMessagingNats('instagram'),
   refused: {
     token: 'Meta rejected the Instagram access token',
     account: 'Meta does not give this token access to the account',

@@ -28,6 +28,7 @@ import { TelegramPollingConnection, TelegramPollingStore } from './telegram-poll
 import { TelegramInstanceEntity } from './telegram-instance.entity';
 import { receiveTelegramWebhook, TELEGRAM_WEBHOOK_ROUTES } from './telegram-webhook';
 import { TELEGRAM, TelegramClient } from './telegram.client';
+import { TELEGRAM_NATS } from './telegram.nats';
 import { parseTelegramMessageId, telegramMessageId } from './telegram.normalizer';
 
 /** `config` of a Telegram instance (seeds/multi-provider-system.md). */
@@ -102,6 +103,7 @@ export class TelegramAdapter
   readonly numericContactIdIsPhone = false;
   readonly capabilities = CAPABILITIES;
   readonly configDto = TelegramConfigDto;
+  readonly nats = TELEGRAM_NATS;
   private readonly logger = new Logger(TelegramAdapter.name);
   private readonly credentials = new Map<string, TelegramCredentials>();
 

@@ -10,8 +10,11 @@ import { isObject } from '../payload-shape';
 import { MetaConfigInput } from '../graph/meta-config-input';
 import { SecretField } from '../config-schema';
 import type { MediaDownload, SendPacingRule, UploadFile } from '../provider-adapter';
+import type { WebhookRouteDocs } from '../provider-seams';
 import { WhatsappOfficialInstanceEntity } from './whatsapp-official-instance.entity';
 import { toCloudApiMessage, whatsappRecipient } from './whatsapp-official.mapper';
+import { WHATSAPP_NATS } from './whatsapp-official.nats';
+import { WHATSAPP_SEED_WEBHOOK } from './whatsapp-official.seed-webhook';
 import {
   normalizeWhatsAppChange,
   normalizeWhatsAppEntry,
@@ -82,6 +85,7 @@ const WHATSAPP_PLATFORM: MetaPlatform<WhatsappOfficialInstanceEntity> = {
   tokenField: 'accessToken',
   normalizeEntry: normalizeWhatsAppEntry,
   toSendBody: toCloudApiMessage,
+  nats: WHATSAPP_NATS,
   refused: {
     token: 'Meta rejected the access token',
     account: 'Meta does not know phone number id for this token',
@@ -90,12 +94,18 @@ const WHATSAPP_PLATFORM: MetaPlatform<WhatsappOfficialInstanceEntity> = {
 
 /**
  * WhatsApp Cloud API (PROVIDERS.md §2) through the in-house Graph client. Inbound arrives at
- * `/webhooks/whatsapp` (routed by `metadata.phone_number_id`) or `/webhooks/whatsapp/:instanceId`;
+ * `/webhooks/whatsapp` (routed by `metadata.phone_number_id`; also at the connector seed's `/webhook`)
+ * or `/webhooks/whatsapp/:instanceId`;
  * the webhook itself is configured in the Meta dashboard, so connect/disconnect only check the token.
  */
 @Injectable()
 export class WhatsappOfficialAdapter extends MetaAdapter<WhatsappOfficialInstanceEntity> {
   static override readonly platform = WHATSAPP_PLATFORM;
+
+  /** The Meta routes plus the connector seed's `/webhook`, an alias of `/webhooks/whatsapp`. */
+  static override get webhooks(): WebhookRouteDocs[] {
+    return [...super.webhooks, WHATSAPP_SEED_WEBHOOK];
+  }
 
   /** `GET /<phoneNumberId>` with the token: proves both, and yields the display number. */
   protected async newConfig(raw: object): Promise<MetaNewConfig<WhatsappOfficialInstanceEntity>> {
