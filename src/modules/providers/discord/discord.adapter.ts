@@ -51,6 +51,7 @@ import {
   verifyDiscordSignature,
 } from './discord.interactions';
 import { discordMessageId, parseDiscordMessageId, type DiscordMessage } from './discord.normalizer';
+import { DISCORD_NATS } from './discord.nats';
 
 /** Intents when `config.intents` is omitted: GUILDS, GUILD_MESSAGES, GUILD_MESSAGE_REACTIONS, DIRECT_MESSAGES, DIRECT_MESSAGE_REACTIONS, MESSAGE_CONTENT. */
 export const DEFAULT_INTENTS = 1 | 512 | 1024 | 4096 | 8192 | 32768;
@@ -164,6 +165,8 @@ export class DiscordAdapter implements ProviderAdapter, InboundWebhookSource, Co
   readonly key = DISCORD;
   readonly label = 'Discord';
   readonly capabilities = CAPABILITIES;
+  /** NATS subjects `discord.<slug>.in.*` (discord.nats.ts). */
+  readonly nats = DISCORD_NATS;
   readonly configDto = DiscordConfigDto;
   readonly webhookRoutes = [{ path: 'discord', withInstanceId: true }] as const;
   private readonly logger = new Logger(DiscordAdapter.name);
