@@ -42,7 +42,7 @@ const EXPECTED: Record<string, string> = {
   'discord4j/gateway/MessageCreate.Type6.json': 'message',
   'discord4j/gateway/MessageUpdate.NoEmbeds.json': 'skip:update_without_edit',
   'discord4j/gateway/MessageUpdate.Embeds.json': 'skip:partial_update_without_content',
-  'discord4j/gateway/MessageDelete.json': 'skip:unmodeled_message:deleted',
+  'discord4j/gateway/MessageDelete.json': 'message',
   'discord4j/gateway/MessageReactionAdd.json': 'message',
   'discord4j/gateway/MessageReactionRemove.json': 'skip:unsupported_event:MESSAGE_REACTION_REMOVE',
   'discord4j/gateway/TypingStart.json': 'skip:unsupported_event:TYPING_START',
@@ -170,6 +170,18 @@ describe('Discord normalizer', () => {
       text: 'b',
       editedAt: new Date('2017-04-15T21:30:43.074Z'),
     });
+  });
+
+  it('MESSAGE_DELETE → the stored row keyed <channel>:<id> becomes type deleted (timestamp from the snowflake)', () => {
+    const m = msg(run('discord4j/gateway/MessageDelete.json'));
+    expect(m).toMatchObject({
+      providerMessageId: '680839020124700740:680840044138987656',
+      chat: { id: '680839020124700740', type: 'group' },
+      type: 'deleted',
+    });
+    // (680840044138987656 >> 22) ms after Discord's epoch, 2015-01-01
+    expect(m.timestamp.toISOString()).toBe('2020-02-22T18:15:15.919Z');
+    expect(m.editedAt).toBeInstanceOf(Date);
   });
 
   it('reactions: unicode as is, custom as <:name:id>; our own reactions and messages are skipped', () => {

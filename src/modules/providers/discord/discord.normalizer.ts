@@ -149,13 +149,35 @@ function normalize(t: string, d: Record<string, unknown>, opts: DiscordNormalize
     case 'MESSAGE_UPDATE':
       return message(d as unknown as DiscordMessage, opts, true);
     case 'MESSAGE_DELETE':
-      // the normalized model has no deletions yet (like WhatsApp `revoke` and Messenger `is_deleted`)
-      return { kind: 'skip', reason: 'unmodeled_message:deleted' };
+      return deleted(d);
     case 'MESSAGE_REACTION_ADD':
       return reaction(d, opts);
     default:
       return { kind: 'skip', reason: `unsupported_event:${t}` };
   }
+}
+
+/** Discord's epoch (2015-01-01T00:00:00Z), ms: a snowflake's top 42 bits count ms since it. */
+const DISCORD_EPOCH_MS = 1_420_070_400_000n;
+
+/**
+ * `MESSAGE_DELETE` `{id, channel_id, guild_id?}`: the row keyed `<channel>:<id>` becomes type
+ * `deleted` (as Slack's `message_deleted`); Discord names no deleter, so `from` is the channel.
+ */
+function deleted(d: Record<string, unknown>): MessageOrSkip {
+  const channelId = requireId(d.channel_id, 'channel_id');
+  const id = requireId(d.id, 'id');
+  return {
+    kind: 'message',
+    message: {
+      providerMessageId: `${channelId}:${id}`,
+      chat: { id: channelId, type: d.guild_id ? 'group' : 'private' },
+      from: { id: channelId },
+      type: 'deleted',
+      timestamp: new Date(Number((BigInt(id) >> 22n) + DISCORD_EPOCH_MS)),
+      editedAt: new Date(),
+    },
+  };
 }
 
 function requireId(v: unknown, field: string): string {
