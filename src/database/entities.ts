@@ -10,6 +10,7 @@ import { FacebookMessengerInstanceEntity } from '../modules/providers/facebook-m
 import { InstagramInstanceEntity } from '../modules/providers/instagram/instagram-instance.entity';
 import { TelegramInstanceEntity } from '../modules/providers/telegram/telegram-instance.entity';
 import { WhatsappOfficialInstanceEntity } from '../modules/providers/whatsapp-official/whatsapp-official-instance.entity';
+import { WhatsAppWebInstanceEntity } from '../modules/providers/whatsapp-web/whatsapp-web-instance.entity';
 import { EventEntity } from '../modules/webhooks/event.entity';
 import { WebhookDeliveryAttemptEntity } from '../modules/webhooks/webhook-delivery-attempt.entity';
 import { WebhookDeliveryEntity } from '../modules/webhooks/webhook-delivery.entity';
@@ -19,6 +20,7 @@ import { WebhookDeliveryLog1763800000000 } from '../../migrations/1763800000000-
 import { UsageDaily1763900000000 } from '../../migrations/1763900000000-UsageDaily';
 import { MetaProviders1764000000000 } from '../../migrations/1764000000000-MetaProviders';
 import { ChatReadMarker1764120000000 } from '../../migrations/1764120000000-ChatReadMarker';
+import { WhatsappWeb1765700000000 } from '../../migrations/1765700000000-WhatsappWeb';
 
 /** Listed explicitly (no globs) so the same list works from ts-jest and from dist/. */
 export const ENTITIES = [
@@ -30,6 +32,7 @@ export const ENTITIES = [
   WhatsappOfficialInstanceEntity,
   FacebookMessengerInstanceEntity,
   InstagramInstanceEntity,
+  WhatsAppWebInstanceEntity,
   ContactEntity,
   ChatEntity,
   MessageEntity,
@@ -46,4 +49,5 @@ export const MIGRATIONS = [
   UsageDaily1763900000000,
   MetaProviders1764000000000,
   ChatReadMarker1764120000000,
+  WhatsappWeb1765700000000,
 ];
