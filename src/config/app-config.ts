@@ -29,6 +29,14 @@ export class AppConfig {
   readonly encryptionKeys: string[];
   readonly publicBaseUrl?: string;
   readonly telegram: { apiRoot: string; pollTimeoutSeconds: number };
+  /** WhatsApp Web (issue 14): engine, socket URL, WA version, per-chat send gap (ms), history sync. */
+  readonly whatsappWeb: {
+    engine: 'baileys' | 'fake';
+    wsUrl?: string;
+    version?: [number, number, number];
+    sendGapMs: number;
+    syncHistory: boolean;
+  };
   /** Meta Graph API hosts (no trailing slash) and the default version (`v23.0`). */
   readonly graph: { baseUrl: string; version: string; instagramBaseUrl: string };
   /** Outbound client webhooks; all durations in ms (WEBHOOKS.md). */
@@ -96,6 +104,15 @@ export class AppConfig {
     this.telegram = {
       apiRoot: env.TELEGRAM_API_ROOT.replace(/\/+$/, ''),
       pollTimeoutSeconds: env.TELEGRAM_POLL_TIMEOUT_SECONDS,
+    };
+    this.whatsappWeb = {
+      engine: env.WHATSAPP_WEB_ENGINE,
+      wsUrl: env.WHATSAPP_WEB_WS_URL,
+      version: env.WHATSAPP_WEB_VERSION
+        ? (env.WHATSAPP_WEB_VERSION.split('.').map(Number) as [number, number, number])
+        : undefined,
+      sendGapMs: env.WHATSAPP_WEB_SEND_GAP_MS,
+      syncHistory: env.WHATSAPP_WEB_SYNC_HISTORY,
     };
     this.graph = {
       baseUrl: env.GRAPH_API_BASE_URL.replace(/\/+$/, ''),

@@ -58,14 +58,17 @@ export interface RawContact {
   verifiedName?: string;
 }
 
+/** Media bytes, or a URL the engine fetches (Baileys `WAMediaUpload`). */
+export type EngineMedia = Buffer | { url: string };
+
 /** What the engine sends (Baileys `AnyMessageContent`, restricted to what the gateway uses). */
 export type EngineOutbound =
   | { text: string; linkPreview?: null }
-  | { image: Buffer; caption?: string; mimetype?: string }
-  | { video: Buffer; caption?: string; mimetype?: string }
-  | { audio: Buffer; ptt?: boolean; mimetype?: string }
-  | { document: Buffer; mimetype: string; fileName?: string; caption?: string }
-  | { sticker: Buffer }
+  | { image: EngineMedia; caption?: string; mimetype?: string }
+  | { video: EngineMedia; caption?: string; mimetype?: string }
+  | { audio: EngineMedia; ptt?: boolean; mimetype?: string }
+  | { document: EngineMedia; mimetype: string; fileName?: string; caption?: string }
+  | { sticker: EngineMedia }
   | { location: { degreesLatitude: number; degreesLongitude: number; name?: string; address?: string } }
   | { contacts: { displayName?: string; contacts: { displayName?: string; vcard: string }[] } }
   | { react: { text: string; key: RawKey } };
