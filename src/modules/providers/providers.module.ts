@@ -13,6 +13,12 @@ import { InstagramInstanceEntity } from './instagram/instagram-instance.entity';
 import { InstagramAdapter } from './instagram/instagram.adapter';
 import { WhatsappOfficialInstanceEntity } from './whatsapp-official/whatsapp-official-instance.entity';
 import { WhatsappOfficialAdapter } from './whatsapp-official/whatsapp-official.adapter';
+import { WhatsAppWebInstanceEntity } from './whatsapp-web/whatsapp-web-instance.entity';
+import { WhatsAppWebAdapter } from './whatsapp-web/whatsapp-web.adapter';
+import { WHATSAPP_WEB_ENGINE_PROVIDER } from './whatsapp-web/engine-factory';
+import { WhatsAppWebService } from './whatsapp-web/whatsapp-web.service';
+import { WhatsAppWebController } from './whatsapp-web/whatsapp-web.controller';
+import { InstanceEntity } from '../instances/instance.entity';
 
 /** Every provider adapter, collected under PROVIDER_ADAPTERS; add new providers here. */
 @Module({
@@ -22,9 +28,11 @@ import { WhatsappOfficialAdapter } from './whatsapp-official/whatsapp-official.a
       WhatsappOfficialInstanceEntity,
       FacebookMessengerInstanceEntity,
       InstagramInstanceEntity,
+      WhatsAppWebInstanceEntity,
+      InstanceEntity,
     ]),
   ],
-  controllers: [ProvidersController],
+  controllers: [ProvidersController, WhatsAppWebController],
   providers: [
     TelegramClient,
     TelegramAdapter,
@@ -32,9 +40,18 @@ import { WhatsappOfficialAdapter } from './whatsapp-official/whatsapp-official.a
     WhatsappOfficialAdapter,
     FacebookMessengerAdapter,
     InstagramAdapter,
+    WHATSAPP_WEB_ENGINE_PROVIDER,
+    WhatsAppWebService,
+    WhatsAppWebAdapter,
     {
       provide: PROVIDER_ADAPTERS,
-      inject: [TelegramAdapter, WhatsappOfficialAdapter, FacebookMessengerAdapter, InstagramAdapter],
+      inject: [
+        TelegramAdapter,
+        WhatsappOfficialAdapter,
+        FacebookMessengerAdapter,
+        InstagramAdapter,
+        WhatsAppWebAdapter,
+      ],
       useFactory: (...adapters: ProviderAdapter[]) => adapters,
     },
     ProviderRegistry,
@@ -46,6 +63,8 @@ import { WhatsappOfficialAdapter } from './whatsapp-official/whatsapp-official.a
     WhatsappOfficialAdapter,
     FacebookMessengerAdapter,
     InstagramAdapter,
+    WhatsAppWebAdapter,
+    WhatsAppWebService,
   ],
 })
 export class ProvidersModule {}

@@ -251,6 +251,9 @@ const DATA: Record<EventType, { description: string; data: SchemaObject }> = {
         pageId: str('Messenger'),
         igId: str('Instagram'),
         login: str('Instagram: `facebook` or `instagram`'),
+        jid: str('WhatsApp Web: the linked account (`<phone>@s.whatsapp.net`)'),
+        lid: str('WhatsApp Web: its LID (`<digits>@lid`)'),
+        name: str('WhatsApp Web: its push name'),
       },
     },
   },
@@ -268,11 +271,18 @@ const DATA: Record<EventType, { description: string; data: SchemaObject }> = {
     },
   },
   qr_received: {
-    description: 'A QR code to log in (WhatsApp Web only; no provider of this release sends it)',
+    description:
+      'WhatsApp Web: a new QR code to link the phone (about 6 per socket start: 60 s, then 20 s each); ' +
+      'render `qrCode` or fetch the PNG from GET /api/instances/{id}/qr?format=image',
     data: {
       type: 'object',
-      required: ['instanceId'],
-      properties: { instanceId: uuid() },
+      required: ['instanceId', 'qrCode', 'attempt', 'expiresAt'],
+      properties: {
+        instanceId: uuid(),
+        qrCode: str("The QR payload (opaque: WhatsApp's `https://wa.me/settings/linked_devices#…`)"),
+        attempt: { type: 'integer', minimum: 1, description: 'Which QR of this socket start' },
+        expiresAt: { type: 'string', format: 'date-time', description: 'When this QR stops working' },
+      },
       additionalProperties: true,
     },
   },
