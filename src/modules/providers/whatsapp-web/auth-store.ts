@@ -33,7 +33,10 @@ export class WhatsAppWebAuthStore {
   }
 
   /** Upserts the creds (every `creds.update`); `registered`/`meJid`/`meLid` are kept in clear for status. */
-  async writeCreds(json: string, meta: { registered: boolean; meJid?: string; meLid?: string }): Promise<void> {
+  async writeCreds(
+    json: string,
+    meta: { registered: boolean; meJid?: string; meLid?: string },
+  ): Promise<void> {
     await this.db.query(
       `INSERT INTO whatsapp_web_auth_creds (instance_id, creds, registered, me_jid, me_lid, updated_at)
        VALUES ($1, $2, $3, $4, $5, now())
@@ -92,9 +95,10 @@ export class WhatsAppWebAuthStore {
 
   /** Whether this instance has paired credentials (linked: reconnects at boot without a QR). */
   async registered(): Promise<boolean> {
-    const [row] = await this.db.query(`SELECT registered FROM whatsapp_web_auth_creds WHERE instance_id = $1`, [
-      this.instanceId,
-    ]);
+    const [row] = await this.db.query(
+      `SELECT registered FROM whatsapp_web_auth_creds WHERE instance_id = $1`,
+      [this.instanceId],
+    );
     return !!row?.registered;
   }
 

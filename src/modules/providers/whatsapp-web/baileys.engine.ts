@@ -1,13 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { Readable } from 'node:stream';
 import pino from 'pino';
-import type {
-  AuthenticationCreds,
-  SignalDataTypeMap,
-  SignalKeyStore,
-  WAMessage,
-  WASocket,
-} from 'baileys';
+import type { AuthenticationCreds, SignalDataTypeMap, SignalKeyStore, WAMessage, WASocket } from 'baileys';
 import type {
   EngineClose,
   EngineEvents,
@@ -78,7 +72,8 @@ export class BaileysEngine implements WhatsAppWebEngine {
         const out: { [id: string]: SignalDataTypeMap[typeof type] } = {};
         for (const [id, json] of found) {
           let value = JSON.parse(json, b.BufferJSON.reviver);
-          if (type === 'app-state-sync-key' && value) value = b.proto.Message.AppStateSyncKeyData.fromObject(value);
+          if (type === 'app-state-sync-key' && value)
+            value = b.proto.Message.AppStateSyncKeyData.fromObject(value);
           out[id] = value;
         }
         return out;
@@ -88,7 +83,8 @@ export class BaileysEngine implements WhatsAppWebEngine {
           Object.entries(byId ?? {}).map(([id, value]) => ({
             type,
             id,
-            value: value === null || value === undefined ? null : JSON.stringify(value, b.BufferJSON.replacer),
+            value:
+              value === null || value === undefined ? null : JSON.stringify(value, b.BufferJSON.replacer),
           })),
         );
         await store.setKeys(writes);
@@ -127,11 +123,16 @@ export class BaileysEngine implements WhatsAppWebEngine {
         });
       }
       if (u.connection === 'close') {
-        const err = u.lastDisconnect?.error as { output?: { statusCode?: number }; message?: string } | undefined;
+        const err = u.lastDisconnect?.error as
+          { output?: { statusCode?: number }; message?: string } | undefined;
         const intentional = !!this.stopping;
         this.finish({
           code: err?.output?.statusCode ?? (intentional && this.stopping?.logout ? 401 : undefined),
-          reason: intentional ? (this.stopping!.logout ? 'logout' : 'stopped') : (err?.message ?? 'connection closed'),
+          reason: intentional
+            ? this.stopping!.logout
+              ? 'logout'
+              : 'stopped'
+            : (err?.message ?? 'connection closed'),
           registered: !!creds.registered || !!creds.me,
           intentional,
         });
@@ -141,21 +142,39 @@ export class BaileysEngine implements WhatsAppWebEngine {
       this.emit('messages', { type, messages: messages.map(toRaw) });
     });
     sock.ev.on('messages.update', (updates) => {
-      this.emit('updates', updates.map((u) => ({ key: toRaw(u.key) as RawKey, update: toRaw(u.update) })));
+      this.emit(
+        'updates',
+        updates.map((u) => ({ key: toRaw(u.key) as RawKey, update: toRaw(u.update) })),
+      );
     });
     sock.ev.on('message-receipt.update', (receipts) => {
-      this.emit('receipts', receipts.map((r) => toRaw(r) as never));
+      this.emit(
+        'receipts',
+        receipts.map((r) => toRaw(r) as never),
+      );
     });
-    sock.ev.on('contacts.upsert', (contacts) => this.emit('contacts', contacts.map((c) => toRaw(c) as never)));
+    sock.ev.on('contacts.upsert', (contacts) =>
+      this.emit(
+        'contacts',
+        contacts.map((c) => toRaw(c) as never),
+      ),
+    );
     sock.ev.on('contacts.update', (contacts) =>
-      this.emit('contacts', contacts.filter((c) => c.id).map((c) => toRaw(c) as never)),
+      this.emit(
+        'contacts',
+        contacts.filter((c) => c.id).map((c) => toRaw(c) as never),
+      ),
     );
     sock.ev.on('lid-mapping.update', (m) => this.emit('lid-mapping', [m as { pn: string; lid: string }]));
   }
 
   async stop(o: { logout: boolean }): Promise<void> {
     if (this.closed || !this.sock) {
-      this.finish({ reason: o.logout ? 'logout' : 'stopped', registered: !!this.creds?.me, intentional: true });
+      this.finish({
+        reason: o.logout ? 'logout' : 'stopped',
+        registered: !!this.creds?.me,
+        intentional: true,
+      });
       return;
     }
     this.stopping = o;
@@ -166,7 +185,12 @@ export class BaileysEngine implements WhatsAppWebEngine {
       this.sock.end(undefined);
     }
     // `end` emits close synchronously in 7.x; make sure listeners hear it even if not
-    this.finish({ code: o.logout ? 401 : undefined, reason: o.logout ? 'logout' : 'stopped', registered: !!this.creds?.me, intentional: true });
+    this.finish({
+      code: o.logout ? 401 : undefined,
+      reason: o.logout ? 'logout' : 'stopped',
+      registered: !!this.creds?.me,
+      intentional: true,
+    });
   }
 
   async requestPairingCode(phoneDigits: string): Promise<string> {

@@ -39,7 +39,12 @@ export interface RawMessageUpdate {
 /** `message-receipt.update` item: group receipts, per participant. */
 export interface RawReceipt {
   key: RawKey;
-  receipt: { userJid: string; receiptTimestamp?: unknown; readTimestamp?: unknown; playedTimestamp?: unknown };
+  receipt: {
+    userJid: string;
+    receiptTimestamp?: unknown;
+    readTimestamp?: unknown;
+    playedTimestamp?: unknown;
+  };
 }
 
 /** `messages.reaction` item: `key` of the reacted message; falsy `reaction.text` = removed. */

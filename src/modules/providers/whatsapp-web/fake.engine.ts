@@ -48,6 +48,8 @@ export class FakeWhatsAppWebHub extends EventEmitter {
   /** QR life, ms (Baileys: 60 s then 20 s) and how many before the 408. */
   qrTtlMs = 60_000;
   maxQrs = 6;
+  /** Delay before the first QR (the socket "connecting"), ms. */
+  qrDelayMs = 0;
   /** Sandbox: scan every QR by itself after this many ms, as this account. */
   autoScan?: { afterMs: number; account: FakeAccount };
   /** Sandbox: a phone that answers every text with `echo: <text>`. */
@@ -76,6 +78,7 @@ export class FakeWhatsAppWebHub extends EventEmitter {
     this.open.clear();
     this.qrTtlMs = 60_000;
     this.maxQrs = 6;
+    this.qrDelayMs = 0;
     this.autoScan = undefined;
     this.autoReply = false;
   }
@@ -117,17 +120,23 @@ export class FakeEngine implements WhatsAppWebEngine {
     const stored = await o.auth.readCreds();
     if (stored) this.creds = JSON.parse(stored) as FakeCreds;
     this.started = true;
-    setImmediate(() => {
+    const go = () => {
       if (this.closed) return;
       if (this.creds.registered && this.creds.me) this.openSocket();
       else this.nextQr();
-    });
+    };
+    if (this.hub.qrDelayMs > 0 && !this.creds.registered) setTimeout(go, this.hub.qrDelayMs).unref();
+    else setImmediate(go);
   }
 
   async stop(o: { logout: boolean }): Promise<void> {
     if (this.closed) return;
     if (o.logout) await this.opts?.auth.clear();
-    this.close({ reason: o.logout ? 'logout' : 'stopped', intentional: true, code: o.logout ? 401 : undefined });
+    this.close({
+      reason: o.logout ? 'logout' : 'stopped',
+      intentional: true,
+      code: o.logout ? 401 : undefined,
+    });
   }
 
   async requestPairingCode(phoneDigits: string): Promise<string> {
@@ -180,7 +189,9 @@ export class FakeEngine implements WhatsAppWebEngine {
   // ---- test hooks ----
 
   /** The phone scans the QR (or types the pairing code): creds saved, then 515 as after pair-success. */
-  async scan(account: FakeAccount = { jid: '15550001111@s.whatsapp.net', name: 'Fake Phone' }): Promise<void> {
+  async scan(
+    account: FakeAccount = { jid: '15550001111@s.whatsapp.net', name: 'Fake Phone' },
+  ): Promise<void> {
     if (!this.opts || this.closed) throw new Error('engine not running');
     this.creds = { fake: true, registered: true, me: account };
     await this.opts.auth.writeCreds(JSON.stringify(this.creds), {
@@ -272,7 +283,11 @@ export class FakeEngine implements WhatsAppWebEngine {
     this.isOpen = true;
     this.hub.open.set(this.instanceId, (this.hub.open.get(this.instanceId) ?? 0) + 1);
     const me = this.creds.me!;
-    this.emit('open', { jid: me.jid, ...(me.lid ? { lid: me.lid } : {}), ...(me.name ? { name: me.name } : {}) });
+    this.emit('open', {
+      jid: me.jid,
+      ...(me.lid ? { lid: me.lid } : {}),
+      ...(me.name ? { name: me.name } : {}),
+    });
   }
 
   private close(c: Omit<EngineClose, 'registered'>): void {
@@ -289,7 +304,11 @@ export class FakeEngine implements WhatsAppWebEngine {
 }
 
 /** An inbound text as a phone sends it (`conversation`). */
-export function incomingText(from: string, text: string, o: { id?: string; pushName?: string } = {}): RawWAMessage {
+export function incomingText(
+  from: string,
+  text: string,
+  o: { id?: string; pushName?: string } = {},
+): RawWAMessage {
   return {
     key: { remoteJid: from, fromMe: false, id: o.id ?? `3A${randomBytes(9).toString('hex').toUpperCase()}` },
     message: { conversation: text },
@@ -301,13 +320,23 @@ export function incomingText(from: string, text: string, o: { id?: string; pushN
 /** EngineOutbound → the proto JSON Baileys would build (enough for echoes and quoting). */
 function toProto(c: EngineOutbound, quoted?: RawWAMessage): Record<string, unknown> {
   const ctx = quoted
-    ? { contextInfo: { stanzaId: quoted.key.id, participant: quoted.key.remoteJid, quotedMessage: quoted.message } }
+    ? {
+        contextInfo: {
+          stanzaId: quoted.key.id,
+          participant: quoted.key.remoteJid,
+          quotedMessage: quoted.message,
+        },
+      }
     : {};
-  if ('text' in c) return quoted ? { extendedTextMessage: { text: c.text, ...ctx } } : { conversation: c.text };
-  if ('image' in c) return { imageMessage: { caption: c.caption, mimetype: c.mimetype ?? 'image/jpeg', ...ctx } };
-  if ('video' in c) return { videoMessage: { caption: c.caption, mimetype: c.mimetype ?? 'video/mp4', ...ctx } };
+  if ('text' in c)
+    return quoted ? { extendedTextMessage: { text: c.text, ...ctx } } : { conversation: c.text };
+  if ('image' in c)
+    return { imageMessage: { caption: c.caption, mimetype: c.mimetype ?? 'image/jpeg', ...ctx } };
+  if ('video' in c)
+    return { videoMessage: { caption: c.caption, mimetype: c.mimetype ?? 'video/mp4', ...ctx } };
   if ('audio' in c) return { audioMessage: { ptt: !!c.ptt, mimetype: c.mimetype ?? 'audio/ogg', ...ctx } };
-  if ('document' in c) return { documentMessage: { fileName: c.fileName, mimetype: c.mimetype, caption: c.caption, ...ctx } };
+  if ('document' in c)
+    return { documentMessage: { fileName: c.fileName, mimetype: c.mimetype, caption: c.caption, ...ctx } };
   if ('sticker' in c) return { stickerMessage: { mimetype: 'image/webp', ...ctx } };
   if ('location' in c) return { locationMessage: { ...c.location, ...ctx } };
   if ('contacts' in c)

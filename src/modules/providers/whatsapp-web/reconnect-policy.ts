@@ -63,7 +63,8 @@ export function reconnectPolicy(close: EngineClose, h: PolicyHistory): Reconnect
       return {
         action: 'stop',
         status: 'error',
-        reason: 'version_rejected: WhatsApp rejected the WA Web version (405); set WHATSAPP_WEB_VERSION or update Baileys',
+        reason:
+          'version_rejected: WhatsApp rejected the WA Web version (405); set WHATSAPP_WEB_VERSION or update Baileys',
       };
     case 411:
       return { action: 'stop', status: 'error', reason: 'multidevice_mismatch (411)' };

@@ -28,7 +28,18 @@ export class WhatsAppWebConfigDto {
 
 const CAPABILITIES: ProviderCapabilities = {
   provider: WHATSAPP_WEB,
-  types: ['text', 'image', 'video', 'audio', 'voice', 'document', 'sticker', 'location', 'contacts', 'reaction'],
+  types: [
+    'text',
+    'image',
+    'video',
+    'audio',
+    'voice',
+    'document',
+    'sticker',
+    'location',
+    'contacts',
+    'reaction',
+  ],
   textMaxLength: 65536,
   captionMaxLength: 1024,
   mediaByUrl: true,
@@ -61,7 +72,11 @@ export class WhatsAppWebAdapter implements ProviderAdapter, ConnectionSource {
     @InjectDataSource() private readonly db: DataSource,
   ) {}
 
-  async createConfig(manager: EntityManager, instance: InstanceEntity, raw: object): Promise<Record<string, unknown>> {
+  async createConfig(
+    manager: EntityManager,
+    instance: InstanceEntity,
+    raw: object,
+  ): Promise<Record<string, unknown>> {
     const { phoneNumber } = raw as WhatsAppWebConfigDto;
     await manager.insert(WhatsAppWebInstanceEntity, {
       instanceId: instance.id,
@@ -71,7 +86,9 @@ export class WhatsAppWebAdapter implements ProviderAdapter, ConnectionSource {
   }
 
   async describeConfig(instance: InstanceEntity): Promise<Record<string, unknown>> {
-    const row = await this.db.getRepository(WhatsAppWebInstanceEntity).findOne({ where: { instanceId: instance.id } });
+    const row = await this.db
+      .getRepository(WhatsAppWebInstanceEntity)
+      .findOne({ where: { instanceId: instance.id } });
     if (!row) return {};
     return {
       login: row.pairingPhone ? 'pairing_code' : 'qr',
@@ -151,7 +168,8 @@ export class WhatsAppWebAdapter implements ProviderAdapter, ConnectionSource {
 
   async downloadMedia(instance: InstanceEntity, providerMediaId: string): Promise<MediaDownload> {
     const raw = await this.storedRaw(instance.id, providerMediaId);
-    if (!raw) throw new UnprocessableError('media_not_found', `No stored WhatsApp message ${providerMediaId}`);
+    if (!raw)
+      throw new UnprocessableError('media_not_found', `No stored WhatsApp message ${providerMediaId}`);
     const session = this.svc.openSession(instance);
     const media = mediaFields(raw);
     const stream = await session.engine.download(raw).catch((err) => {
@@ -167,12 +185,18 @@ export class WhatsAppWebAdapter implements ProviderAdapter, ConnectionSource {
 
   async markRead(instance: InstanceEntity, providerMessageId: string, providerChatId: string): Promise<void> {
     const raw = await this.storedRaw(instance.id, providerMessageId);
-    const key: RawKey = raw?.key ?? { remoteJid: toJid(providerChatId, 'chatId'), id: providerMessageId, fromMe: false };
+    const key: RawKey = raw?.key ?? {
+      remoteJid: toJid(providerChatId, 'chatId'),
+      id: providerMessageId,
+      fromMe: false,
+    };
     await this.svc.openSession(instance).engine.markRead([key]);
   }
 
   async typing(instance: InstanceEntity, providerChatId: string, on: boolean): Promise<void> {
-    await this.svc.openSession(instance).engine.presence(toJid(providerChatId, 'chatId'), on ? 'composing' : 'paused');
+    await this.svc
+      .openSession(instance)
+      .engine.presence(toJid(providerChatId, 'chatId'), on ? 'composing' : 'paused');
   }
 
   // ---- ConnectionSource ----
@@ -218,11 +242,13 @@ export class WhatsAppWebAdapter implements ProviderAdapter, ConnectionSource {
           : `WhatsApp Web instance ${instance.id} has no socket waiting for a QR scan in this process (${instance.status}); POST …/reconnect first`,
       );
     }
-    const code = await withTimeout(session.engine.requestPairingCode(phoneNumber), SEND_TIMEOUT_MS, instance.id).catch(
-      (err) => {
-        throw providerError(err);
-      },
-    );
+    const code = await withTimeout(
+      session.engine.requestPairingCode(phoneNumber),
+      SEND_TIMEOUT_MS,
+      instance.id,
+    ).catch((err) => {
+      throw providerError(err);
+    });
     const pretty = code.length === 8 ? `${code.slice(0, 4)}-${code.slice(4)}` : code;
     await this.svc.pairingCodeIssued(instance.id, pretty);
     return pretty;
@@ -264,7 +290,9 @@ export class WhatsAppWebAdapter implements ProviderAdapter, ConnectionSource {
   }
 }
 
-function mediaFields(raw: RawWAMessage): { mimetype?: string; fileLength?: unknown; fileName?: string } | undefined {
+function mediaFields(
+  raw: RawWAMessage,
+): { mimetype?: string; fileLength?: unknown; fileName?: string } | undefined {
   const m = (raw.message ?? {}) as Record<string, Record<string, unknown> | undefined>;
   const inner =
     (m.documentWithCaptionMessage as { message?: Record<string, unknown> } | undefined)?.message ??
@@ -285,9 +313,14 @@ function withTimeout<T>(p: Promise<T>, ms: number, instanceId: string): Promise<
     timer = setTimeout(
       () =>
         reject(
-          new AppError(503, 'provider_timeout', `WhatsApp did not answer within ${ms / 1000} s (instance ${instanceId})`, {
-            provider: WHATSAPP_WEB,
-          }),
+          new AppError(
+            503,
+            'provider_timeout',
+            `WhatsApp did not answer within ${ms / 1000} s (instance ${instanceId})`,
+            {
+              provider: WHATSAPP_WEB,
+            },
+          ),
         ),
       ms,
     );
@@ -301,13 +334,42 @@ function providerError(err: unknown): Error {
   const e = err as { message?: string; output?: { statusCode?: number }; statusCode?: number };
   const code = e.output?.statusCode ?? e.statusCode;
   if (code === 428 || code === 408 || code === 440 || code === 401) {
-    return new ProviderError(503, 'instance_not_connected', `WhatsApp Web socket is closed (${code}): ${e.message}`, WHATSAPP_WEB, code, e.message);
+    return new ProviderError(
+      503,
+      'instance_not_connected',
+      `WhatsApp Web socket is closed (${code}): ${e.message}`,
+      WHATSAPP_WEB,
+      code,
+      e.message,
+    );
   }
   if (code === 410 || code === 404) {
-    return new ProviderError(422, 'media_expired', `WhatsApp no longer has this media (${code})`, WHATSAPP_WEB, code, e.message);
+    return new ProviderError(
+      422,
+      'media_expired',
+      `WhatsApp no longer has this media (${code})`,
+      WHATSAPP_WEB,
+      code,
+      e.message,
+    );
   }
   if (code === 429) {
-    return new ProviderError(429, 'provider_rate_limited', 'WhatsApp rate limit (429)', WHATSAPP_WEB, code, e.message, 30);
+    return new ProviderError(
+      429,
+      'provider_rate_limited',
+      'WhatsApp rate limit (429)',
+      WHATSAPP_WEB,
+      code,
+      e.message,
+      30,
+    );
   }
-  return new ProviderError(502, 'provider_error', `WhatsApp Web: ${e.message ?? 'send failed'}`, WHATSAPP_WEB, code, e.message);
+  return new ProviderError(
+    502,
+    'provider_error',
+    `WhatsApp Web: ${e.message ?? 'send failed'}`,
+    WHATSAPP_WEB,
+    code,
+    e.message,
+  );
 }

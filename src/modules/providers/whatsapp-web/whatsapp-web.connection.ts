@@ -79,7 +79,11 @@ export class WhatsAppWebConnection implements ProviderConnection {
           await this.svc.opened(id, account);
           ctx.report({
             state: 'connected',
-            account: { jid: normalizeJid(account.jid), ...(account.lid ? { lid: account.lid } : {}), ...(account.name ? { name: account.name } : {}) },
+            account: {
+              jid: normalizeJid(account.jid),
+              ...(account.lid ? { lid: account.lid } : {}),
+              ...(account.name ? { name: account.name } : {}),
+            },
           });
         });
       });
@@ -89,7 +93,13 @@ export class WhatsAppWebConnection implements ProviderConnection {
           messages = messages.filter((m) => m.key?.fromMe || !isHistory(m));
         }
         const lidToPn = (lid: string) => lids.get(lid);
-        const items = messages.map((raw) => this.item(upsertEventId(raw.key), raw, normalizeWAMessage(raw, { meJid: me?.jid, meName: me?.name, lidToPn })));
+        const items = messages.map((raw) =>
+          this.item(
+            upsertEventId(raw.key),
+            raw,
+            normalizeWAMessage(raw, { meJid: me?.jid, meName: me?.name, lidToPn }),
+          ),
+        );
         if (items.length) serial(() => ctx.ingest(items));
       });
       engine.on('updates', (updates) => {
@@ -165,10 +175,12 @@ export class WhatsAppWebConnection implements ProviderConnection {
       }
       failures += 1;
       const action = reconnectPolicy(close, { qrShown, failures });
-      this.svc.log().log(
-        { instanceId: id, code: close.code, reason: close.reason, action: action.action, failures },
-        `WhatsApp Web socket of ${id} closed (${close.code ?? 'no code'}: ${close.reason}) → ${action.action}`,
-      );
+      this.svc
+        .log()
+        .log(
+          { instanceId: id, code: close.code, reason: close.reason, action: action.action, failures },
+          `WhatsApp Web socket of ${id} closed (${close.code ?? 'no code'}: ${close.reason}) → ${action.action}`,
+        );
       if (action.action === 'now') {
         failures = 0;
         continue;
@@ -184,13 +196,22 @@ export class WhatsAppWebConnection implements ProviderConnection {
       }
       await this.svc.clearLogin(id);
       const delay = backoffDelay(failures, { minMs: action.minDelayMs });
-      ctx.report({ state: 'disconnected', reason: `${action.reason} (${close.code ?? 'no code'})`, willReconnect: true });
+      ctx.report({
+        state: 'disconnected',
+        reason: `${action.reason} (${close.code ?? 'no code'})`,
+        willReconnect: true,
+      });
       await WhatsAppWebService.pause(delay, ctx.signal);
     }
   }
 
   private item(eventId: string, payload: object, result: InboundItem['result']): InboundItem {
-    return { instance: { id: this.instance.id, provider: WHATSAPP_WEB }, providerEventId: eventId, payload, result };
+    return {
+      instance: { id: this.instance.id, provider: WHATSAPP_WEB },
+      providerEventId: eventId,
+      payload,
+      result,
+    };
   }
 
   /** Baileys `getMessage`: the stored raw message for a key (retries, polls). */
@@ -206,6 +227,10 @@ export class WhatsAppWebConnection implements ProviderConnection {
 
 /** A message older than 10 minutes in an `append`: history / offline backlog. */
 function isHistory(m: RawWAMessage): boolean {
-  const ts = Number(typeof m.messageTimestamp === 'object' ? (m.messageTimestamp as { low?: number })?.low : m.messageTimestamp);
+  const ts = Number(
+    typeof m.messageTimestamp === 'object'
+      ? (m.messageTimestamp as { low?: number })?.low
+      : m.messageTimestamp,
+  );
   return !Number.isFinite(ts) || Date.now() / 1000 - ts > 600;
 }

@@ -56,6 +56,7 @@ export async function renderQr(
       },
     };
   }
-  if (state.state === 'pairing_code') return { json: { status: 'pairing_code', pairingCode: state.pairingCode } };
+  if (state.state === 'pairing_code')
+    return { json: { status: 'pairing_code', pairingCode: state.pairingCode } };
   return { json: { message: QR_GENERATING_MESSAGE, status: 'generating' } };
 }

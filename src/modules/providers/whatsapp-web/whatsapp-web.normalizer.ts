@@ -1,10 +1,4 @@
-import type {
-  ContactCard,
-  DeliveryStatus,
-  InboundMedia,
-  InboundMessage,
-  InboundResult,
-} from '../normalized';
+import type { ContactCard, DeliveryStatus, InboundMedia, InboundMessage, InboundResult } from '../normalized';
 import {
   isGroupJid,
   isLidJid,
@@ -52,14 +46,15 @@ const WRAPPERS = [
   'deviceSentMessage',
 ] as const;
 
-export function unwrap(message: Record<string, unknown> | null | undefined): Record<string, unknown> | undefined {
+export function unwrap(
+  message: Record<string, unknown> | null | undefined,
+): Record<string, unknown> | undefined {
   let m = message ?? undefined;
   for (let depth = 0; m && depth < 5; depth++) {
     const wrapper = WRAPPERS.find((w) => m![w] && typeof m![w] === 'object');
     if (!wrapper) break;
     m = ((m[wrapper] as { message?: Record<string, unknown> }).message ?? undefined) as
-      | Record<string, unknown>
-      | undefined;
+      Record<string, unknown> | undefined;
   }
   return m;
 }
@@ -114,7 +109,10 @@ export function normalizeWAMessage(raw: RawWAMessage, ctx: NormalizeContext = {}
   const stub = raw.messageStubType;
   const content = unwrap(raw.message);
   if (!content) {
-    return { kind: 'skip', reason: stub !== undefined && stub !== null ? `stub ${String(stub)}` : 'no content' };
+    return {
+      kind: 'skip',
+      reason: stub !== undefined && stub !== null ? `stub ${String(stub)}` : 'no content',
+    };
   }
   const group = isGroupJid(remote);
   const chatParty = group ? { id: remote } : resolveParty(key.remoteJid, key.remoteJidAlt, ctx.lidToPn)!;
@@ -220,7 +218,13 @@ function describeContent(c: Record<string, unknown>, messageId: string): Describ
     };
   }
   const loc = (c.locationMessage ?? c.liveLocationMessage) as
-    | { degreesLatitude?: number; degreesLongitude?: number; name?: string; address?: string; contextInfo?: ContextInfo }
+    | {
+        degreesLatitude?: number;
+        degreesLongitude?: number;
+        name?: string;
+        address?: string;
+        contextInfo?: ContextInfo;
+      }
     | undefined;
   if (loc && typeof loc.degreesLatitude === 'number' && typeof loc.degreesLongitude === 'number') {
     return {
@@ -234,9 +238,14 @@ function describeContent(c: Record<string, unknown>, messageId: string): Describ
       ...replyOf(loc.contextInfo),
     };
   }
-  const one = c.contactMessage as { displayName?: string; vcard?: string; contextInfo?: ContextInfo } | undefined;
+  const one = c.contactMessage as
+    { displayName?: string; vcard?: string; contextInfo?: ContextInfo } | undefined;
   const many = c.contactsArrayMessage as
-    | { displayName?: string; contacts?: { displayName?: string; vcard?: string }[]; contextInfo?: ContextInfo }
+    | {
+        displayName?: string;
+        contacts?: { displayName?: string; vcard?: string }[];
+        contextInfo?: ContextInfo;
+      }
     | undefined;
   if (one || many) {
     const list = one ? [one] : (many?.contacts ?? []);
@@ -284,9 +293,17 @@ function replyOf(ci: ContextInfo | undefined): Partial<Described> {
 }
 
 /** vCard → the rich card (`FN`, `N`, the first `TEL`, its `waid`). */
-export function vcardToCard(vcard: string | undefined, displayName?: string): ContactCard & { providerContactId?: string } {
+export function vcardToCard(
+  vcard: string | undefined,
+  displayName?: string,
+): ContactCard & { providerContactId?: string } {
   const lines = (vcard ?? '').split(/\r?\n/);
-  const field = (name: string) => lines.find((l) => l.toUpperCase().startsWith(name))?.split(':').slice(1).join(':');
+  const field = (name: string) =>
+    lines
+      .find((l) => l.toUpperCase().startsWith(name))
+      ?.split(':')
+      .slice(1)
+      .join(':');
   const fn = field('FN')?.trim();
   const [last, first] = (field('N:') ?? field('N;') ?? '').split(';');
   const telLine = lines.find((l) => /^(item\d+\.)?TEL/i.test(l));
@@ -340,7 +357,9 @@ export function receiptStatus(status: unknown): DeliveryStatus | undefined {
 export function normalizeUpdate(u: RawMessageUpdate): { eventId: string; result: InboundResult } | undefined {
   const status = receiptStatus(u.update?.status);
   if (!status || !u.key?.id || !u.key.fromMe) return undefined;
-  const chat = normalizeJid(u.key.remoteJidAlt && isPnJid(normalizeJid(u.key.remoteJidAlt)) ? u.key.remoteJidAlt : u.key.remoteJid);
+  const chat = normalizeJid(
+    u.key.remoteJidAlt && isPnJid(normalizeJid(u.key.remoteJidAlt)) ? u.key.remoteJidAlt : u.key.remoteJid,
+  );
   return {
     eventId: `status:${u.key.id}:${status}`,
     result: {

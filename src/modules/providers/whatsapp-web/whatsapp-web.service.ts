@@ -116,10 +116,10 @@ export class WhatsAppWebService {
           WHERE instance_id = $1`,
         [instance.id, this.secrets.encrypt(qr), attempt, expiresAt],
       );
-      await tx.query(`INSERT INTO activity_logs (instance_id, action, details) VALUES ($1, 'qr_received', $2)`, [
-        instance.id,
-        JSON.stringify({ attempt, expiresAt: expiresAt.toISOString() }),
-      ]);
+      await tx.query(
+        `INSERT INTO activity_logs (instance_id, action, details) VALUES ($1, 'qr_received', $2)`,
+        [instance.id, JSON.stringify({ attempt, expiresAt: expiresAt.toISOString() })],
+      );
       return this.events.record(tx, instance, 'qr_received', {
         instanceId: instance.id,
         qrCode: qr,
@@ -189,22 +189,22 @@ export class WhatsAppWebService {
       await this.db.transaction(async (tx) => {
         if (pn && lid) {
           // the mapping is learned: fold a LID-only row into the phone row
-          const merged = await tx.query(
-            `WITH gone AS (DELETE FROM whatsapp_web_contacts WHERE instance_id = $1 AND jid = $2 RETURNING *)
-             SELECT name, notify, verified_name FROM gone`,
+          const merged: unknown[] = await tx.query(
+            `DELETE FROM whatsapp_web_contacts WHERE instance_id = $1 AND jid = $2 RETURNING jid`,
             [instanceId, lid],
           );
-          if (merged.length) {
+          await tx.query(
+            `UPDATE whatsapp_web_contacts SET lid = NULL WHERE instance_id = $1 AND lid = $2 AND jid <> $3`,
+            [instanceId, lid, pn],
+          );
+          const moved = await this.mergeStoredContact(tx, instanceId, pn, lid);
+          if (merged.length || moved) {
+            // one person, two addresses: say so once, where the instance's history is read
             await tx.query(
               `INSERT INTO activity_logs (instance_id, action, details) VALUES ($1, 'contact_merged', $2)`,
               [instanceId, JSON.stringify({ jid: pn, lid })],
             );
           }
-          await tx.query(
-            `UPDATE whatsapp_web_contacts SET lid = NULL WHERE instance_id = $1 AND lid = $2 AND jid <> $3`,
-            [instanceId, lid, pn],
-          );
-          await this.mergeStoredContact(tx, instanceId, pn, lid);
         }
         await tx.query(
           `INSERT INTO whatsapp_web_contacts (instance_id, jid, lid, phone, name, notify, verified_name, is_group)
@@ -239,7 +239,13 @@ export class WhatsAppWebService {
     instanceId: string,
     pn: string,
     lid: string,
-  ): Promise<void> {
+  ): Promise<boolean> {
+    const found = (await tx.query(
+      `SELECT (SELECT count(*) FROM contacts WHERE instance_id = $1 AND provider_contact_id = $2)
+            + (SELECT count(*) FROM chats WHERE instance_id = $1 AND provider_chat_id = $2) AS n`,
+      [instanceId, lid],
+    )) as { n: string }[];
+    if (Number(found[0]?.n ?? 0) === 0) return false;
     await tx.query(
       `UPDATE contacts SET provider_contact_id = $2, phone = COALESCE(phone, $4), updated_at = now()
         WHERE instance_id = $1 AND provider_contact_id = $3
@@ -259,6 +265,17 @@ export class WhatsAppWebService {
           AND NOT EXISTS (SELECT 1 FROM chats WHERE instance_id = $1 AND provider_chat_id = $2)`,
       [instanceId, pn, lid],
     );
+    // both existed: the LID leftovers go (their messages moved above)
+    await tx.query(
+      `DELETE FROM chats WHERE instance_id = $1 AND provider_chat_id = $2
+          AND NOT EXISTS (SELECT 1 FROM messages WHERE chat_id = chats.id)`,
+      [instanceId, lid],
+    );
+    await tx.query(`DELETE FROM contacts WHERE instance_id = $1 AND provider_contact_id = $2`, [
+      instanceId,
+      lid,
+    ]);
+    return true;
   }
 
   /** LID → phone JID from what this instance learned (contacts, lid-mapping); sync map for the normalizer. */
@@ -272,12 +289,19 @@ export class WhatsAppWebService {
 
   /** WhatsApp's contacts of the account (seeds: `{id, name, number, isGroup}`). */
   async accountContacts(instanceId: string) {
-    const rows: { jid: string; lid: string | null; phone: string | null; name: string | null; notify: string | null; verified_name: string | null; is_group: boolean }[] =
-      await this.db.query(
-        `SELECT jid, lid, phone, name, notify, verified_name, is_group FROM whatsapp_web_contacts
+    const rows: {
+      jid: string;
+      lid: string | null;
+      phone: string | null;
+      name: string | null;
+      notify: string | null;
+      verified_name: string | null;
+      is_group: boolean;
+    }[] = await this.db.query(
+      `SELECT jid, lid, phone, name, notify, verified_name, is_group FROM whatsapp_web_contacts
           WHERE instance_id = $1 ORDER BY COALESCE(name, notify, jid)`,
-        [instanceId],
-      );
+      [instanceId],
+    );
     return rows.map((r) => ({
       id: r.jid,
       name: r.name ?? r.notify ?? r.verified_name ?? null,
