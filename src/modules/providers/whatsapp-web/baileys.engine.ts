@@ -18,11 +18,23 @@ import type {
  * ~59 MB RSS: only the worker that owns sockets pays for it). Everything else sees the seam.
  */
 
-type Baileys = typeof import('baileys');
+export type Baileys = typeof import('baileys');
 let loaded: Promise<Baileys> | undefined;
-/** Loads Baileys once per process (require(esm) on Node ≥ 20.19). */
+/**
+ * Loads Baileys once per process with `require` (Node ≥ 20.19 loads ESM that way: require(esm);
+ * jest turns it into CommonJS, see jest.config.js). Should a Baileys release add top-level await
+ * (ERR_REQUIRE_ASYNC_MODULE), fall back to `import()`.
+ */
 export function loadBaileys(): Promise<Baileys> {
-  loaded ??= import('baileys');
+  loaded ??= new Promise<Baileys>((resolve, reject) => {
+    try {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      resolve(require('baileys') as Baileys);
+    } catch (err) {
+      if ((err as { code?: string }).code !== 'ERR_REQUIRE_ASYNC_MODULE') return reject(err as Error);
+      import('baileys').then(resolve, reject);
+    }
+  });
   return loaded;
 }
 
