@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import type { Readable } from 'node:stream';
 import pino from 'pino';
 import type { AuthenticationCreds, SignalDataTypeMap, SignalKeyStore, WAMessage, WASocket } from 'baileys';
+import type { WhatsAppWebAuthStore } from './auth-store';
 import type {
   EngineClose,
   EngineEvents,
@@ -38,12 +39,66 @@ export function loadBaileys(): Promise<Baileys> {
   return loaded;
 }
 
-/** Baileys logs at `warn` (its `info` is per-frame noise), under our pino with the instance id. */
-const baseLogger = pino({ level: process.env.WHATSAPP_WEB_LOG_LEVEL ?? 'warn', name: 'baileys' });
+/** Baileys logs at `warn` at most (its `info` is per-frame noise), silenced with LOG_LEVEL=silent. */
+const loggers = new Map<string, pino.Logger>();
+function baileysLogger(level: string | undefined): pino.Logger {
+  const l = level === 'silent' || level === 'fatal' || level === 'error' ? level : 'warn';
+  let logger = loggers.get(l);
+  if (!logger) loggers.set(l, (logger = pino({ level: l, name: 'baileys' })));
+  return logger;
+}
 
 /** protobufjs object → plain JSON (Long as string, enums as names, bytes as base64). */
 function toRaw<T>(v: T): RawWAMessage {
   return JSON.parse(JSON.stringify(v)) as RawWAMessage;
+}
+
+/**
+ * Baileys' `AuthenticationState` on the PostgreSQL store (providers/whatsapp-web.md §3): creds
+ * and keys as BufferJSON, `app-state-sync-key` rebuilt as protos on read, each `keys.set` batch
+ * in one transaction. Wrap `keys` in `makeCacheableSignalKeyStore` before giving it to a socket.
+ */
+export async function pgAuthState(
+  b: Baileys,
+  store: WhatsAppWebAuthStore,
+): Promise<{ creds: AuthenticationCreds; keys: SignalKeyStore; saveCreds: () => Promise<void> }> {
+  const stored = await store.readCreds();
+  const creds: AuthenticationCreds = stored
+    ? (JSON.parse(stored, b.BufferJSON.reviver) as AuthenticationCreds)
+    : b.initAuthCreds();
+  const saveCreds = async () => {
+    await store.writeCreds(JSON.stringify(creds, b.BufferJSON.replacer), {
+      registered: !!creds.registered || !!creds.me,
+      meJid: creds.me?.id,
+      meLid: creds.me?.lid,
+    });
+  };
+  if (!stored) await saveCreds();
+  const keys: SignalKeyStore = {
+    get: async (type, ids) => {
+      const found = await store.getKeys(type, ids);
+      const out: { [id: string]: SignalDataTypeMap[typeof type] } = {};
+      for (const [id, json] of found) {
+        let value = JSON.parse(json, b.BufferJSON.reviver);
+        if (type === 'app-state-sync-key' && value)
+          value = b.proto.Message.AppStateSyncKeyData.fromObject(value);
+        out[id] = value;
+      }
+      return out;
+    },
+    set: async (data) => {
+      const writes = Object.entries(data).flatMap(([type, byId]) =>
+        Object.entries(byId ?? {}).map(([id, value]) => ({
+          type,
+          id,
+          value: value === null || value === undefined ? null : JSON.stringify(value, b.BufferJSON.replacer),
+        })),
+      );
+      await store.setKeys(writes);
+    },
+    clear: () => store.clear(),
+  };
+  return { creds, keys, saveCreds };
 }
 
 export class BaileysEngine implements WhatsAppWebEngine {
@@ -54,6 +109,7 @@ export class BaileysEngine implements WhatsAppWebEngine {
   private stopping?: { logout: boolean };
   private closed = false;
   private creds?: AuthenticationCreds;
+  private logger?: pino.Logger;
 
   constructor(readonly instanceId: string) {}
 
@@ -63,46 +119,11 @@ export class BaileysEngine implements WhatsAppWebEngine {
 
   async start(o: EngineStartOptions): Promise<void> {
     const b = (this.b = await loadBaileys());
-    const logger = baseLogger.child({ instanceId: o.instanceId });
+    const logger = baileysLogger(o.logLevel).child({ instanceId: o.instanceId });
+    this.logger = logger;
     const store = o.auth;
-    const stored = await store.readCreds();
-    const creds: AuthenticationCreds = stored
-      ? (JSON.parse(stored, b.BufferJSON.reviver) as AuthenticationCreds)
-      : b.initAuthCreds();
+    const { creds, keys, saveCreds } = await pgAuthState(b, store);
     this.creds = creds;
-    const saveCreds = async () => {
-      await store.writeCreds(JSON.stringify(creds, b.BufferJSON.replacer), {
-        registered: !!creds.registered || !!creds.me,
-        meJid: creds.me?.id,
-        meLid: creds.me?.lid,
-      });
-    };
-    if (!stored) await saveCreds();
-    const keys: SignalKeyStore = {
-      get: async (type, ids) => {
-        const found = await store.getKeys(type, ids);
-        const out: { [id: string]: SignalDataTypeMap[typeof type] } = {};
-        for (const [id, json] of found) {
-          let value = JSON.parse(json, b.BufferJSON.reviver);
-          if (type === 'app-state-sync-key' && value)
-            value = b.proto.Message.AppStateSyncKeyData.fromObject(value);
-          out[id] = value;
-        }
-        return out;
-      },
-      set: async (data) => {
-        const writes = Object.entries(data).flatMap(([type, byId]) =>
-          Object.entries(byId ?? {}).map(([id, value]) => ({
-            type,
-            id,
-            value:
-              value === null || value === undefined ? null : JSON.stringify(value, b.BufferJSON.replacer),
-          })),
-        );
-        await store.setKeys(writes);
-      },
-      clear: () => store.clear(),
-    };
     const sock = b.makeWASocket({
       auth: { creds, keys: b.makeCacheableSignalKeyStore(keys, logger) },
       logger,
@@ -112,7 +133,6 @@ export class BaileysEngine implements WhatsAppWebEngine {
       ...(o.connectTimeoutMs ? { connectTimeoutMs: o.connectTimeoutMs } : {}),
       markOnlineOnConnect: false,
       syncFullHistory: false,
-      shouldSyncHistoryMessage: () => !!o.syncHistory,
       getMessage: async (key) =>
         ((await o.getMessage?.(key as RawKey))?.message ?? undefined) as WAMessage['message'] & object,
     });
@@ -234,7 +254,7 @@ export class BaileysEngine implements WhatsAppWebEngine {
       raw as unknown as WAMessage,
       'stream',
       {},
-      { logger: baseLogger, reuploadRequest: sock.updateMediaMessage },
+      { logger: this.logger ?? baileysLogger(undefined), reuploadRequest: sock.updateMediaMessage },
     )) as unknown as Readable;
   }
 

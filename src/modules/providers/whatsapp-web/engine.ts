@@ -113,6 +113,8 @@ export interface EngineStartOptions {
   /** Take `append` history too (default: only live and offline messages). */
   syncHistory?: boolean;
   connectTimeoutMs?: number;
+  /** The gateway's LOG_LEVEL (the engine's own logs stay at `warn` or quieter). */
+  logLevel?: string;
 }
 
 /** One socket lifetime: `start` opens it, events flow until `close`; a new socket needs a new engine. */

@@ -153,6 +153,7 @@ export class WhatsAppWebConnection implements ProviderConnection {
           wsUrl: cfg.wsUrl,
           version: cfg.version,
           syncHistory: cfg.syncHistory,
+          logLevel: this.svc.config.logLevel,
           getMessage: (key) => this.storedMessage(key),
         });
         close = await closed;
