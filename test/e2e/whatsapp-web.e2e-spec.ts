@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { InstanceEntity } from '../../src/modules/instances/instance.entity';
 import { InstancesService } from '../../src/modules/instances/instances.service';
 import { ConversationsService } from '../../src/modules/messages/conversations.service';
@@ -7,6 +9,7 @@ import {
   fakeWhatsAppWeb as hub,
   incomingText,
 } from '../../src/modules/providers/whatsapp-web/fake.engine';
+import type { RawWAMessage } from '../../src/modules/providers/whatsapp-web/engine';
 import { WhatsAppWebAdapter } from '../../src/modules/providers/whatsapp-web/whatsapp-web.adapter';
 import { WebhookReceiver } from '../fakes/webhook-receiver';
 import { createTenant, startTestApp, TestApp, TestTenant } from '../utils/test-app';
@@ -555,6 +558,93 @@ describe('WhatsApp Web (e2e, fake engine)', () => {
       .send({ to: '999888777666555@lid', type: 'text', text: 'to lid' })
       .expect(201);
     expect(hub.sent[hub.sent.length - 1].jid).toBe('999888777666555@lid');
+  });
+
+  it('media in (streamed from WhatsApp) and out (by URL), edits, revokes and reactions on stored messages', async () => {
+    const { id } = await create();
+    const engine = await link(id);
+    const F = JSON.parse(
+      readFileSync(join(__dirname, '../fixtures/whatsapp-web/messages.json'), 'utf8'),
+    ) as Record<string, RawWAMessage>;
+    // the original arrives, then WhatsApp's edit, a reaction to it, and a document
+    engine.deliver({ ...F.original, key: { ...F.original.key, fromMe: false }, pushName: 'Alice' });
+    hub.media.set('3EB0DOC000000001', Buffer.from('%PDF-1.4 fixture\n'));
+    engine.deliver(F.document);
+    engine.deliver(F.reaction);
+    engine.deliver(F.edit);
+    const stored = (pid: string) =>
+      rows(
+        `SELECT id, type, text, edited_at, reaction, media FROM messages WHERE instance_id = $1 AND provider_message_id = $2`,
+        [id, pid],
+      );
+    await until(async () => (await stored('3EB0ORIGINAL0001'))[0]?.edited_at, 'edit');
+    expect((await stored('3EB0ORIGINAL0001'))[0]).toMatchObject({ type: 'text', text: 'edited text' });
+    expect((await stored('3EB0REACT0000001'))[0]).toMatchObject({
+      type: 'reaction',
+      reaction: { messageId: '3EB0ORIGINAL0001', emoji: '👍' },
+    });
+    const [doc] = await stored('3EB0DOC000000001');
+    expect(doc).toMatchObject({
+      type: 'document',
+      text: 'the invoice',
+      media: { fileName: 'invoice.pdf', mimeType: 'application/pdf' },
+    });
+    const file = await alice.get(`/api/instances/${id}/messages/${doc.id}/media`).buffer(true).expect(200);
+    expect(file.headers['content-type']).toBe('application/pdf');
+    expect(file.headers['content-disposition']).toContain('invoice.pdf');
+    expect(Buffer.from(file.body as Buffer).toString()).toBe('%PDF-1.4 fixture\n');
+    // revoke: the original is marked deleted
+    engine.deliver(F.revoke);
+    await until(async () => (await stored('3EB0ORIGINAL0001'))[0]?.type === 'deleted', 'revoke');
+
+    // outbound media by URL, voice note, location, contacts, reaction to a stored message
+    const send = (body: Row) =>
+      alice
+        .post(`/api/instances/${id}/messages`)
+        .send({ to: '79001234567', ...body })
+        .expect(201);
+    await send({ type: 'image', media: { url: 'https://cdn.example.com/a.png' }, caption: 'look' });
+    expect(hub.sent[hub.sent.length - 1].content).toEqual({
+      image: { url: 'https://cdn.example.com/a.png' },
+      caption: 'look',
+    });
+    await send({ type: 'voice', media: { url: 'https://cdn.example.com/a.ogg' } });
+    expect(hub.sent[hub.sent.length - 1].content).toMatchObject({
+      audio: { url: 'https://cdn.example.com/a.ogg' },
+      ptt: true,
+    });
+    await send({ type: 'location', latitude: 55.75, longitude: 37.61, name: 'Here' });
+    expect(hub.sent[hub.sent.length - 1].content).toEqual({
+      location: { degreesLatitude: 55.75, degreesLongitude: 37.61, name: 'Here' },
+    });
+    await send({ type: 'contacts', contacts: [{ name: 'Ivan', phone: '+7 900 555-66-77' }] });
+    expect(
+      (hub.sent[hub.sent.length - 1].content as { contacts: { contacts: { vcard: string }[] } }).contacts
+        .contacts[0].vcard,
+    ).toContain('waid=79005556677');
+    await send({ type: 'reaction', messageId: doc.id, emoji: '🔥' });
+    expect(hub.sent[hub.sent.length - 1].content).toEqual({
+      react: {
+        text: '🔥',
+        key: { remoteJid: '79001234567@s.whatsapp.net', fromMe: false, id: '3EB0DOC000000001' },
+      },
+    });
+    // a provider failure comes back with WhatsApp's code, never a 500
+    engine.failSend(Object.assign(new Error('rate-overlimit'), { statusCode: 429 }));
+    const limited = await alice
+      .post(`/api/instances/${id}/messages`)
+      .send({ to: '79001234567', type: 'text', text: 'x' });
+    expect(limited.status).toBe(429);
+    expect(limited.body).toMatchObject({
+      code: 'provider_rate_limited',
+      provider: 'whatsapp-web',
+      providerCode: 429,
+    });
+    const bad = await alice
+      .post(`/api/instances/${id}/messages`)
+      .send({ to: 'not-a-number', type: 'text', text: 'x' });
+    expect(bad.status).toBe(400);
+    expect(JSON.stringify(bad.body.errors)).toContain('"to"');
   });
 
   it('links by pairing code: POST …/pairing-code while waiting for a scan, shown by GET …/qr', async () => {

@@ -147,7 +147,7 @@ export class WhatsAppWebAdapter implements ProviderAdapter, ConnectionSource {
     }
     await this.svc.pace(instance.id, jid);
     const sent = await withTimeout(
-      session.engine.send(jid, content, quoted ? { quoted } : undefined),
+      this.svc.trackSend(instance.id, session.engine.send(jid, content, quoted ? { quoted } : undefined)),
       SEND_TIMEOUT_MS,
       instance.id,
     ).catch((err) => {

@@ -93,14 +93,21 @@ export class WhatsAppWebConnection implements ProviderConnection {
           messages = messages.filter((m) => m.key?.fromMe || !isHistory(m));
         }
         const lidToPn = (lid: string) => lids.get(lid);
-        const items = messages.map((raw) =>
-          this.item(
-            upsertEventId(raw.key),
-            raw,
-            normalizeWAMessage(raw, { meJid: me?.jid, meName: me?.name, lidToPn }),
-          ),
-        );
-        if (items.length) serial(() => ctx.ingest(items));
+        if (messages.length === 0) return;
+        serial(async () => {
+          const keep: RawWAMessage[] = [];
+          // our own API sends echo back: the API stores them; messages sent from the phone are kept
+          for (const m of messages)
+            if (!(m.key?.fromMe && (await this.svc.isOwnSend(id, m.key.id)))) keep.push(m);
+          const items = keep.map((raw) =>
+            this.item(
+              upsertEventId(raw.key),
+              raw,
+              normalizeWAMessage(raw, { meJid: me?.jid, meName: me?.name, lidToPn }),
+            ),
+          );
+          if (items.length) await ctx.ingest(items);
+        });
       });
       engine.on('updates', (updates) => {
         const items = updates.flatMap((u) => {

@@ -47,6 +47,10 @@ export type QrState =
 export class WhatsAppWebService {
   private readonly logger = new Logger(WhatsAppWebService.name);
   readonly sessions = new Map<string, LiveSession>();
+  /** Sends through the API in flight, per instance (their echoes must wait for them). */
+  private readonly inflight = new Map<string, Set<Promise<unknown>>>();
+  /** Key ids of messages sent through the API (the last 1000 per instance): their echoes are not stored again. */
+  private readonly ownSent = new Map<string, Set<string>>();
   /** Per instance+chat: when the last send may be followed by the next (epoch ms), as a chain. */
   private readonly pacing = new Map<string, Promise<void>>();
 
@@ -74,6 +78,32 @@ export class WhatsAppWebService {
           ? 'its socket is held by another gateway process; retry in a few seconds'
           : 'link it by QR (GET …/qr) or POST …/reconnect first'),
     );
+  }
+
+  /**
+   * Tracks an API send: Baileys echoes our own message (`append`, `emitOwnEvents`) before
+   * `sendMessage` resolves; the echo is dropped once the send is known (the API stores the row).
+   */
+  trackSend<T extends { key: { id?: string | null } }>(instanceId: string, send: Promise<T>): Promise<T> {
+    const set = this.inflight.get(instanceId) ?? new Set<Promise<unknown>>();
+    this.inflight.set(instanceId, set);
+    const tracked = send.then((sent) => {
+      const ids = this.ownSent.get(instanceId) ?? new Set<string>();
+      this.ownSent.set(instanceId, ids);
+      if (sent.key.id) ids.add(sent.key.id);
+      if (ids.size > 1000) ids.delete(ids.values().next().value!);
+      return sent;
+    });
+    set.add(tracked);
+    void tracked.catch(() => undefined).finally(() => set.delete(tracked));
+    return tracked;
+  }
+
+  /** After in-flight API sends settle: whether `keyId` is one of them (an echo, not to store). */
+  async isOwnSend(instanceId: string, keyId: string | null | undefined): Promise<boolean> {
+    const pending = [...(this.inflight.get(instanceId) ?? [])];
+    if (pending.length) await Promise.allSettled(pending);
+    return !!keyId && !!this.ownSent.get(instanceId)?.has(keyId);
   }
 
   /** Waits until `gapMs` passed since the previous send to this chat (in this process). */
