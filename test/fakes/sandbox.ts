@@ -115,6 +115,10 @@ async function main(): Promise<void> {
         `"http://127.0.0.1:3000/webhooks/whatsapp","appSecret":"s3cret","body":{"object":"whatsapp_business_account",` +
         `"entry":[{"id":"1","changes":[{"field":"messages","value":{"metadata":{"phone_number_id":"106540352242922"},` +
         `"messages":[{"from":"16505551234","id":"wamid.sandbox1","timestamp":"1700000000","type":"text","text":{"body":"hi"}}]}}]}]}}'`,
+      '  6. WhatsApp Web (no phone needed): add WHATSAPP_WEB_ENGINE=fake to the gateway command of step 1;',
+      '     create {"provider":"whatsapp-web","name":"Sandbox WA","config":{}}, open',
+      '     GET /api/instances/<id>/qr?format=image (or the dashboard): the QR "scans itself" after 5 s, the',
+      '     instance turns connected, and the fake phone answers every text with "echo: <text>" (as message_received).',
       '',
       'Press Ctrl+C to stop.',
     ].join('\n'),
