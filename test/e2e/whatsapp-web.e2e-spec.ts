@@ -11,6 +11,12 @@ import {
 } from '../../src/modules/providers/whatsapp-web/fake.engine';
 import type { RawWAMessage } from '../../src/modules/providers/whatsapp-web/engine';
 import { WhatsAppWebAdapter } from '../../src/modules/providers/whatsapp-web/whatsapp-web.adapter';
+import { WhatsAppWebRemote } from '../../src/modules/providers/whatsapp-web/whatsapp-web.remote';
+import { WhatsAppWebService } from '../../src/modules/providers/whatsapp-web/whatsapp-web.service';
+import { SecretBox } from '../../src/common/crypto/secret-box';
+import { RedisService } from '../../src/common/redis/redis.service';
+import { AppConfig } from '../../src/config/app-config';
+import { EventsService } from '../../src/modules/webhooks/events.service';
 import { WebhookReceiver } from '../fakes/webhook-receiver';
 import { createTenant, startTestApp, TestApp, TestTenant } from '../utils/test-app';
 
@@ -645,6 +651,102 @@ describe('WhatsApp Web (e2e, fake engine)', () => {
       .send({ to: 'not-a-number', type: 'text', text: 'x' });
     expect(bad.status).toBe(400);
     expect(JSON.stringify(bad.body.errors)).toContain('"to"');
+  });
+
+  it('another process (no socket) reaches the socket this one holds through Redis: sends, reads, media, pairing code', async () => {
+    // "the API process": its own Redis connection and service, no sessions, same database
+    const config = t.app.get(AppConfig);
+    const redis2 = new RedisService(config);
+    const remote2 = new WhatsAppWebRemote(redis2);
+    const svc = t.app.get(WhatsAppWebService);
+    const svc2 = new WhatsAppWebService(
+      t.db,
+      t.app.get(SecretBox),
+      t.app.get(EventsService),
+      config,
+      svc.engineFactory,
+      remote2,
+    );
+    const apiSide = new WhatsAppWebAdapter(svc2, t.db);
+    try {
+      const { id } = await create();
+      const instance = () => t.db.getRepository(InstanceEntity).findOneByOrFail({ id });
+      runtime.start(id);
+      await hub.engine(id);
+      await until(async () => (await status(id)).status_reason === 'scan_qr', 'QR');
+      // while waiting for the scan: the pairing code comes from the holder's socket
+      expect(await apiSide.pairingCode(await instance(), '79001234567')).toMatch(/^[0-9A-F]{4}-[0-9A-F]{4}$/);
+      await expect(
+        apiSide.send(await instance(), { to: '79001234567', type: 'text', text: 'x' }),
+      ).rejects.toMatchObject({
+        status: 409,
+        message: expect.stringContaining('waiting_for_qr_scan'),
+      });
+      await (await hub.engine(id)).scan({ jid: PHONE, name: 'Fake Phone' });
+      await until(async () => (await status(id)).status === 'connected', 'connected');
+      const engine = await hub.engine(id);
+
+      const sent = await apiSide.send(await instance(), {
+        to: '+79001234567',
+        type: 'text',
+        text: 'from the api process',
+      });
+      const last = hub.sent[hub.sent.length - 1];
+      expect(last).toMatchObject({
+        instanceId: id,
+        jid: ALICE,
+        content: { text: 'from the api process', linkPreview: null },
+      });
+      expect(sent).toMatchObject({ providerMessageId: last.message.key.id, providerChatId: ALICE });
+      // the echo reached the holder, which knew it as an API send: not stored as a phone-sent message
+      await new Promise((r) => setTimeout(r, 300));
+      expect(
+        await rows(
+          `SELECT count(*)::int AS n FROM messages WHERE instance_id = $1 AND provider_message_id = $2`,
+          [id, last.message.key.id],
+        ),
+      ).toEqual([{ n: 0 }]);
+
+      hub.media.set('RPC2', Buffer.from('bytes over redis'));
+      engine.deliver({
+        key: { remoteJid: ALICE, fromMe: false, id: 'RPC2' },
+        message: { documentMessage: { mimetype: 'text/plain', fileName: 'a.txt', fileLength: '16' } },
+        messageTimestamp: Math.floor(Date.now() / 1000),
+      });
+      await until(
+        async () =>
+          (await rows(`SELECT 1 FROM messages WHERE instance_id = $1 AND provider_message_id = 'RPC2'`, [id]))
+            .length,
+        'RPC2',
+      );
+      const media = await apiSide.downloadMedia(await instance(), 'RPC2');
+      const chunks: Buffer[] = [];
+      for await (const c of media.stream) chunks.push(Buffer.from(c as Buffer));
+      expect(Buffer.concat(chunks).toString()).toBe('bytes over redis');
+      expect(media).toMatchObject({ contentType: 'text/plain', fileName: 'a.txt', size: 16 });
+      await apiSide.markRead(await instance(), 'RPC2', ALICE);
+      expect(hub.reads[hub.reads.length - 1].keys[0]).toMatchObject({ id: 'RPC2', remoteJid: ALICE });
+      await apiSide.typing(await instance(), ALICE, true);
+      expect(hub.presences[hub.presences.length - 1]).toEqual({
+        instanceId: id,
+        jid: ALICE,
+        presence: 'composing',
+      });
+
+      // the holder stops: no process holds the socket → 409 at once, never a hang
+      await runtime.stop(id);
+      const startedAt = Date.now();
+      await expect(
+        apiSide.send(await instance(), { to: '79001234567', type: 'text', text: 'y' }),
+      ).rejects.toMatchObject({
+        status: 409,
+        code: 'instance_not_connected',
+      });
+      expect(Date.now() - startedAt).toBeLessThan(1000);
+    } finally {
+      await remote2.onModuleDestroy();
+      await redis2.onApplicationShutdown();
+    }
   });
 
   it('links by pairing code: POST …/pairing-code while waiting for a scan, shown by GET …/qr', async () => {

@@ -17,6 +17,7 @@ import { WhatsAppWebInstanceEntity } from './whatsapp-web/whatsapp-web-instance.
 import { WhatsAppWebAdapter } from './whatsapp-web/whatsapp-web.adapter';
 import { WHATSAPP_WEB_ENGINE_PROVIDER } from './whatsapp-web/engine-factory';
 import { WhatsAppWebService } from './whatsapp-web/whatsapp-web.service';
+import { WhatsAppWebRemote } from './whatsapp-web/whatsapp-web.remote';
 import { WhatsAppWebController } from './whatsapp-web/whatsapp-web.controller';
 import { InstanceEntity } from '../instances/instance.entity';
 
@@ -41,6 +42,7 @@ import { InstanceEntity } from '../instances/instance.entity';
     FacebookMessengerAdapter,
     InstagramAdapter,
     WHATSAPP_WEB_ENGINE_PROVIDER,
+    WhatsAppWebRemote,
     WhatsAppWebService,
     WhatsAppWebAdapter,
     {

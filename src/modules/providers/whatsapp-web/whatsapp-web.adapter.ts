@@ -2,12 +2,13 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { IsOptional, Matches } from 'class-validator';
 import { DataSource, EntityManager } from 'typeorm';
-import { AppError, ProviderError, UnprocessableError } from '../../../common/errors/app-error';
+import { AppError, UnprocessableError } from '../../../common/errors/app-error';
 import type { InstanceEntity } from '../../instances/instance.entity';
 import type { OutboundMessage, ProviderCapabilities, SendResult } from '../normalized';
 import type { ConnectResult, MediaDownload, ProviderAdapter } from '../provider-adapter';
 import type { ConnectionSource, ProviderConnection } from '../provider-seams';
-import type { RawKey, RawWAMessage } from './engine';
+import type { Readable } from 'node:stream';
+import type { EngineOutbound, RawKey, RawWAMessage } from './engine';
 import { normalizeJid, phoneOf } from './engine';
 import { toEngineContent, toJid } from './whatsapp-web.mapper';
 import { toNumber, WHATSAPP_WEB } from './whatsapp-web.normalizer';
@@ -52,9 +53,6 @@ const CAPABILITIES: ProviderCapabilities = {
   qrLogin: true,
   inbound: ['gateway'],
 };
-
-/** A send that does not finish within this many ms answers 503 (never a hang). */
-export const SEND_TIMEOUT_MS = 10_000;
 
 /**
  * WhatsApp Web, a phone linked as a companion device by QR or pairing code, on Baileys
@@ -132,9 +130,8 @@ export class WhatsAppWebAdapter implements ProviderAdapter, ConnectionSource {
 
   async send(instance: InstanceEntity, m: OutboundMessage): Promise<SendResult> {
     const jid = toJid(m.to);
-    const session = this.svc.openSession(instance);
     const quoted = m.replyTo ? await this.storedRaw(instance.id, m.replyTo) : undefined;
-    let content;
+    let content: EngineOutbound;
     if (m.type === 'reaction') {
       const target = (await this.storedRaw(instance.id, m.messageId ?? ''))?.key ?? {
         remoteJid: jid,
@@ -145,14 +142,12 @@ export class WhatsAppWebAdapter implements ProviderAdapter, ConnectionSource {
     } else {
       content = toEngineContent(m);
     }
-    await this.svc.pace(instance.id, jid);
-    const sent = await withTimeout(
-      this.svc.trackSend(instance.id, session.engine.send(jid, content, quoted ? { quoted } : undefined)),
-      SEND_TIMEOUT_MS,
-      instance.id,
-    ).catch((err) => {
-      throw providerError(err);
-    });
+    const sent = (await this.svc.exec(instance, {
+      op: 'send',
+      jid,
+      content,
+      ...(quoted ? { quoted } : {}),
+    })) as RawWAMessage;
     const ts = toNumber(sent.messageTimestamp);
     return {
       providerMessageId: sent.key.id!,
@@ -170,11 +165,8 @@ export class WhatsAppWebAdapter implements ProviderAdapter, ConnectionSource {
     const raw = await this.storedRaw(instance.id, providerMediaId);
     if (!raw)
       throw new UnprocessableError('media_not_found', `No stored WhatsApp message ${providerMediaId}`);
-    const session = this.svc.openSession(instance);
     const media = mediaFields(raw);
-    const stream = await session.engine.download(raw).catch((err) => {
-      throw providerError(err);
-    });
+    const stream = (await this.svc.exec(instance, { op: 'download', raw })) as Readable;
     return {
       stream,
       ...(media?.mimetype ? { contentType: media.mimetype } : {}),
@@ -190,13 +182,15 @@ export class WhatsAppWebAdapter implements ProviderAdapter, ConnectionSource {
       id: providerMessageId,
       fromMe: false,
     };
-    await this.svc.openSession(instance).engine.markRead([key]);
+    await this.svc.exec(instance, { op: 'markRead', keys: [key] });
   }
 
   async typing(instance: InstanceEntity, providerChatId: string, on: boolean): Promise<void> {
-    await this.svc
-      .openSession(instance)
-      .engine.presence(toJid(providerChatId, 'chatId'), on ? 'composing' : 'paused');
+    await this.svc.exec(instance, {
+      op: 'presence',
+      jid: toJid(providerChatId, 'chatId'),
+      presence: on ? 'composing' : 'paused',
+    });
   }
 
   // ---- ConnectionSource ----
@@ -232,26 +226,17 @@ export class WhatsAppWebAdapter implements ProviderAdapter, ConnectionSource {
    * socket this process holds while it waits for a scan. @returns `ABCD-EFGH`.
    */
   async pairingCode(instance: InstanceEntity, phoneNumber: string): Promise<string> {
-    const session = this.svc.sessions.get(instance.id);
-    if (!session || session.open) {
-      throw new AppError(
-        409,
-        'not_waiting_for_login',
-        session
-          ? `WhatsApp Web instance ${instance.id} is already linked`
-          : `WhatsApp Web instance ${instance.id} has no socket waiting for a QR scan in this process (${instance.status}); POST …/reconnect first`,
-      );
-    }
-    const code = await withTimeout(
-      session.engine.requestPairingCode(phoneNumber),
-      SEND_TIMEOUT_MS,
-      instance.id,
-    ).catch((err) => {
-      throw providerError(err);
-    });
-    const pretty = code.length === 8 ? `${code.slice(0, 4)}-${code.slice(4)}` : code;
-    await this.svc.pairingCodeIssued(instance.id, pretty);
-    return pretty;
+    const code = (await this.svc.exec(instance, { op: 'pairingCode', phone: phoneNumber }).catch((err) => {
+      if (err instanceof AppError && err.code === 'instance_not_connected')
+        throw new AppError(
+          409,
+          'not_waiting_for_login',
+          `WhatsApp Web instance ${instance.id} has no socket waiting for a QR scan (${instance.status}); POST …/reconnect first`,
+        );
+      throw err;
+    })) as string;
+    await this.svc.pairingCodeIssued(instance.id, code);
+    return code;
   }
 
   accountContacts(instance: InstanceEntity) {
@@ -262,8 +247,10 @@ export class WhatsAppWebAdapter implements ProviderAdapter, ConnectionSource {
   async addAccountContact(instance: InstanceEntity, phone: string, name?: string) {
     const jid = toJid(phone, 'phone');
     const digits = jid.split('@')[0];
-    const session = this.svc.openSession(instance);
-    const [found] = await withTimeout(session.engine.lookup([digits]), SEND_TIMEOUT_MS, instance.id);
+    const [found] = (await this.svc.exec(instance, { op: 'lookup', phones: [digits] })) as {
+      jid: string;
+      exists: boolean;
+    }[];
     if (!found?.exists) {
       throw new UnprocessableError('not_on_whatsapp', `${digits} is not on WhatsApp`, {
         provider: WHATSAPP_WEB,
@@ -304,72 +291,4 @@ function mediaFields(
     if (v) return v as { mimetype?: string; fileLength?: unknown; fileName?: string };
   }
   return undefined;
-}
-
-/** Rejects with a 503 `provider_timeout` after `ms`. */
-function withTimeout<T>(p: Promise<T>, ms: number, instanceId: string): Promise<T> {
-  let timer: NodeJS.Timeout;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () =>
-        reject(
-          new AppError(
-            503,
-            'provider_timeout',
-            `WhatsApp did not answer within ${ms / 1000} s (instance ${instanceId})`,
-            {
-              provider: WHATSAPP_WEB,
-            },
-          ),
-        ),
-      ms,
-    );
-  });
-  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
-}
-
-/** Engine errors → ProviderError with WhatsApp's status code (Boom `output.statusCode`). */
-function providerError(err: unknown): Error {
-  if (err instanceof AppError) return err;
-  const e = err as { message?: string; output?: { statusCode?: number }; statusCode?: number };
-  const code = e.output?.statusCode ?? e.statusCode;
-  if (code === 428 || code === 408 || code === 440 || code === 401) {
-    return new ProviderError(
-      503,
-      'instance_not_connected',
-      `WhatsApp Web socket is closed (${code}): ${e.message}`,
-      WHATSAPP_WEB,
-      code,
-      e.message,
-    );
-  }
-  if (code === 410 || code === 404) {
-    return new ProviderError(
-      422,
-      'media_expired',
-      `WhatsApp no longer has this media (${code})`,
-      WHATSAPP_WEB,
-      code,
-      e.message,
-    );
-  }
-  if (code === 429) {
-    return new ProviderError(
-      429,
-      'provider_rate_limited',
-      'WhatsApp rate limit (429)',
-      WHATSAPP_WEB,
-      code,
-      e.message,
-      30,
-    );
-  }
-  return new ProviderError(
-    502,
-    'provider_error',
-    `WhatsApp Web: ${e.message ?? 'send failed'}`,
-    WHATSAPP_WEB,
-    code,
-    e.message,
-  );
 }

@@ -151,6 +151,13 @@ export class WhatsAppWebConnection implements ProviderConnection {
       const onAbort = () => void engine.stop({ logout: false });
       ctx.signal.addEventListener('abort', onAbort, { once: true });
       this.svc.sessions.set(id, session);
+      await this.svc.remote
+        .serve(id, (call) => this.svc.runLocal(session, call))
+        .catch((err) =>
+          this.svc
+            .log()
+            .warn({ instanceId: id, err: (err as Error).message }, 'WhatsApp Web RPC: cannot serve'),
+        );
       ctx.report({ state: 'connecting' });
       let close: EngineClose;
       try {
@@ -169,7 +176,10 @@ export class WhatsAppWebConnection implements ProviderConnection {
         await engine.stop({ logout: false }).catch(() => undefined);
       } finally {
         ctx.signal.removeEventListener('abort', onAbort);
-        if (this.svc.sessions.get(id) === session) this.svc.sessions.delete(id);
+        if (this.svc.sessions.get(id) === session) {
+          this.svc.sessions.delete(id);
+          await this.svc.remote.unserve(id);
+        }
         session.open = false;
       }
       await chain;

@@ -3,11 +3,13 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DataSource } from 'typeorm';
 import { SecretBox } from '../../../common/crypto/secret-box';
-import { ConflictError } from '../../../common/errors/app-error';
+import { AppError, ConflictError, ProviderError } from '../../../common/errors/app-error';
 import { AppConfig } from '../../../config/app-config';
 import type { InstanceEntity } from '../../instances/instance.entity';
 import { EventsService } from '../../webhooks/events.service';
+import { Readable } from 'node:stream';
 import { WhatsAppWebAuthStore } from './auth-store';
+import { RemoteCall, WhatsAppWebRemote } from './whatsapp-web.remote';
 import {
   isGroupJid,
   isLidJid,
@@ -15,6 +17,7 @@ import {
   normalizeJid,
   phoneOf,
   type RawContact,
+  type RawWAMessage,
   type WhatsAppWebEngine,
   WHATSAPP_WEB_ENGINE_FACTORY,
   type WhatsAppWebEngineFactory,
@@ -60,24 +63,64 @@ export class WhatsAppWebService {
     private readonly events: EventsService,
     readonly config: AppConfig,
     @Inject(WHATSAPP_WEB_ENGINE_FACTORY) readonly engineFactory: WhatsAppWebEngineFactory,
+    readonly remote: WhatsAppWebRemote,
   ) {}
+
+  /**
+   * Runs `call` on the instance's socket: in this process when it holds it, else on the process
+   * that does (WhatsAppWebRemote). @throws ConflictError (409) naming the state when no process
+   * holds an open socket; AppError 503 when WhatsApp or the holder does not answer in 10 s.
+   */
+  async exec(instance: InstanceEntity, call: RemoteCall): Promise<unknown> {
+    const local = this.sessions.get(instance.id);
+    if (local) return this.runLocal(local, call);
+    const remote = await this.remote.call(instance.id, call);
+    if (!remote) throw notConnected(instance.id, instance.status);
+    const v = remote.value as { base64?: string } | undefined;
+    if (call.op === 'download' && typeof v?.base64 === 'string')
+      return Readable.from([Buffer.from(v.base64, 'base64')]);
+    return remote.value;
+  }
+
+  /** `call` on a socket this process holds (also what other processes' calls run). */
+  async runLocal(s: LiveSession, call: RemoteCall): Promise<unknown> {
+    const engine = s.engine;
+    if (call.op === 'pairingCode') {
+      if (s.open)
+        throw new AppError(
+          409,
+          'not_waiting_for_login',
+          `WhatsApp Web instance ${s.instanceId} is already linked`,
+        );
+      const code = await withTimeout(engine.requestPairingCode(call.phone), SEND_TIMEOUT_MS, s.instanceId);
+      return code.length === 8 ? `${code.slice(0, 4)}-${code.slice(4)}` : code;
+    }
+    if (!s.open) throw notConnected(s.instanceId, 'waiting_for_qr_scan');
+    switch (call.op) {
+      case 'send': {
+        await this.pace(s.instanceId, call.jid);
+        return withTimeout(
+          this.trackSend(
+            s.instanceId,
+            engine.send(call.jid, call.content, call.quoted ? { quoted: call.quoted } : undefined),
+          ),
+          SEND_TIMEOUT_MS,
+          s.instanceId,
+        );
+      }
+      case 'markRead':
+        return withTimeout(engine.markRead(call.keys), SEND_TIMEOUT_MS, s.instanceId);
+      case 'presence':
+        return withTimeout(engine.presence(call.jid, call.presence), SEND_TIMEOUT_MS, s.instanceId);
+      case 'lookup':
+        return withTimeout(engine.lookup(call.phones), SEND_TIMEOUT_MS, s.instanceId);
+      case 'download':
+        return withTimeout(engine.download(call.raw as RawWAMessage), SEND_TIMEOUT_MS, s.instanceId);
+    }
+  }
 
   authStore(instanceId: string): WhatsAppWebAuthStore {
     return new WhatsAppWebAuthStore(this.db, this.secrets, instanceId);
-  }
-
-  /** The open socket of an instance in this process. @throws ConflictError (409) naming the state. */
-  openSession(instance: InstanceEntity): LiveSession {
-    const s = this.sessions.get(instance.id);
-    if (s?.open) return s;
-    const state = s ? 'waiting_for_qr_scan' : instance.status;
-    throw new ConflictError(
-      'instance_not_connected',
-      `WhatsApp Web instance ${instance.id} is not connected (${state}): ` +
-        (state === 'connected'
-          ? 'its socket is held by another gateway process; retry in a few seconds'
-          : 'link it by QR (GET …/qr) or POST …/reconnect first'),
-    );
   }
 
   /**
@@ -363,4 +406,84 @@ export class WhatsAppWebService {
   log(): Logger {
     return this.logger;
   }
+}
+
+/** A send WhatsApp does not answer within this many ms is a 503 (never a hang). */
+export const SEND_TIMEOUT_MS = 10_000;
+
+/** 409 naming the state: no open socket for the instance in any process. */
+export function notConnected(instanceId: string, state: string): ConflictError {
+  return new ConflictError(
+    'instance_not_connected',
+    `WhatsApp Web instance ${instanceId} is not connected (${state}): ` +
+      'link it by QR (GET …/qr) or POST …/reconnect first',
+  );
+}
+
+/** Rejects with a 503 `provider_timeout` after `ms`; engine errors become ProviderErrors. */
+export function withTimeout<T>(p: Promise<T>, ms: number, instanceId: string): Promise<T> {
+  let timer: NodeJS.Timeout;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () =>
+        reject(
+          new AppError(
+            503,
+            'provider_timeout',
+            `WhatsApp did not answer within ${ms / 1000} s (instance ${instanceId})`,
+            {
+              provider: 'whatsapp-web',
+            },
+          ),
+        ),
+      ms,
+    );
+  });
+  return Promise.race([p.catch((err) => Promise.reject(providerError(err))), timeout]).finally(() =>
+    clearTimeout(timer),
+  );
+}
+
+/** Engine errors → ProviderError with WhatsApp's status code (Boom `output.statusCode`). */
+export function providerError(err: unknown): Error {
+  if (err instanceof AppError) return err;
+  const e = err as { message?: string; output?: { statusCode?: number }; statusCode?: number };
+  const code = e.output?.statusCode ?? e.statusCode;
+  const W = 'whatsapp-web';
+  if (code === 428 || code === 408 || code === 440 || code === 401)
+    return new ProviderError(
+      503,
+      'instance_not_connected',
+      `WhatsApp Web socket is closed (${code}): ${e.message}`,
+      W,
+      code,
+      e.message,
+    );
+  if (code === 410 || code === 404)
+    return new ProviderError(
+      422,
+      'media_expired',
+      `WhatsApp no longer has this media (${code})`,
+      W,
+      code,
+      e.message,
+    );
+  if (code === 429)
+    return new ProviderError(
+      429,
+      'provider_rate_limited',
+      'WhatsApp rate limit (429)',
+      W,
+      code,
+      e.message,
+      30,
+    );
+  return new ProviderError(
+    502,
+    'provider_error',
+    `WhatsApp Web: ${e.message ?? 'request failed'}`,
+    W,
+    code,
+    e.message,
+  );
 }
