@@ -1,4 +1,15 @@
-import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Res, StreamableFile } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Get,
+  Headers,
+  HttpCode,
+  Param,
+  Post,
+  Query,
+  Res,
+  StreamableFile,
+} from '@nestjs/common';
 import type { Response } from 'express';
 import {
   ApiConsumes,
@@ -74,7 +85,10 @@ export class WhatsappCompatController {
   @ApiExtraModels(QrCodeDto)
   @ApiProblemResponses(
     400,
-    [409, 'Linked and connected (`already_connected`), or stopped (`not_waiting_for_login`: POST …/reconnect)'],
+    [
+      409,
+      'Linked and connected (`already_connected`), or stopped (`not_waiting_for_login`: POST …/reconnect)',
+    ],
     [422, 'The provider has no QR login (`qr_not_supported`, names the provider)'],
   )
   async qr(

@@ -201,7 +201,10 @@ export class InstancesController {
   @ApiProblemResponses(
     400,
     NOT_FOUND,
-    [409, 'Linked and connected (`already_connected`), or stopped (`not_waiting_for_login`: POST …/reconnect)'],
+    [
+      409,
+      'Linked and connected (`already_connected`), or stopped (`not_waiting_for_login`: POST …/reconnect)',
+    ],
     [422, 'The provider has no QR login (`qr_not_supported`, names the provider)'],
   )
   async qr(

@@ -295,7 +295,10 @@ export class InstancesService {
       const state = await adapter.qrState(instance);
       if (state.state !== 'generating') return state;
       if (instance.status === 'connected')
-        throw new ConflictError('already_connected', `Instance ${instance.id} is linked and connected: no QR to scan`);
+        throw new ConflictError(
+          'already_connected',
+          `Instance ${instance.id} is linked and connected: no QR to scan`,
+        );
       if (instance.status !== 'connecting')
         throw new ConflictError(
           'not_waiting_for_login',
