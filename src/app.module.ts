@@ -11,6 +11,7 @@ import { validateEnv } from './config/env.schema';
 import { DatabaseModule } from './database/database.module';
 import { AuthModule } from './modules/auth/auth.module';
 import { CompatModule } from './modules/compat/compat.module';
+import { ConnectionsModule } from './modules/connections/connections.module';
 import { ContactsModule } from './modules/contacts/contacts.module';
 import { DashboardModule } from './modules/dashboard/dashboard.module';
 import { HealthModule } from './modules/health/health.module';
@@ -24,7 +25,7 @@ import { WebhooksModule } from './modules/webhooks/webhooks.module';
 
 /**
  * Composes the gateway. APP_ROLE decides what runs here: `api` (HTTP only), `worker` (queue
- * processors, pollers, sweeper), or `all` (both, the default for one-process installs).
+ * processors, provider connections, sweeper), or `all` (both, the default for one-process installs).
  */
 @Module({})
 export class AppModule {
@@ -96,6 +97,7 @@ export class AppModule {
         MessagesModule,
         ContactsModule,
         InboundModule.register({ api, workers }),
+        ConnectionsModule.register({ workers }),
         StatsModule,
         CompatModule,
         HealthModule,

@@ -3,7 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 
-/** Worker process: queue processors, Telegram pollers and the delivery sweeper; no HTTP listener. */
+/** Worker process: queue processors, long-lived provider connections (ConnectionRuntime) and the delivery sweeper; no HTTP listener. */
 async function main(): Promise<void> {
   const app = await NestFactory.createApplicationContext(AppModule.forRoot('worker'), { bufferLogs: true });
   const logger = app.get(Logger);

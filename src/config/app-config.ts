@@ -37,6 +37,17 @@ export class AppConfig {
     sendGapMs: number;
     syncHistory: boolean;
   };
+  /**
+   * Long-lived provider connections (ConnectionRuntime), all in ms: lease TTL, renewal and
+   * target refresh intervals, reconnect backoff base and cap.
+   */
+  readonly connections: {
+    leaseTtlMs: number;
+    renewEveryMs: number;
+    refreshEveryMs: number;
+    reconnectBaseMs: number;
+    reconnectMaxMs: number;
+  };
   /** Meta Graph API hosts (no trailing slash) and the default version (`v23.0`). */
   readonly graph: { baseUrl: string; version: string; instagramBaseUrl: string };
   /** Outbound client webhooks; all durations in ms (WEBHOOKS.md). */
@@ -113,6 +124,14 @@ export class AppConfig {
         : undefined,
       sendGapMs: env.WHATSAPP_WEB_SEND_GAP_MS,
       syncHistory: env.WHATSAPP_WEB_SYNC_HISTORY,
+    };
+    const leaseTtlMs = env.CONNECTION_LEASE_TTL_MS;
+    this.connections = {
+      leaseTtlMs,
+      renewEveryMs: Math.floor(leaseTtlMs / 3),
+      refreshEveryMs: Math.min(2000, Math.floor(leaseTtlMs / 3)),
+      reconnectBaseMs: env.CONNECTION_RECONNECT_BASE_MS,
+      reconnectMaxMs: Math.max(env.CONNECTION_RECONNECT_BASE_MS, env.CONNECTION_RECONNECT_MAX_MS),
     };
     this.graph = {
       baseUrl: env.GRAPH_API_BASE_URL.replace(/\/+$/, ''),

@@ -187,6 +187,31 @@ export class EnvSchema {
   @IsBoolean()
   WHATSAPP_WEB_SYNC_HISTORY = false;
 
+  /**
+   * TTL of the Redis lease a worker holds per long-lived provider connection (Telegram polling,
+   * …), ms; renewed every third of it. A dead owner's connection is taken over within about this
+   * long (DESIGN.md §4: ≤ 15 s).
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(300)
+  @Max(15_000)
+  CONNECTION_LEASE_TTL_MS = 15_000;
+
+  /** First reconnect delay of a failed provider connection, ms: doubles per failure, full jitter. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(10)
+  @Max(600_000)
+  CONNECTION_RECONNECT_BASE_MS = 1_000;
+
+  /** Cap of the reconnect delay of a failed provider connection, ms. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(10)
+  @Max(3_600_000)
+  CONNECTION_RECONNECT_MAX_MS = 60_000;
+
   @Transform(toInt)
   @IsInt()
   @Min(100)

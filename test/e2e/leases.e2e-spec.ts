@@ -1,14 +1,15 @@
 import Redis from 'ioredis';
 import { Lease, RedisService } from '../../src/common/redis/redis.service';
 import { AppConfig } from '../../src/config/app-config';
-import { pollLeaseName, TelegramPollerService } from '../../src/modules/inbound/telegram-poller.service';
+import { ConnectionRuntime } from '../../src/modules/connections/connection-runtime.service';
+import { connectionLeaseName } from '../../src/modules/connections/connection-supervisor';
 import { FakeTelegramApi } from '../fakes/fake-telegram-api';
 import { TcpProxy } from '../fakes/tcp-proxy';
 import { createTenant, eventually, startTestApp, TestApp, TestTenant } from '../utils/test-app';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Redis leases (RedisService) against the real Redis, and the Telegram poller holding one. */
+/** Redis leases (RedisService) against the real Redis, and the Telegram poller (connection runtime) holding one. */
 describe('leases (e2e)', () => {
   describe('RedisService lease primitives', () => {
     const prefix = `${process.env.REDIS_PREFIX}-leases`;
@@ -84,10 +85,10 @@ describe('leases (e2e)', () => {
     let tg: FakeTelegramApi;
     let proxy: TcpProxy;
     let raw: Redis;
-    let poller: TelegramPollerService;
+    let poller: ConnectionRuntime;
     let alice: TestTenant;
     let instanceId: string;
-    const key = () => `${prefix}:lease:${pollLeaseName(instanceId)}`;
+    const key = () => `${prefix}:lease:${connectionLeaseName(instanceId)}`;
 
     beforeAll(async () => {
       tg = await FakeTelegramApi.start();
@@ -101,7 +102,7 @@ describe('leases (e2e)', () => {
         REDIS_URL: proxy.url,
         REDIS_PREFIX: prefix,
       });
-      poller = t.app.get(TelegramPollerService);
+      poller = t.app.get(ConnectionRuntime);
       alice = await createTenant(t);
       const res = await alice
         .post('/api/instances')

@@ -1,6 +1,7 @@
 import Redis from 'ioredis';
 import { ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { connectionLeaseName } from '../../src/modules/connections/connection-supervisor';
 import { FakeTelegramApi } from '../fakes/fake-telegram-api';
 import { TcpProxy } from '../fakes/tcp-proxy';
 import { createTenant, eventually, startTestApp, TestApp, TestTenant } from '../utils/test-app';
@@ -160,7 +161,7 @@ describe('shutdown and restart (e2e)', () => {
       gateways.push(g);
       return g;
     };
-    const leaseKey = (instanceId: string) => `${PREFIX}:lease:telegram-poll:${instanceId}`;
+    const leaseKey = (instanceId: string) => `${PREFIX}:lease:${connectionLeaseName(instanceId)}`;
     const storedText = (instanceId: string, text: string) =>
       api.db
         .query("SELECT text FROM messages WHERE instance_id = $1 AND direction = 'in' AND text = $2", [
@@ -230,7 +231,7 @@ describe('shutdown and restart (e2e)', () => {
       expect(first.output()).not.toMatch(CONNECTION_NOISE);
       expect(first.logs()).toContainEqual(
         expect.objectContaining({
-          msg: 'Telegram pollers stopped, leases released',
+          msg: 'connections stopped, leases released',
           instances: expect.any(Number),
         }),
       );
@@ -275,7 +276,9 @@ describe('shutdown and restart (e2e)', () => {
       expect(waiting!.expiresInMs as number).toBeLessThanOrEqual(15_000);
       const tookOver = second
         .logs()
-        .find((l) => l.instanceId === instanceId && String(l.msg).startsWith('took over Telegram polling'));
+        .find(
+          (l) => l.instanceId === instanceId && String(l.msg).startsWith('took over the telegram connection'),
+        );
       expect(tookOver).toMatchObject({ previousHolder: waiting!.holder, waitedMs: expect.any(Number) });
       // a fresh acquisition: a larger fencing number than the dead owner's
       const token = (await redis.get(leaseKey(instanceId)))!;

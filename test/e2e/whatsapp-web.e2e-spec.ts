@@ -1,9 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { InstanceEntity } from '../../src/modules/instances/instance.entity';
-import { InstancesService } from '../../src/modules/instances/instances.service';
-import { ConversationsService } from '../../src/modules/messages/conversations.service';
-import { ConnectionStop, type ConnectionState } from '../../src/modules/providers/provider-seams';
+import { ConnectionRuntime } from '../../src/modules/connections/connection-runtime.service';
 import {
   FakeEngine,
   fakeWhatsAppWeb as hub,
@@ -16,13 +14,17 @@ import { WhatsAppWebService } from '../../src/modules/providers/whatsapp-web/wha
 import { SecretBox } from '../../src/common/crypto/secret-box';
 import { RedisService } from '../../src/common/redis/redis.service';
 import { AppConfig } from '../../src/config/app-config';
-import { EventsService } from '../../src/modules/webhooks/events.service';
 import { WebhookReceiver } from '../fakes/webhook-receiver';
 import { createTenant, startTestApp, TestApp, TestTenant } from '../utils/test-app';
 
 type Row = Record<string, unknown>;
 
 const PHONE = '15550001111@s.whatsapp.net';
+/** The fake engine, no send pacing (the runtime picks new instances up within 2 s). */
+const APP_ENV = {
+  WHATSAPP_WEB_ENGINE: 'fake',
+  WHATSAPP_WEB_SEND_GAP_MS: '0',
+};
 const ALICE = '79001234567@s.whatsapp.net';
 
 /** Polls `fn` until it returns a truthy value (10 s at most). */
@@ -37,77 +39,6 @@ async function until<T>(fn: () => Promise<T> | T, what: string, timeoutMs = 10_0
 }
 
 /**
- * Stands in for the connection runtime (branch i9-connections, not merged yet): runs the
- * adapter's `openConnection(instance).run(ctx)` in this process, maps reported states onto the
- * instance status the way the runtime does (InstancesService.setStatus: status, activity line,
- * connected / disconnected events) and ingests through ConversationsService.
- */
-class MiniRuntime {
-  private readonly running = new Map<string, { abort: AbortController; done: Promise<void> }>();
-  readonly reports: { instanceId: string; state: ConnectionState }[] = [];
-
-  constructor(private readonly t: TestApp) {}
-
-  start(instanceId: string): void {
-    if (this.running.has(instanceId)) return;
-    const adapter = this.t.app.get(WhatsAppWebAdapter);
-    const instances = this.t.app.get(InstancesService);
-    const conversations = this.t.app.get(ConversationsService);
-    const abort = new AbortController();
-    const load = () => this.t.db.getRepository(InstanceEntity).findOneByOrFail({ id: instanceId });
-    let queue = Promise.resolve();
-    const setStatus = (status: InstanceEntity['status'], reason: string | null, details: Row = {}) => {
-      queue = queue.then(async () => instances.setStatus(await load(), status, reason, details));
-      return queue;
-    };
-    const done = (async () => {
-      const instance = await load();
-      try {
-        await adapter.openConnection(instance).run({
-          instance,
-          signal: abort.signal,
-          report: (state) => {
-            this.reports.push({ instanceId, state });
-            if (state.state === 'connected') void setStatus('connected', null, state.account ?? {});
-            else if (state.state === 'waiting_for_qr') void setStatus('connecting', 'scan_qr');
-            else if (state.state === 'waiting_for_pairing_code') void setStatus('connecting', 'pairing_code');
-            else if (state.state === 'disconnected')
-              void setStatus(state.willReconnect ? 'connecting' : 'disconnected', state.reason);
-            else if (state.state === 'needs_reauth') void setStatus('needs_reauth', state.reason);
-          },
-          ingest: async (items) => {
-            for (const item of items)
-              await conversations.ingest(item.instance, item.providerEventId, item.payload, item.result);
-          },
-        });
-      } catch (err) {
-        if (err instanceof ConnectionStop) await setStatus(err.status, err.reason);
-        else throw err;
-      } finally {
-        await queue;
-        this.running.delete(instanceId);
-      }
-    })();
-    this.running.set(instanceId, { abort, done });
-  }
-
-  isRunning(instanceId: string): boolean {
-    return this.running.has(instanceId);
-  }
-
-  async stop(instanceId: string): Promise<void> {
-    const r = this.running.get(instanceId);
-    if (!r) return;
-    r.abort.abort();
-    await r.done;
-  }
-
-  async stopAll(): Promise<void> {
-    await Promise.all([...this.running.keys()].map((id) => this.stop(id)));
-  }
-}
-
-/**
  * WhatsApp Web end to end through the real AppModule, PostgreSQL and Redis, with the scripted
  * fake engine in place of WhatsApp (there is no usable WhatsApp mock server; whatsapp-web.md §5):
  * QR shown → scanned (515) → connected → messages in and out → receipts → logout, plus 401,
@@ -117,7 +48,7 @@ describe('WhatsApp Web (e2e, fake engine)', () => {
   let t: TestApp;
   let receiver: WebhookReceiver;
   let alice: TestTenant;
-  let runtime: MiniRuntime;
+  const active = (id: string) => t.app.get(ConnectionRuntime).active.includes(id);
 
   const rows = (sql: string, params: unknown[] = []): Promise<Row[]> => t.db.query(sql, params);
   const status = async (id: string) =>
@@ -134,9 +65,8 @@ describe('WhatsApp Web (e2e, fake engine)', () => {
     return res.body as { id: string; status: string };
   };
   const link = async (id: string): Promise<FakeEngine> => {
-    runtime.start(id);
     const engine = await hub.engine(id);
-    await until(async () => (await status(id)).status_reason === 'scan_qr', 'QR');
+    await until(async () => (await status(id)).status === 'waiting_for_qr', 'QR');
     await engine.scan({ jid: PHONE, name: 'Fake Phone' });
     await until(async () => (await status(id)).status === 'connected', 'connected');
     return hub.engine(id);
@@ -144,13 +74,14 @@ describe('WhatsApp Web (e2e, fake engine)', () => {
 
   beforeAll(async () => {
     receiver = await WebhookReceiver.start();
-    t = await startTestApp({ WHATSAPP_WEB_ENGINE: 'fake', WHATSAPP_WEB_SEND_GAP_MS: '0' });
+    t = await startTestApp(APP_ENV);
     alice = await createTenant(t);
-    runtime = new MiniRuntime(t);
   });
 
   afterEach(async () => {
-    await runtime.stopAll();
+    // park every instance of the test (the runtime stops their sockets), then reset the fake WhatsApp
+    await t.db.query(`UPDATE instances SET status = 'disconnected' WHERE provider = 'whatsapp-web'`);
+    await until(() => t.app.get(ConnectionRuntime).active.length === 0, 'connections to stop');
     hub.reset();
   });
 
@@ -168,7 +99,6 @@ describe('WhatsApp Web (e2e, fake engine)', () => {
     const desc = (providers.body.providers as Row[]).find((p) => p.provider === 'whatsapp-web') as Row;
     expect((desc.capabilities as Row).qrLogin).toBe(true);
 
-    runtime.start(id);
     // connecting, no QR yet: the seeds' "generating" shape
     const generating = await alice.get(`/api/instances/${id}/qr`).expect(200);
     expect(generating.body).toEqual({
@@ -177,13 +107,13 @@ describe('WhatsApp Web (e2e, fake engine)', () => {
     });
 
     const engine = await hub.engine(id);
-    await until(async () => (await status(id)).status_reason === 'scan_qr', 'first QR');
+    await until(async () => (await status(id)).status === 'waiting_for_qr', 'first QR');
     const qr = await alice.get(`/api/instances/${id}/qr`).expect(200);
     expect(qr.body).toMatchObject({ status: 'pending', attempt: 1 });
     expect(qr.body.qrCode).toMatch(/^https:\/\/wa\.me\/settings\/linked_devices#/);
     expect(qr.body.qrImage).toMatch(/^data:image\/png;base64,/);
     const seedsQr = await alice.get(`/api/whatsapp/${id}/qr`).expect(200);
-    expect(seedsQr.body.qrCode).toBe(qr.body.qrCode);
+    expect(seedsQr.body).toMatchObject({ status: 'pending', qrCode: qr.body.qrCode });
     const png = await alice.get(`/api/whatsapp/${id}/qr?format=image`).buffer(true).expect(200);
     expect(png.headers['content-type']).toBe('image/png');
     expect((png.body as Buffer).subarray(0, 8)).toEqual(
@@ -194,7 +124,7 @@ describe('WhatsApp Web (e2e, fake engine)', () => {
     expect(JSON.stringify(bad.body)).toContain('format');
     expect((await alice.get(`/api/whatsapp/${id}/status`).expect(200)).body).toEqual({
       ready: false,
-      status: 'connecting',
+      status: 'waiting_for_qr',
       hasQr: true,
     });
 
@@ -202,12 +132,22 @@ describe('WhatsApp Web (e2e, fake engine)', () => {
     const qrHook = await receiver.waitFor(
       (r) => (r.json as Row)?.event === 'qr_received' && (r.json as Row).instanceId === id,
     );
-    expect((qrHook.json as Row).data).toMatchObject({ instanceId: id, qrCode: qr.body.qrCode, attempt: 1 });
+    expect((qrHook.json as Row).data).toEqual({
+      instanceId: id,
+      qr: qr.body.qrCode,
+      qrCode: qr.body.qrCode,
+      attempt: 1,
+      expiresInMs: 60_000,
+    });
     const sealed = await rows('SELECT qr_code_enc FROM whatsapp_web_instances WHERE instance_id = $1', [id]);
     expect(String(sealed[0].qr_code_enc)).toMatch(/^v1\./);
     expect(String(sealed[0].qr_code_enc)).not.toContain('wa.me');
     const activity = await alice.get(`/api/instances/${id}/activity?actions=qr_received`).expect(200);
-    expect(activity.body.logs[0]).toMatchObject({ action: 'qr_received', details: { attempt: 1 } });
+    expect(activity.body.logs[0]).toMatchObject({
+      action: 'qr_received',
+      details: { status: 'waiting_for_qr', attempt: 1, expiresInMs: 60_000 },
+    });
+    expect(JSON.stringify(activity.body)).not.toContain('wa.me');
 
     // sending before linking: 409 naming the state, quickly
     const early = await alice
@@ -311,7 +251,7 @@ describe('WhatsApp Web (e2e, fake engine)', () => {
 
     // logout: unlinked, auth wiped, disconnected {reason: logout, willReconnect: false}
     expect((await alice.post(`/api/whatsapp/${id}/logout`).expect(200)).body).toEqual({ success: true });
-    await until(() => !runtime.isRunning(id), 'connection to end');
+    await until(() => !active(id), 'connection to end');
     expect(
       await rows('SELECT count(*)::int AS n FROM whatsapp_web_auth_creds WHERE instance_id = $1', [id]),
     ).toEqual([{ n: 0 }]);
@@ -351,7 +291,7 @@ describe('WhatsApp Web (e2e, fake engine)', () => {
     expect(
       await rows('SELECT count(*)::int AS n FROM whatsapp_web_auth_keys WHERE instance_id = $1', [id]),
     ).toEqual([{ n: 0 }]);
-    await until(() => !runtime.isRunning(id), 'no reconnect after 401');
+    await until(() => !active(id), 'no reconnect after 401');
     expect(hub.starts.get(id)).toBe(2);
     const hook = await receiver.waitFor(
       (r) => (r.json as Row)?.event === 'disconnected' && (r.json as Row).instanceId === id,
@@ -364,8 +304,9 @@ describe('WhatsApp Web (e2e, fake engine)', () => {
     hub.qrTtlMs = 60;
     hub.maxQrs = 3;
     const { id } = await create();
-    runtime.start(id);
-    await until(() => !runtime.isRunning(id), 'QR cycle to end');
+    await hub.engine(id);
+    await until(async () => (await status(id)).status === 'disconnected', 'QR cycle to end');
+    await until(() => !active(id), 'connection to end');
     expect(hub.starts.get(id)).toBe(1); // 408 after QRs were shown: no retry loop
     expect(await status(id)).toMatchObject({ status: 'disconnected' });
     expect(String((await status(id)).status_reason)).toMatch(/qr_expired/);
@@ -379,47 +320,31 @@ describe('WhatsApp Web (e2e, fake engine)', () => {
     expect(stopped.body.detail).toMatch(/reconnect/);
 
     hub.qrTtlMs = 60_000;
+    await new Promise((r) => setTimeout(r, 2500)); // a runtime refresh sees it stopped (unparks it)
     const again = await alice.post(`/api/instances/${id}/reconnect`).expect(200);
     expect(again.body).toMatchObject({ status: 'connecting', success: false });
     const targets = await t.app.get(WhatsAppWebAdapter).connectionTargets();
     expect(targets).toContain(id);
-    runtime.start(id);
     await until(
       async () => (await alice.get(`/api/instances/${id}/qr`)).body.status === 'pending',
       'a new QR',
     );
   });
 
-  it('a linked instance comes back after a restart without a new QR; 440 backs off instead of fighting', async () => {
+  it('440 (another session on these credentials) backs off ≥ 30 s instead of fighting', async () => {
     const { id } = await create();
-    await link(id);
-    const qrsBefore = hook_count(
-      await rows(
-        `SELECT count(*)::int AS n FROM activity_logs WHERE instance_id = $1 AND action = 'qr_received'`,
-        [id],
-      ),
-    );
-    await runtime.stop(id); // process shutdown: socket closed, no logout
-    expect(hub.open.get(id)).toBe(0);
-    runtime.start(id); // "after the restart"
-    await until(async () => (await hub.engine(id)).isOpen, 'reopened');
-    expect(
-      hook_count(
-        await rows(
-          `SELECT count(*)::int AS n FROM activity_logs WHERE instance_id = $1 AND action = 'qr_received'`,
-          [id],
-        ),
-      ),
-    ).toBe(qrsBefore);
-    expect(hub.starts.get(id)).toBe(3);
-
-    (await hub.engine(id)).kick(440, 'replaced');
+    const engine = await link(id);
+    expect(hub.starts.get(id)).toBe(2);
+    engine.kick(440, 'replaced');
     await until(async () => (await status(id)).status === 'connecting', 'backing off');
     expect(String((await status(id)).status_reason)).toMatch(/connection_replaced/);
-    await new Promise((r) => setTimeout(r, 500));
-    expect(hub.starts.get(id)).toBe(3); // ≥ 30 s before the next attempt
-    const reports = runtime.reports.filter((r) => r.instanceId === id && r.state.state === 'disconnected');
-    expect(reports[reports.length - 1].state).toMatchObject({ willReconnect: true });
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(hub.starts.get(id)).toBe(2); // ≥ 30 s before the next attempt
+    const [line] = await rows(
+      `SELECT details FROM activity_logs WHERE instance_id = $1 AND action = 'disconnected' ORDER BY created_at DESC LIMIT 1`,
+      [id],
+    );
+    expect(line.details).toMatchObject({ status: 'connecting', willReconnect: true });
   });
 
   it('the seeds’ contacts routes: WhatsApp contacts, add (checked with onWhatsApp), import', async () => {
@@ -659,21 +584,13 @@ describe('WhatsApp Web (e2e, fake engine)', () => {
     const redis2 = new RedisService(config);
     const remote2 = new WhatsAppWebRemote(redis2);
     const svc = t.app.get(WhatsAppWebService);
-    const svc2 = new WhatsAppWebService(
-      t.db,
-      t.app.get(SecretBox),
-      t.app.get(EventsService),
-      config,
-      svc.engineFactory,
-      remote2,
-    );
+    const svc2 = new WhatsAppWebService(t.db, t.app.get(SecretBox), config, svc.engineFactory, remote2);
     const apiSide = new WhatsAppWebAdapter(svc2, t.db);
     try {
       const { id } = await create();
       const instance = () => t.db.getRepository(InstanceEntity).findOneByOrFail({ id });
-      runtime.start(id);
       await hub.engine(id);
-      await until(async () => (await status(id)).status_reason === 'scan_qr', 'QR');
+      await until(async () => (await status(id)).status === 'waiting_for_qr', 'QR');
       // while waiting for the scan: the pairing code comes from the holder's socket
       expect(await apiSide.pairingCode(await instance(), '79001234567')).toMatch(/^[0-9A-F]{4}-[0-9A-F]{4}$/);
       await expect(
@@ -734,7 +651,8 @@ describe('WhatsApp Web (e2e, fake engine)', () => {
       });
 
       // the holder stops: no process holds the socket → 409 at once, never a hang
-      await runtime.stop(id);
+      await alice.post(`/api/instances/${id}/logout`).expect(200);
+      await until(() => !active(id), 'socket closed');
       const startedAt = Date.now();
       await expect(
         apiSide.send(await instance(), { to: '79001234567', type: 'text', text: 'y' }),
@@ -749,19 +667,13 @@ describe('WhatsApp Web (e2e, fake engine)', () => {
     }
   });
 
-  it('links by pairing code: POST …/pairing-code while waiting for a scan, shown by GET …/qr', async () => {
+  it('links by pairing code: POST …/pairing-code while waiting for a scan, or config.phoneNumber at creation', async () => {
     const { id } = await create();
     const missing = await alice.post(`/api/instances/${id}/pairing-code`).send({ phoneNumber: '12' });
     expect(missing.status).toBe(400);
     expect(JSON.stringify(missing.body)).toContain('phoneNumber');
-    const notRunning = await alice
-      .post(`/api/instances/${id}/pairing-code`)
-      .send({ phoneNumber: '79001234567' });
-    expect(notRunning.status).toBe(409);
-    expect(notRunning.body.code).toBe('not_waiting_for_login');
-    runtime.start(id);
     await hub.engine(id);
-    await until(async () => (await status(id)).status_reason === 'scan_qr', 'QR');
+    await until(async () => (await status(id)).status === 'waiting_for_qr', 'QR');
     const code = await alice
       .post(`/api/instances/${id}/pairing-code`)
       .send({ phoneNumber: '+79001234567' })
@@ -769,6 +681,47 @@ describe('WhatsApp Web (e2e, fake engine)', () => {
     expect(code.body.code).toMatch(/^[0-9A-F]{4}-[0-9A-F]{4}$/);
     const qr = await alice.get(`/api/instances/${id}/qr`).expect(200);
     expect(qr.body).toEqual({ status: 'pairing_code', pairingCode: code.body.code });
+    await (await hub.engine(id)).scan({ jid: PHONE });
+    await until(async () => (await status(id)).status === 'connected', 'connected');
+    const linked = await alice.post(`/api/instances/${id}/pairing-code`).send({ phoneNumber: '79001234567' });
+    expect(linked.status).toBe(409);
+    expect(linked.body.code).toBe('not_waiting_for_login');
+
+    // config.phoneNumber: the code is asked for with the first QR
+    const byPhone = await create({ phoneNumber: '79001234567' });
+    await until(
+      async () => (await alice.get(`/api/instances/${byPhone.id}/qr`)).body.status === 'pairing_code',
+      'code',
+    );
+    const shown = await alice.get(`/api/instances/${byPhone.id}/qr`).expect(200);
+    expect(shown.body.pairingCode).toMatch(/^[0-9A-F]{4}-[0-9A-F]{4}$/);
+    await until(async () => (await status(byPhone.id)).status === 'connecting', 'pairing code status');
+    expect(String((await status(byPhone.id)).status_reason)).toMatch(/pairing code/);
+    const detail = await alice.get(`/api/instances/${byPhone.id}`).expect(200);
+    expect(detail.body.config).toMatchObject({ login: 'pairing_code', phoneNumber: '79001234567' });
+  });
+
+  // last: it restarts the app
+  it('a linked instance comes back after a gateway restart without a new QR', async () => {
+    const { id } = await create();
+    await link(id);
+    const qrLines = async () =>
+      hook_count(
+        await rows(
+          `SELECT count(*)::int AS n FROM activity_logs WHERE instance_id = $1 AND action = 'qr_received'`,
+          [id],
+        ),
+      );
+    const before = await qrLines();
+    await t.close(); // shutdown: sockets closed without logout, leases released
+    expect(hub.open.get(id)).toBe(0);
+    t = await startTestApp(APP_ENV);
+    await until(
+      async () => hub.engines.get(id)?.isOpen && (await status(id)).status === 'connected',
+      'reconnected',
+    );
+    expect(hub.starts.get(id)).toBe(3);
+    expect(await qrLines()).toBe(before);
   });
 });
 

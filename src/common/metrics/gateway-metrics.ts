@@ -75,6 +75,21 @@ export class GatewayMetrics {
       }),
   );
 
+  /**
+   * Long-lived provider connections this process runs (ConnectionRuntime), by provider and the
+   * state last reported: connecting, connected, disconnected (backing off), waiting_for_qr,
+   * waiting_for_pairing_code, needs_reauth. Set as states change; summed over processes by Prometheus.
+   */
+  readonly connections = once(
+    'switchboard_connections',
+    () =>
+      new Gauge({
+        name: 'switchboard_connections',
+        help: 'Long-lived provider connections run by this process, by provider and state',
+        labelNames: ['provider', 'state'],
+      }),
+  );
+
   /** Set at scrape time (GET /metrics) from BullMQ. */
   readonly queueDepth = once(
     'switchboard_queue_jobs',

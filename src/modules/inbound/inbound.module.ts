@@ -6,7 +6,6 @@ import { InstagramWebhookController } from './instagram-webhook.controller';
 import { InstagramWebhookService } from './instagram-webhook.service';
 import { MessengerWebhookController } from './messenger-webhook.controller';
 import { MessengerWebhookService } from './messenger-webhook.service';
-import { TelegramPollerService } from './telegram-poller.service';
 import { TelegramWebhookController } from './telegram-webhook.controller';
 import { WhatsappWebhookController } from './whatsapp-webhook.controller';
 import { WhatsappWebhookService } from './whatsapp-webhook.service';
@@ -31,7 +30,6 @@ export class InboundModule {
         : [],
       providers: [
         ...(opts.api ? [WhatsappWebhookService, MessengerWebhookService, InstagramWebhookService] : []),
-        ...(opts.workers ? [TelegramPollerService] : []),
       ],
     };
   }

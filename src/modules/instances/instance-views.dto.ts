@@ -3,7 +3,7 @@ import { PaginationDto } from '../../common/pagination/pagination.dto';
 import { ActivityLogEntity } from './activity-log.entity';
 import { InstanceLimitsDto } from './instances.dto';
 
-const STATUSES = ['connecting', 'connected', 'disconnected', 'needs_reauth', 'error'];
+const STATUSES = ['connecting', 'connected', 'waiting_for_qr', 'disconnected', 'needs_reauth', 'error'];
 
 /** `{ready, status, hasQr}` (the seeds' connection status). */
 export class ConnectionStatusDto {

@@ -1,6 +1,11 @@
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
 
-export type InstanceStatus = 'connecting' | 'connected' | 'disconnected' | 'needs_reauth' | 'error';
+/**
+ * `connecting`, `connected` and `waiting_for_qr` (WhatsApp Web login) want a long-lived connection;
+ * `disconnected`, `needs_reauth` and `error` wait for the user (reconnect, new credentials).
+ */
+export type InstanceStatus =
+  'connecting' | 'connected' | 'waiting_for_qr' | 'disconnected' | 'needs_reauth' | 'error';
 
 /** A connected bot or account on one provider, owned by one user (DESIGN.md §3). */
 @Entity('instances')

@@ -299,7 +299,7 @@ export class InstancesService {
           'already_connected',
           `Instance ${instance.id} is linked and connected: no QR to scan`,
         );
-      if (instance.status !== 'connecting')
+      if (instance.status !== 'connecting' && instance.status !== 'waiting_for_qr')
         throw new ConflictError(
           'not_waiting_for_login',
           `Instance ${instance.id} is ${instance.status}${instance.statusReason ? ` (${instance.statusReason})` : ''}; ` +
@@ -344,10 +344,16 @@ export class InstancesService {
     reason: string | null,
     details: Record<string, unknown> = {},
   ) {
-    const previous = instance.status;
     instance.status = status;
     instance.statusReason = status === 'connected' ? null : reason;
     const recorded = await this.db.transaction(async (tx) => {
+      // the stored status, locked: the connection runtime may have changed it meanwhile
+      const current = await tx.findOne(InstanceEntity, {
+        where: { id: instance.id },
+        lock: { mode: 'pessimistic_write' },
+      });
+      if (!current) return null; // deleted meanwhile
+      const previous = current.status;
       await tx.update(InstanceEntity, { id: instance.id }, { status, statusReason: instance.statusReason });
       if (previous === status) return null;
       const action = status === 'connected' ? 'connected' : 'disconnected';

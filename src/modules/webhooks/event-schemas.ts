@@ -276,12 +276,13 @@ const DATA: Record<EventType, { description: string; data: SchemaObject }> = {
       'render `qrCode` or fetch the PNG from GET /api/instances/{id}/qr?format=image',
     data: {
       type: 'object',
-      required: ['instanceId', 'qrCode', 'attempt', 'expiresAt'],
+      required: ['instanceId', 'qr'],
       properties: {
         instanceId: uuid(),
-        qrCode: str("The QR payload (opaque: WhatsApp's `https://wa.me/settings/linked_devices#…`)"),
-        attempt: { type: 'integer', minimum: 1, description: 'Which QR of this socket start' },
-        expiresAt: { type: 'string', format: 'date-time', description: 'When this QR stops working' },
+        qr: str("The QR payload to render and scan (opaque: WhatsApp's `https://wa.me/settings/linked_devices#…`)"),
+        qrCode: str('The same payload under the seeds’ name'),
+        attempt: { type: 'integer', minimum: 1, description: 'WhatsApp Web: which QR of this socket start' },
+        expiresInMs: nullable({ type: 'integer', description: 'ms until the provider replaces it' }),
       },
       additionalProperties: true,
     },

@@ -16,6 +16,8 @@ import type { InstanceEntity } from '../../instances/instance.entity';
 import type { OutboundMessage, ProviderCapabilities, SendResult } from '../normalized';
 import { SecretField } from '../config-schema';
 import type { ConnectResult, MediaDownload, ProviderAdapter } from '../provider-adapter';
+import type { ConnectionSource, ProviderConnection } from '../provider-seams';
+import { TelegramPollingConnection, TelegramPollingStore } from './telegram-polling.connection';
 import { TelegramInstanceEntity } from './telegram-instance.entity';
 import { TELEGRAM, TelegramClient } from './telegram.client';
 import { parseTelegramMessageId, telegramMessageId } from './telegram.normalizer';
@@ -71,9 +73,12 @@ const CAPABILITIES: ProviderCapabilities = {
   inbound: ['webhook', 'polling'],
 };
 
-/** Telegram Bot API through grammY (PROVIDERS.md §1). */
+/**
+ * Telegram Bot API through grammY (PROVIDERS.md §1). Bots without a public URL are long-polled
+ * by the connection runtime (ConnectionSource → TelegramPollingConnection).
+ */
 @Injectable()
-export class TelegramAdapter implements ProviderAdapter {
+export class TelegramAdapter implements ProviderAdapter, ConnectionSource, TelegramPollingStore {
   readonly key = TELEGRAM;
   readonly capabilities = CAPABILITIES;
   readonly configDto = TelegramConfigDto;
@@ -284,19 +289,24 @@ export class TelegramAdapter implements ProviderAdapter {
     return !!creds && safeEqual(header, creds.secretToken);
   }
 
-  /** Polling-mode bots of connected instances, with their next getUpdates offset. */
-  async pollingTargets(): Promise<{ instanceId: string; token: string; offset: number }[]> {
-    const rows: { instance_id: string; bot_token_enc: string; update_offset: string }[] =
-      await this.repo.query(
-        `SELECT t.instance_id, t.bot_token_enc, t.update_offset FROM telegram_instances t
-         JOIN instances i ON i.id = t.instance_id
-        WHERE t.mode = 'polling' AND i.status = 'connected'`,
-      );
-    return rows.map((r) => ({
-      instanceId: r.instance_id,
-      token: this.secrets.decrypt(r.bot_token_enc),
-      offset: Number(r.update_offset),
-    }));
+  /** Instances in polling mode (no PUBLIC_BASE_URL at creation); the runtime skips those waiting for the user. */
+  async connectionTargets(): Promise<string[]> {
+    const rows = await this.repo.find({ where: { mode: 'polling' }, select: { instanceId: true } });
+    return rows.map((r) => r.instanceId);
+  }
+
+  openConnection(instance: InstanceEntity): ProviderConnection {
+    return new TelegramPollingConnection(instance, this.client, this, {
+      timeoutSeconds: this.config.telegram.pollTimeoutSeconds,
+      allowedUpdates: TELEGRAM_ALLOWED_UPDATES,
+    });
+  }
+
+  /** The bot token and next getUpdates offset of a polling instance; null when its config is gone. */
+  async pollingState(instanceId: string): Promise<{ token: string; offset: number } | null> {
+    const row = await this.repo.findOne({ where: { instanceId } });
+    if (!row) return null;
+    return { token: this.secrets.decrypt(row.botTokenEnc), offset: Number(row.updateOffset) };
   }
 
   async saveOffset(instanceId: string, offset: number): Promise<void> {

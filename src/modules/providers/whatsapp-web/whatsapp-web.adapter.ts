@@ -198,7 +198,7 @@ export class WhatsAppWebAdapter implements ProviderAdapter, ConnectionSource {
   async connectionTargets(): Promise<string[]> {
     const rows: { id: string }[] = await this.db.query(
       `SELECT i.id FROM instances i JOIN whatsapp_web_instances w ON w.instance_id = i.id
-        WHERE i.provider = $1 AND i.status IN ('connecting', 'connected')`,
+        WHERE i.provider = $1 AND i.status IN ('connecting', 'connected', 'waiting_for_qr')`,
       [WHATSAPP_WEB],
     );
     return rows.map((r) => r.id);

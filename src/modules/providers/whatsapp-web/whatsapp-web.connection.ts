@@ -60,8 +60,8 @@ export class WhatsAppWebConnection implements ProviderConnection {
       engine.on('qr', (qr, attempt, ttlMs) => {
         qrShown += 1;
         serial(async () => {
-          await this.svc.qrReceived(this.instance, qr, attempt, ttlMs);
-          ctx.report({ state: 'waiting_for_qr', qr, expiresInMs: ttlMs });
+          await this.svc.qrReceived(id, qr, attempt, ttlMs);
+          ctx.report({ state: 'waiting_for_qr', qr, expiresInMs: ttlMs, attempt });
           if (attempt === 1 && this.opts.pairingPhone) {
             const code = await engine.requestPairingCode(this.opts.pairingPhone);
             const pretty = code.length === 8 ? `${code.slice(0, 4)}-${code.slice(4)}` : code;

@@ -6,7 +6,6 @@ import { SecretBox } from '../../../common/crypto/secret-box';
 import { AppError, ConflictError, ProviderError } from '../../../common/errors/app-error';
 import { AppConfig } from '../../../config/app-config';
 import type { InstanceEntity } from '../../instances/instance.entity';
-import { EventsService } from '../../webhooks/events.service';
 import { Readable } from 'node:stream';
 import { WhatsAppWebAuthStore } from './auth-store';
 import { RemoteCall, WhatsAppWebRemote } from './whatsapp-web.remote';
@@ -60,7 +59,6 @@ export class WhatsAppWebService {
   constructor(
     @InjectDataSource() readonly db: DataSource,
     private readonly secrets: SecretBox,
-    private readonly events: EventsService,
     readonly config: AppConfig,
     @Inject(WHATSAPP_WEB_ENGINE_FACTORY) readonly engineFactory: WhatsAppWebEngineFactory,
     readonly remote: WhatsAppWebRemote,
@@ -178,29 +176,17 @@ export class WhatsAppWebService {
   }
 
   /**
-   * A new QR: sealed into the config row, a `qr_received` event `{instanceId, qrCode, attempt,
-   * expiresAt}` and an activity line `qr_received {attempt}`.
+   * A new QR sealed into the config row (GET …/qr answers it from any process). The
+   * `qr_received` event and activity line come from the connection runtime (ConnectionStatusService)
+   * on the `waiting_for_qr` report.
    */
-  async qrReceived(instance: InstanceEntity, qr: string, attempt: number, ttlMs: number): Promise<void> {
-    const expiresAt = new Date(Date.now() + ttlMs);
-    const recorded = await this.db.transaction(async (tx) => {
-      await tx.query(
-        `UPDATE whatsapp_web_instances SET qr_code_enc = $2, qr_attempt = $3, qr_expires_at = $4, updated_at = now()
-          WHERE instance_id = $1`,
-        [instance.id, this.secrets.encrypt(qr), attempt, expiresAt],
-      );
-      await tx.query(
-        `INSERT INTO activity_logs (instance_id, action, details) VALUES ($1, 'qr_received', $2)`,
-        [instance.id, JSON.stringify({ attempt, expiresAt: expiresAt.toISOString() })],
-      );
-      return this.events.record(tx, instance, 'qr_received', {
-        instanceId: instance.id,
-        qrCode: qr,
-        attempt,
-        expiresAt: expiresAt.toISOString(),
-      });
-    });
-    await this.events.enqueue([recorded.delivery]);
+  async qrReceived(instanceId: string, qr: string, attempt: number, ttlMs: number): Promise<void> {
+    await this.db.query(
+      `UPDATE whatsapp_web_instances SET qr_code_enc = $2, qr_attempt = $3, qr_expires_at = $4, pairing_code = NULL,
+              updated_at = now()
+        WHERE instance_id = $1`,
+      [instanceId, this.secrets.encrypt(qr), attempt, new Date(Date.now() + ttlMs)],
+    );
   }
 
   async pairingCodeIssued(instanceId: string, code: string): Promise<void> {
