@@ -32,6 +32,8 @@ export interface RecordedGraphCall {
   query: Record<string, string>;
   /** JSON body, or the multipart text fields (files as `{fileName, size, contentType}`). */
   body: Record<string, unknown> | null;
+  /** The request body exactly as received (UTF-8), for byte-level assertions. */
+  rawBody: string;
   at: Date;
 }
 
@@ -298,6 +300,7 @@ export class FakeGraphApi {
       token,
       query: Object.fromEntries(url.searchParams),
       body,
+      rawBody: raw.toString('utf8'),
       at: new Date(),
     };
     this.calls.push(call);

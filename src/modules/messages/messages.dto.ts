@@ -5,6 +5,7 @@ import {
   ArrayMinSize,
   IsArray,
   IsBoolean,
+  IsEmail,
   IsIn,
   IsLatitude,
   IsLongitude,
@@ -32,13 +33,108 @@ export class MediaRefDto {
   @IsOptional() @IsString() @IsNotEmpty() providerMediaId?: string;
 }
 
+/** One phone of a contact card (WhatsApp `phones[]`). */
+export class ContactPhoneDto {
+  /** As it should show on the card. @example "+1 650-555-0101" */
+  @IsString() @IsNotEmpty() @MaxLength(40) phone: string;
+  /** Label: `CELL`, `MAIN`, `IPHONE`, `HOME`, `WORK` or free text. @example CELL */
+  @IsOptional() @IsString() @IsNotEmpty() @MaxLength(40) type?: string;
+  /** WhatsApp id of the number (digits with country code); WhatsApp shows a "Message" button. @example "16505550101" */
+  @IsOptional() @Matches(/^\d{5,20}$/, { message: 'waId must be 5-20 digits' }) waId?: string;
+}
+
+/** One e-mail address of a contact card (WhatsApp `emails[]`). */
+export class ContactEmailDto {
+  /** @example ann@example.com */
+  @IsEmail({}, { message: 'email must be an e-mail address' }) @MaxLength(254) email: string;
+  /** `HOME`, `WORK` or free text. @example WORK */
+  @IsOptional() @IsString() @IsNotEmpty() @MaxLength(40) type?: string;
+}
+
+/** A web address of a contact card (WhatsApp `urls[]`). */
+export class ContactUrlDto {
+  /** @example https://acme.example/ann */
+  @IsString() @IsNotEmpty() @MaxLength(2000) url: string;
+  /** `HOME`, `WORK` or free text. */
+  @IsOptional() @IsString() @IsNotEmpty() @MaxLength(40) type?: string;
+}
+
+/** A postal address of a contact card (WhatsApp `addresses[]`); every part optional. */
+export class ContactAddressDto {
+  @IsOptional() @IsString() @MaxLength(300) street?: string;
+  @IsOptional() @IsString() @MaxLength(100) city?: string;
+  @IsOptional() @IsString() @MaxLength(100) state?: string;
+  @IsOptional() @IsString() @MaxLength(20) zip?: string;
+  @IsOptional() @IsString() @MaxLength(100) country?: string;
+  /** ISO 3166-1 alpha-2 (WhatsApp `country_code`; not written to a vCard). @example US */
+  @IsOptional()
+  @Matches(/^[A-Za-z]{2}$/, { message: 'countryCode must be two letters (ISO 3166-1)' })
+  countryCode?: string;
+  /** `HOME`, `WORK` or free text. */
+  @IsOptional() @IsString() @IsNotEmpty() @MaxLength(40) type?: string;
+}
+
+/** The organisation on a contact card (WhatsApp `org`; vCard `ORG` + `TITLE`). */
+export class ContactOrgDto {
+  @IsOptional() @IsString() @MaxLength(200) company?: string;
+  @IsOptional() @IsString() @MaxLength(200) department?: string;
+  /** Job title. */
+  @IsOptional() @IsString() @MaxLength(200) title?: string;
+}
+
+/**
+ * A contact card (`type: contacts`). The flat form `{name, phone}` is one `CELL` number; the
+ * vCard-level form adds name parts, `phones[]`, `emails[]`, `org`, `urls[]`, `addresses[]` and
+ * `birthday`. WhatsApp gets it as its `contacts` object, Telegram as `sendContact` with the rest
+ * in a generated vCard (≤ 2048 bytes). See PROVIDERS.md §1.1, §2.1.
+ */
 export class ContactCardDto {
+  /** Formatted (display) name. @example "Dr. Ann Q. Lee" */
   @IsString() @IsNotEmpty() @MaxLength(200) name: string;
   @IsOptional() @IsString() @MaxLength(100) firstName?: string;
   @IsOptional() @IsString() @MaxLength(100) lastName?: string;
-  /** @example +15551234567 */
-  @IsString() @IsNotEmpty() @MaxLength(40) phone: string;
-  /** vCard text (Telegram: ≤ 2048 bytes). */
+  @IsOptional() @IsString() @MaxLength(100) middleName?: string;
+  /** e.g. `Dr.` */
+  @IsOptional() @IsString() @MaxLength(40) prefix?: string;
+  /** e.g. `Jr.` */
+  @IsOptional() @IsString() @MaxLength(40) suffix?: string;
+  /** The flat form's number; required unless `phones` is given. @example "+15551234567" */
+  @ValidateIf((o: ContactCardDto) => o.phone !== undefined || o.phones === undefined)
+  @IsString()
+  @IsNotEmpty({ message: 'phone is required unless phones is given' })
+  @MaxLength(40)
+  phone?: string;
+  @IsOptional()
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(20)
+  @ValidateNested({ each: true })
+  @Type(() => ContactPhoneDto)
+  phones?: ContactPhoneDto[];
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(20)
+  @ValidateNested({ each: true })
+  @Type(() => ContactEmailDto)
+  emails?: ContactEmailDto[];
+  @IsOptional() @IsObject() @ValidateNested() @Type(() => ContactOrgDto) org?: ContactOrgDto;
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(20)
+  @ValidateNested({ each: true })
+  @Type(() => ContactUrlDto)
+  urls?: ContactUrlDto[];
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(20)
+  @ValidateNested({ each: true })
+  @Type(() => ContactAddressDto)
+  addresses?: ContactAddressDto[];
+  /** `YYYY-MM-DD`. @example 1990-01-02 */
+  @IsOptional()
+  @Matches(/^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/, { message: 'birthday must be a date YYYY-MM-DD' })
+  birthday?: string;
+  /** vCard text sent as is to Telegram (≤ 2048 bytes); WhatsApp takes the fields the card lacks from it. */
   @IsOptional() @IsString() @MaxLength(2048) vcard?: string;
 }
 

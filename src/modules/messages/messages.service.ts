@@ -18,6 +18,7 @@ import type { InstanceEntity } from '../instances/instance.entity';
 import { MEDIA_TYPES, OutboundMessage } from '../providers/normalized';
 import type { MediaDownload, ProviderAdapter, UploadFile } from '../providers/provider-adapter';
 import { ProviderRegistry } from '../providers/provider-registry';
+import { toContactCard } from '../providers/vcard';
 import { LimitsService } from '../usage/limits.service';
 import { UsageService } from '../usage/usage.service';
 import { EventsService } from '../webhooks/events.service';
@@ -103,7 +104,10 @@ export class MessagesService {
               dto.type === 'location'
                 ? { latitude: dto.latitude, longitude: dto.longitude, name: dto.name, address: dto.address }
                 : null,
-            contacts: dto.type === 'contacts' ? (dto.contacts as unknown as Record<string, unknown>[]) : null,
+            contacts:
+              dto.type === 'contacts'
+                ? ((dto.contacts ?? []).map(toContactCard) as unknown as Record<string, unknown>[])
+                : null,
             reaction: dto.type === 'reaction' ? { messageId: resolved.messageId, emoji: dto.emoji } : null,
             template: dto.type === 'template' ? (dto.template as unknown as Record<string, unknown>) : null,
             replyTo: resolved.replyTo ?? null,

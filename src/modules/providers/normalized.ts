@@ -33,12 +33,73 @@ export interface MediaRef {
   providerMediaId?: string;
 }
 
+/** One phone number of a contact card (WhatsApp `phones[]`, vCard `TEL`). */
+export interface ContactPhone {
+  /** As written on the card, e.g. `+1 (650) 555-1234`. */
+  phone: string;
+  /** Free label as the provider or the card gives it: `CELL`, `MAIN`, `IPHONE`, `HOME`, `WORK`, `Cellulare`. */
+  type?: string;
+  /** WhatsApp id of the number (Cloud API `wa_id`, vCard `TEL;waid=`). */
+  waId?: string;
+}
+
+/** One e-mail address (WhatsApp `emails[]`, vCard `EMAIL`); `type`: `HOME` / `WORK` or a free label. */
+export interface ContactEmail {
+  email: string;
+  type?: string;
+}
+
+/** A web address (WhatsApp `urls[]`, vCard `URL`); `type`: `HOME` / `WORK` or a free label. */
+export interface ContactUrl {
+  url: string;
+  type?: string;
+}
+
+/** A postal address (WhatsApp `addresses[]`, vCard `ADR`); every part optional. */
+export interface ContactAddress {
+  street?: string;
+  city?: string;
+  state?: string;
+  zip?: string;
+  country?: string;
+  /** ISO 3166-1 alpha-2 (WhatsApp `country_code`; vCard has no field for it). */
+  countryCode?: string;
+  /** `HOME` / `WORK` or a free label. */
+  type?: string;
+}
+
+/** Organisation (WhatsApp `org`, vCard `ORG` company;department + `TITLE`). */
+export interface ContactOrg {
+  company?: string;
+  department?: string;
+  title?: string;
+}
+
+/**
+ * A contact card at vCard level (PROVIDERS.md §1.1 `sendContact`, §2.1 `contacts`; RFC 6350).
+ * The flat form `{name, phone}` is a card too: `phone` alone means one phone of type `CELL`.
+ * Stored and delivered as is (messages.contacts, event `data.contacts[]`).
+ */
 export interface ContactCard {
-  /** Display name. */
+  /** Formatted (display) name: WhatsApp `name.formatted_name`, vCard `FN`. */
   name: string;
   firstName?: string;
   lastName?: string;
-  phone: string;
+  middleName?: string;
+  /** Honorific prefix, e.g. `Dr.`. */
+  prefix?: string;
+  /** Honorific suffix, e.g. `Jr.`. */
+  suffix?: string;
+  /** The first phone number (the flat form); `''` on an inbound card without phones. */
+  phone?: string;
+  phones?: ContactPhone[];
+  emails?: ContactEmail[];
+  org?: ContactOrg;
+  urls?: ContactUrl[];
+  addresses?: ContactAddress[];
+  /** `YYYY-MM-DD`. */
+  birthday?: string;
+  /** The card as vCard text, when the provider sent one (Telegram `vcard`) or the caller gave one. */
   vcard?: string;
 }
 

@@ -72,14 +72,69 @@ const SHARED: Record<string, SchemaObject> = {
   },
   EventContactCard: {
     type: 'object',
+    description:
+      'A contact card at vCard level (flat {name, phone} when that is all it has); see PROVIDERS.md §1.1, §2.1',
     required: ['name', 'phone'],
     properties: {
-      name: str(),
+      name: str('Formatted (display) name: WhatsApp name.formatted_name, vCard FN'),
       firstName: str(),
       lastName: str(),
-      phone: str(),
-      vcard: str(),
-      providerContactId: str(),
+      middleName: str(),
+      prefix: str('Honorific prefix, e.g. Dr.'),
+      suffix: str('Honorific suffix, e.g. Jr.'),
+      phone: str('The first phone number; empty when the card has none'),
+      phones: {
+        type: 'array',
+        items: {
+          type: 'object',
+          required: ['phone'],
+          properties: {
+            phone: str(),
+            type: str('CELL, MAIN, IPHONE, HOME, WORK or a free label'),
+            waId: str('WhatsApp id of the number (wa_id, vCard TEL;waid=)'),
+          },
+        },
+      },
+      emails: {
+        type: 'array',
+        items: {
+          type: 'object',
+          required: ['email'],
+          properties: { email: str(), type: str('HOME, WORK or a free label') },
+        },
+      },
+      org: {
+        type: 'object',
+        properties: { company: str(), department: str(), title: str('Job title') },
+      },
+      urls: {
+        type: 'array',
+        items: {
+          type: 'object',
+          required: ['url'],
+          properties: { url: str(), type: str('HOME, WORK or a free label') },
+        },
+      },
+      addresses: {
+        type: 'array',
+        items: {
+          type: 'object',
+          properties: {
+            street: str(),
+            city: str(),
+            state: str(),
+            zip: str(),
+            country: str(),
+            countryCode: str('ISO 3166-1 alpha-2'),
+            type: str('HOME, WORK or a free label'),
+          },
+        },
+      },
+      birthday: str('YYYY-MM-DD'),
+      vcard: str('The vCard text as the provider sent it (Telegram) or the sender gave it'),
+      providerContactId: str(
+        "The provider's id of the person on the card (WhatsApp wa_id, Telegram user_id)",
+      ),
     },
   },
   EventReaction: {

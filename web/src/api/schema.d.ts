@@ -1503,12 +1503,58 @@ export interface components {
             name?: string;
             address?: string;
         };
+        /** @description A contact card at vCard level (flat {name, phone} when that is all it has); see PROVIDERS.md §1.1, §2.1 */
         EventContactCard: {
+            /** @description Formatted (display) name: WhatsApp name.formatted_name, vCard FN */
             name: string;
             firstName?: string;
             lastName?: string;
+            middleName?: string;
+            /** @description Honorific prefix, e.g. Dr. */
+            prefix?: string;
+            /** @description Honorific suffix, e.g. Jr. */
+            suffix?: string;
+            /** @description The first phone number; empty when the card has none */
             phone: string;
+            phones?: {
+                phone: string;
+                /** @description CELL, MAIN, IPHONE, HOME, WORK or a free label */
+                type?: string;
+                /** @description WhatsApp id of the number (wa_id, vCard TEL;waid=) */
+                waId?: string;
+            }[];
+            emails?: {
+                email: string;
+                /** @description HOME, WORK or a free label */
+                type?: string;
+            }[];
+            org?: {
+                company?: string;
+                department?: string;
+                /** @description Job title */
+                title?: string;
+            };
+            urls?: {
+                url: string;
+                /** @description HOME, WORK or a free label */
+                type?: string;
+            }[];
+            addresses?: {
+                street?: string;
+                city?: string;
+                state?: string;
+                zip?: string;
+                country?: string;
+                /** @description ISO 3166-1 alpha-2 */
+                countryCode?: string;
+                /** @description HOME, WORK or a free label */
+                type?: string;
+            }[];
+            /** @description YYYY-MM-DD */
+            birthday?: string;
+            /** @description The vCard text as the provider sent it (Telegram) or the sender gave it */
             vcard?: string;
+            /** @description The provider's id of the person on the card (WhatsApp wa_id, Telegram user_id) */
             providerContactId?: string;
         };
         EventReaction: {
@@ -2929,13 +2975,90 @@ export interface components {
             /** @description Provider media id (Telegram `file_id`). */
             providerMediaId?: string;
         };
+        ContactPhoneDto: {
+            /**
+             * @description As it should show on the card.
+             * @example +1 650-555-0101
+             */
+            phone: string;
+            /**
+             * @description Label: `CELL`, `MAIN`, `IPHONE`, `HOME`, `WORK` or free text.
+             * @example CELL
+             */
+            type?: string;
+            /**
+             * @description WhatsApp id of the number (digits with country code); WhatsApp shows a "Message" button.
+             * @example 16505550101
+             */
+            waId?: string;
+        };
+        ContactEmailDto: {
+            /**
+             * Format: email
+             * @example ann@example.com
+             */
+            email: string;
+            /**
+             * @description `HOME`, `WORK` or free text.
+             * @example WORK
+             */
+            type?: string;
+        };
+        ContactOrgDto: {
+            company?: string;
+            department?: string;
+            /** @description Job title. */
+            title?: string;
+        };
+        ContactUrlDto: {
+            /** @example https://acme.example/ann */
+            url: string;
+            /** @description `HOME`, `WORK` or free text. */
+            type?: string;
+        };
+        ContactAddressDto: {
+            street?: string;
+            city?: string;
+            state?: string;
+            zip?: string;
+            country?: string;
+            /**
+             * @description ISO 3166-1 alpha-2 (WhatsApp `country_code`; not written to a vCard).
+             * @example US
+             */
+            countryCode?: string;
+            /** @description `HOME`, `WORK` or free text. */
+            type?: string;
+        };
         ContactCardDto: {
+            /**
+             * @description Formatted (display) name.
+             * @example Dr. Ann Q. Lee
+             */
             name: string;
             firstName?: string;
             lastName?: string;
-            /** @example +15551234567 */
-            phone: string;
-            /** @description vCard text (Telegram: ≤ 2048 bytes). */
+            middleName?: string;
+            /** @description e.g. `Dr.` */
+            prefix?: string;
+            /** @description e.g. `Jr.` */
+            suffix?: string;
+            /**
+             * @description The flat form's number; required unless `phones` is given.
+             * @example +15551234567
+             */
+            phone?: string;
+            phones?: components["schemas"]["ContactPhoneDto"][];
+            emails?: components["schemas"]["ContactEmailDto"][];
+            org?: components["schemas"]["ContactOrgDto"];
+            urls?: components["schemas"]["ContactUrlDto"][];
+            addresses?: components["schemas"]["ContactAddressDto"][];
+            /**
+             * @description `YYYY-MM-DD`.
+             * @example 1990-01-02
+             */
+            birthday?: string;
+            /** @description vCard text sent as is to Telegram (≤ 2048 bytes); WhatsApp takes the fields the card lacks from it. */
             vcard?: string;
         };
         TemplateDto: {

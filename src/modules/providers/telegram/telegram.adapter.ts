@@ -13,7 +13,8 @@ import {
 } from '../../../common/errors/app-error';
 import { AppConfig } from '../../../config/app-config';
 import type { InstanceEntity } from '../../instances/instance.entity';
-import type { OutboundMessage, ProviderCapabilities, SendResult } from '../normalized';
+import type { ContactCard, OutboundMessage, ProviderCapabilities, SendResult } from '../normalized';
+import { cardPhones, contactCardToVCard, hasMoreThanNameAndPhone, TELEGRAM_VCARD_MAX_BYTES } from '../vcard';
 import { SecretField } from '../config-schema';
 import type { ConnectResult, MediaDownload, ProviderAdapter } from '../provider-adapter';
 import type { ConnectionSource, ProviderConnection } from '../provider-seams';
@@ -194,6 +195,7 @@ export class TelegramAdapter implements ProviderAdapter, ConnectionSource, Teleg
     telegramChatId(m.to);
     if (m.replyTo) replyParameters(m.replyTo, m.to);
     if (m.type === 'reaction') reactionTarget(m.messageId);
+    if (m.type === 'contacts' && m.contacts?.[0]) telegramContact(m.contacts[0]);
   }
 
   async send(instance: InstanceEntity, m: OutboundMessage): Promise<SendResult> {
@@ -237,12 +239,11 @@ export class TelegramAdapter implements ProviderAdapter, ConnectionSource, Teleg
         sent = await call('sendLocation', () => api.sendLocation(chatId, m.latitude!, m.longitude!, common));
         break;
       case 'contacts': {
-        const c = m.contacts![0];
-        const first = c.firstName ?? c.name;
+        const c = telegramContact(m.contacts![0]);
         sent = await call('sendContact', () =>
-          api.sendContact(chatId, c.phone, first, {
+          api.sendContact(chatId, c.phone_number, c.first_name, {
             ...common,
-            ...(c.lastName ? { last_name: c.lastName } : {}),
+            ...(c.last_name ? { last_name: c.last_name } : {}),
             ...(c.vcard ? { vcard: c.vcard } : {}),
           }),
         );
@@ -370,4 +371,51 @@ function reactionTarget(messageId: string | undefined): { chatId?: string; messa
     ]);
   }
   return target;
+}
+
+/**
+ * A contact card → `sendContact` params (PROVIDERS.md §1.1): `phone_number` = the first phone,
+ * `first_name` = firstName (else the formatted name), `last_name`, and `vcard` = the card's own
+ * vCard text, else a vCard 3.0 generated from the card when it says more than those three fields
+ * (name parts, more phones, types, wa_id, emails, org, urls, addresses, birthday).
+ * @throws UnprocessableError (422, provider telegram) naming `contacts.0.phone` when the card has
+ *   no phone, or `contacts.0` when the vCard exceeds Telegram's 2048 bytes.
+ */
+export function telegramContact(card: ContactCard): {
+  phone_number: string;
+  first_name: string;
+  last_name?: string;
+  vcard?: string;
+} {
+  const phone = cardPhones(card)[0]?.phone;
+  if (!phone) {
+    throw new UnprocessableError(
+      'contact_without_phone',
+      'Telegram sends contacts with a phone number only',
+      {
+        provider: TELEGRAM,
+        errors: [{ field: 'contacts.0.phone', message: 'Telegram sendContact needs phone_number' }],
+      },
+    );
+  }
+  const vcard = card.vcard ?? (hasMoreThanNameAndPhone(card) ? contactCardToVCard(card) : undefined);
+  const bytes = vcard ? Buffer.byteLength(vcard, 'utf8') : 0;
+  if (bytes > TELEGRAM_VCARD_MAX_BYTES) {
+    throw new UnprocessableError(
+      'vcard_too_long',
+      `Telegram allows a vCard of at most ${TELEGRAM_VCARD_MAX_BYTES} bytes; this card makes ${bytes}`,
+      {
+        provider: TELEGRAM,
+        errors: [
+          { field: 'contacts.0', message: `vCard of ${bytes} bytes, more than ${TELEGRAM_VCARD_MAX_BYTES}` },
+        ],
+      },
+    );
+  }
+  return {
+    phone_number: phone,
+    first_name: card.firstName || card.name,
+    ...(card.lastName ? { last_name: card.lastName } : {}),
+    ...(vcard ? { vcard } : {}),
+  };
 }

@@ -1,4 +1,5 @@
-import type { InboundMessage, InboundParty, MessageOrSkip } from '../normalized';
+import type { ContactCard, InboundMessage, InboundParty, MessageOrSkip } from '../normalized';
+import { toContactCard, vCardToContactCard } from '../vcard';
 import {
   array,
   bool,
@@ -277,22 +278,7 @@ function content(msg: TgMessage): Partial<InboundMessage> | { skip: string } {
       type: 'location',
       location: { latitude: msg.location.latitude, longitude: msg.location.longitude },
     };
-  if (msg.contact) {
-    const c = msg.contact;
-    return {
-      type: 'contacts',
-      contacts: [
-        {
-          name: fullName(c) ?? c.phone_number,
-          firstName: c.first_name,
-          lastName: c.last_name,
-          phone: c.phone_number,
-          vcard: c.vcard,
-          providerContactId: c.user_id !== undefined ? String(c.user_id) : undefined,
-        },
-      ],
-    };
-  }
+  if (msg.contact) return { type: 'contacts', contacts: [fromTelegramContact(msg.contact)] };
   const service = SERVICE_KEYS.find((k) => k in msg);
   if (service) return { skip: `service_message:${service}` };
   const kind = UNSUPPORTED_CONTENT_KEYS.find((k) => k in msg) ?? 'unknown';
@@ -359,4 +345,26 @@ function normalizeReaction(r: ReactionUpdate): MessageOrSkip {
       timestamp: new Date(r.date * 1000),
     },
   };
+}
+
+/**
+ * A Telegram `Contact` → the normalized card: `phone_number` / `first_name` / `last_name` /
+ * `user_id` as sent, and everything else read from its `vcard` (vcard.ts: name parts, every
+ * phone with its type, emails, org, urls, addresses, birthday). `phone_number` comes first among
+ * `phones` when the vCard does not list it (compared by digits). The vCard text is kept as received.
+ */
+export function fromTelegramContact(
+  c: NonNullable<TgMessage['contact']>,
+): ContactCard & { providerContactId?: string } {
+  const fromVCard = c.vcard ? vCardToContactCard(c.vcard) : null;
+  const card = toContactCard({
+    ...fromVCard,
+    name: fullName(c) ?? fromVCard?.name ?? c.phone_number,
+    firstName: c.first_name,
+    lastName: c.last_name ?? fromVCard?.lastName,
+    phone: c.phone_number,
+    phones: fromVCard?.phones,
+    vcard: c.vcard,
+  });
+  return { ...card, ...(c.user_id !== undefined ? { providerContactId: String(c.user_id) } : {}) };
 }

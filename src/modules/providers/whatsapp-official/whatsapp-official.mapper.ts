@@ -1,5 +1,6 @@
 import { ValidationError } from '../../../common/errors/app-error';
-import type { OutboundMessage } from '../normalized';
+import type { ContactCard, OutboundMessage } from '../normalized';
+import { cardPhones, withVCardFields } from '../vcard';
 
 /** Business-scoped user id (2026), e.g. `US.13491208655302741918`: sent as `recipient`, not `to`. */
 const BSUID = /^[A-Z]{2}\.(ENT\.)?\d+$/;
@@ -74,14 +75,7 @@ export function toCloudApiMessage(m: OutboundMessage): Record<string, unknown> {
       return {
         ...envelope,
         type: 'contacts',
-        contacts: (m.contacts ?? []).map((c) => ({
-          name: {
-            formatted_name: c.name,
-            first_name: c.firstName ?? c.name,
-            ...(c.lastName ? { last_name: c.lastName } : {}),
-          },
-          phones: [{ phone: c.phone, type: 'CELL' }],
-        })),
+        contacts: (m.contacts ?? []).map(toCloudApiContact),
       };
     case 'template':
       return {
@@ -100,4 +94,55 @@ export function toCloudApiMessage(m: OutboundMessage): Record<string, unknown> {
         { field: 'type', message: 'not supported by whatsapp-official' },
       ]);
   }
+}
+
+/**
+ * A contact card → one Cloud API `contacts[]` object, every field kept (PROVIDERS.md §2.1; Meta:
+ * messages/contacts-messages): `name {formatted_name, first_name, last_name, middle_name, suffix,
+ * prefix}`, `phones[] {phone, type, wa_id}`, `emails[] {email, type}`, `org {company, department,
+ * title}`, `urls[] {url, type}`, `addresses[] {street, city, state, zip, country, country_code,
+ * type}`, `birthday`, in that order, parts the card lacks left out. The flat form `{name, phone}`
+ * is one `CELL` phone; Meta wants one name part besides `formatted_name`, so a card with none
+ * sends `first_name` = name. Fields the card lacks are taken from its `vcard`, if any.
+ */
+export function toCloudApiContact(card: ContactCard): Record<string, unknown> {
+  const c = withVCardFields(card);
+  const parts = {
+    first_name: c.firstName,
+    last_name: c.lastName,
+    middle_name: c.middleName,
+    suffix: c.suffix,
+    prefix: c.prefix,
+  };
+  const named = Object.values(parts).some(Boolean);
+  const phones = cardPhones(c);
+  const org = defined({ company: c.org?.company, department: c.org?.department, title: c.org?.title });
+  return defined({
+    name: defined({ formatted_name: c.name, ...(named ? parts : { first_name: c.name }) }),
+    phones: phones.length
+      ? phones.map((p) => defined({ phone: p.phone, type: p.type, wa_id: p.waId }))
+      : undefined,
+    emails: c.emails?.length ? c.emails.map((e) => defined({ email: e.email, type: e.type })) : undefined,
+    org: Object.keys(org).length ? org : undefined,
+    urls: c.urls?.length ? c.urls.map((u) => defined({ url: u.url, type: u.type })) : undefined,
+    addresses: c.addresses?.length
+      ? c.addresses.map((a) =>
+          defined({
+            street: a.street,
+            city: a.city,
+            state: a.state,
+            zip: a.zip,
+            country: a.country,
+            country_code: a.countryCode,
+            type: a.type,
+          }),
+        )
+      : undefined,
+    birthday: c.birthday,
+  });
+}
+
+/** `o` without its undefined and empty-string members (key order kept). */
+function defined(o: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined && v !== ''));
 }

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type {
+  ContactCard,
   DeliveryStatus,
   InboundError,
   InboundMedia,
@@ -7,6 +8,7 @@ import type {
   InboundResult,
 } from '../normalized';
 import { DELIVERY_STATUSES } from '../normalized';
+import { toContactCard, vCardToContactCard } from '../vcard';
 import {
   anyObject,
   array,
@@ -74,9 +76,30 @@ interface WaMediaBody {
   animated?: boolean;
   url?: string;
 }
+/** A card of a `contacts` message (Meta: webhooks/reference/messages/contacts). */
 interface WaContactCard {
-  name?: { formatted_name?: string; first_name?: string; last_name?: string };
+  name?: {
+    formatted_name?: string;
+    first_name?: string;
+    last_name?: string;
+    middle_name?: string;
+    suffix?: string;
+    prefix?: string;
+  };
   phones?: { phone?: string; wa_id?: string; type?: string }[];
+  emails?: { email?: string; type?: string }[];
+  org?: { company?: string; department?: string; title?: string };
+  urls?: { url?: string; type?: string }[];
+  addresses?: {
+    street?: string;
+    city?: string;
+    state?: string;
+    zip?: string;
+    country?: string;
+    country_code?: string;
+    type?: string;
+  }[];
+  birthday?: string;
   vcard?: string;
 }
 export interface WaMessage {
@@ -153,8 +176,30 @@ const waMessageProperties: Record<string, Schema> = {
   location: object({ latitude: num, longitude: num, name: str, address: str }),
   contacts: array(
     object({
-      name: object({ formatted_name: str, first_name: str, last_name: str }),
+      name: object({
+        formatted_name: str,
+        first_name: str,
+        last_name: str,
+        middle_name: str,
+        suffix: str,
+        prefix: str,
+      }),
       phones: array(object({ phone: str, wa_id: id, type: str })),
+      emails: array(object({ email: str, type: str })),
+      org: object({ company: str, department: str, title: str }),
+      urls: array(object({ url: str, type: str })),
+      addresses: array(
+        object({
+          street: str,
+          city: str,
+          state: str,
+          zip: str,
+          country: str,
+          country_code: str,
+          type: str,
+        }),
+      ),
+      birthday: str,
       vcard: str,
     }),
   ),
@@ -387,19 +432,7 @@ function content(msg: WaMessage): Partial<InboundMessage> {
     case 'contacts':
       return {
         type: 'contacts',
-        contacts: (msg.contacts ?? []).map((c) => {
-          const phone = c.phones?.[0];
-          const name =
-            c.name?.formatted_name ?? c.name?.first_name ?? vcardName(c.vcard) ?? phone?.phone ?? '';
-          return {
-            name,
-            ...(c.name?.first_name ? { firstName: c.name.first_name } : {}),
-            ...(c.name?.last_name ? { lastName: c.name.last_name } : {}),
-            phone: phone?.phone ?? '',
-            ...(c.vcard ? { vcard: c.vcard } : {}),
-            ...(phone?.wa_id ? { providerContactId: phone.wa_id } : {}),
-          };
-        }),
+        contacts: (msg.contacts ?? []).map(fromCloudApiContact),
       };
     case 'reaction':
       if (!msg.reaction?.message_id) return unsupported(kind, msg);
@@ -488,8 +521,55 @@ function toInboundError(e: WaError): InboundError {
   };
 }
 
-function vcardName(vcard: string | undefined): string | undefined {
-  return vcard?.match(/^FN:(.*)$/m)?.[1]?.trim();
+/**
+ * One inbound Cloud API card → the normalized card with every field the webhook carries
+ * (`wa_id` of a phone → `waId`, `country_code` → `countryCode`); `phone` is the first phone
+ * (`''` when none), `providerContactId` the first phone's `wa_id`. A card with only a `vcard`
+ * gets its fields from it (vcard.ts).
+ */
+export function fromCloudApiContact(c: WaContactCard): ContactCard & { providerContactId?: string } {
+  const text = (v: unknown) => (v === undefined || v === null || v === '' ? undefined : String(v));
+  const phones = (c.phones ?? [])
+    .filter((p) => text(p.phone) || text(p.wa_id))
+    .map((p) => ({
+      phone: text(p.phone) ?? text(p.wa_id)!,
+      ...(text(p.type) ? { type: text(p.type) } : {}),
+      ...(text(p.wa_id) ? { waId: text(p.wa_id) } : {}),
+    }));
+  const fromVCard = c.vcard ? vCardToContactCard(c.vcard) : null;
+  const card = toContactCard({
+    ...fromVCard,
+    name: c.name?.formatted_name ?? c.name?.first_name ?? fromVCard?.name ?? phones[0]?.phone ?? '',
+    firstName: c.name?.first_name ?? fromVCard?.firstName,
+    lastName: c.name?.last_name ?? fromVCard?.lastName,
+    middleName: c.name?.middle_name ?? fromVCard?.middleName,
+    prefix: c.name?.prefix ?? fromVCard?.prefix,
+    suffix: c.name?.suffix ?? fromVCard?.suffix,
+    phones: phones.length ? phones : fromVCard?.phones,
+    emails:
+      c.emails
+        ?.filter((e) => text(e.email))
+        .map((e) => ({ email: e.email!, ...(text(e.type) ? { type: e.type } : {}) })) ?? fromVCard?.emails,
+    org: c.org ?? fromVCard?.org,
+    urls:
+      c.urls
+        ?.filter((u) => text(u.url))
+        .map((u) => ({ url: u.url!, ...(text(u.type) ? { type: u.type } : {}) })) ?? fromVCard?.urls,
+    addresses:
+      c.addresses?.map((a) => ({
+        street: a.street,
+        city: a.city,
+        state: a.state,
+        zip: a.zip,
+        country: a.country,
+        countryCode: a.country_code,
+        type: a.type,
+      })) ?? fromVCard?.addresses,
+    birthday: c.birthday ?? fromVCard?.birthday,
+    vcard: c.vcard,
+  });
+  const waId = card.phones?.find((p) => p.waId)?.waId;
+  return { ...card, phone: card.phone ?? '', ...(waId ? { providerContactId: waId } : {}) };
 }
 
 /** Meta timestamps are unix seconds as strings; one that is no date (a placeholder, 1e20) is now. */
