@@ -6,6 +6,7 @@ import {
   normalizeUpdate,
   normalizeWAMessage,
   toNumber,
+  cardToVcard,
   vcardToCard,
 } from './whatsapp-web.normalizer';
 
@@ -78,6 +79,7 @@ describe('normalizeWAMessage on generateWAMessage fixtures', () => {
         firstName: 'Ivan',
         lastName: 'Petrov',
         phone: '+7 900 555-66-77',
+        phones: [{ phone: '+7 900 555-66-77', type: 'CELL', waId: '79005556677' }],
         vcard: expect.stringContaining('FN:Ivan Petrov'),
         providerContactId: '79005556677@s.whatsapp.net',
       },
@@ -221,11 +223,34 @@ describe('receipts', () => {
   });
 });
 
-describe('vcardToCard', () => {
-  it('falls back to the display name and the waid', () => {
-    expect(vcardToCard('BEGIN:VCARD\nTEL;waid=123456789\nEND:VCARD', 'Zed')).toMatchObject({
+describe('vCards (vcard.ts)', () => {
+  it('inbound: the display name when the card has no FN; the waid names the contact', () => {
+    const card = vcardToCard(
+      'BEGIN:VCARD\nVERSION:3.0\nTEL;type=CELL;waid=123456789:+1 234 567 89\nEND:VCARD',
+      'Zed',
+    );
+    expect(card).toMatchObject({
       name: 'Zed',
-      phone: '+123456789',
+      phone: '+1 234 567 89',
+      providerContactId: '123456789@s.whatsapp.net',
     });
+  });
+
+  it('outbound: the flat card becomes a vCard with a tappable waid; a given vcard is sent as is', () => {
+    const v = cardToVcard({
+      name: 'Ivan Petrov',
+      firstName: 'Ivan',
+      lastName: 'Petrov',
+      phone: '+7 900 555-66-77',
+    });
+    expect(v).toContain('FN:Ivan Petrov');
+    expect(v).toMatch(/TEL[^:\n]*waid=79005556677[^:\n]*:\+7 900 555-66-77/i);
+    expect(vcardToCard(v)).toMatchObject({
+      name: 'Ivan Petrov',
+      providerContactId: '79005556677@s.whatsapp.net',
+    });
+    expect(cardToVcard({ name: 'x', vcard: 'BEGIN:VCARD\nFN:x\nEND:VCARD' })).toBe(
+      'BEGIN:VCARD\nFN:x\nEND:VCARD',
+    );
   });
 });

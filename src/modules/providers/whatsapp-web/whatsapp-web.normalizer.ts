@@ -1,3 +1,4 @@
+import { cardPhones, contactCardToVCard, toContactCard, vCardToContactCard, withVCardFields } from '../vcard';
 import type { ContactCard, DeliveryStatus, InboundMedia, InboundMessage, InboundResult } from '../normalized';
 import {
   isGroupJid,
@@ -292,45 +293,34 @@ function replyOf(ci: ContextInfo | undefined): Partial<Described> {
   };
 }
 
-/** vCard → the rich card (`FN`, `N`, the first `TEL`, its `waid`). */
+/** vCard → the rich card (vcard.ts: FN, N, every TEL with its `waid`, EMAIL, ORG, …); `providerContactId` from the first `waid`. */
 export function vcardToCard(
   vcard: string | undefined,
   displayName?: string,
 ): ContactCard & { providerContactId?: string } {
-  const lines = (vcard ?? '').split(/\r?\n/);
-  const field = (name: string) =>
-    lines
-      .find((l) => l.toUpperCase().startsWith(name))
-      ?.split(':')
-      .slice(1)
-      .join(':');
-  const fn = field('FN')?.trim();
-  const [last, first] = (field('N:') ?? field('N;') ?? '').split(';');
-  const telLine = lines.find((l) => /^(item\d+\.)?TEL/i.test(l));
-  const waid = telLine?.match(/waid=(\d+)/i)?.[1];
-  const phone = (telLine?.split(':').slice(1).join(':') ?? '').trim() || (waid ? `+${waid}` : '');
-  return {
-    name: fn || displayName || phone,
-    ...(first?.trim() ? { firstName: first.trim() } : {}),
-    ...(last?.trim() ? { lastName: last.trim() } : {}),
-    phone,
+  const parsed = vcard ? vCardToContactCard(vcard) : null;
+  const card = toContactCard({
+    ...(parsed ?? {}),
+    name: parsed?.name || displayName || parsed?.phone || '',
     ...(vcard ? { vcard } : {}),
-    ...(waid ? { providerContactId: `${waid}@s.whatsapp.net` } : {}),
+  } as ContactCard);
+  const waId = card.phones?.find((p) => p.waId)?.waId;
+  return {
+    ...card,
+    phone: card.phone ?? '',
+    ...(waId ? { providerContactId: `${waId}@s.whatsapp.net` } : {}),
   };
 }
 
-/** The rich card → a vCard 3.0 WhatsApp shows as a contact (`waid` makes it tappable). */
+/**
+ * The rich card → the vCard WhatsApp shows as a contact: the caller's `vcard` as given, else one
+ * built from the card (vcard.ts), every phone with its `waid` (WhatsApp makes it tappable).
+ */
 export function cardToVcard(c: ContactCard): string {
   if (c.vcard) return c.vcard;
-  const digits = c.phone.replace(/\D/g, '');
-  return [
-    'BEGIN:VCARD',
-    'VERSION:3.0',
-    `N:${c.lastName ?? ''};${c.firstName ?? c.name};;;`,
-    `FN:${c.name}`,
-    `TEL;type=CELL;type=VOICE;waid=${digits}:+${digits}`,
-    'END:VCARD',
-  ].join('\n');
+  const card = withVCardFields(c);
+  const phones = cardPhones(card).map((p) => ({ ...p, waId: p.waId ?? p.phone.replace(/\D/g, '') }));
+  return contactCardToVCard({ ...card, phones });
 }
 
 /** Baileys `proto.WebMessageInfo.Status` (names or numbers) → our delivery status; others undefined. */
