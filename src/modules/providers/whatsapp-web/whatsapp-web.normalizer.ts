@@ -320,7 +320,8 @@ export function cardToVcard(c: ContactCard): string {
   if (c.vcard) return c.vcard;
   const card = withVCardFields(c);
   const phones = cardPhones(card).map((p) => ({ ...p, waId: p.waId ?? p.phone.replace(/\D/g, '') }));
-  return contactCardToVCard({ ...card, phones });
+  // WhatsApp's own vCards write the parameter in lower case (`TEL;type=CELL;waid=…`)
+  return contactCardToVCard({ ...card, phones }).replace(/;WAID=/g, ';waid=');
 }
 
 /** Baileys `proto.WebMessageInfo.Status` (names or numbers) → our delivery status; others undefined. */
