@@ -651,8 +651,13 @@ describe('WhatsApp Web (e2e, fake engine)', () => {
       });
 
       // the holder stops: no process holds the socket → 409 at once, never a hang
-      await alice.post(`/api/instances/${id}/logout`).expect(200);
+      // logout from the process without the socket: the holder unlinks the device (logout, 401)
+      await apiSide.disconnect(await instance(), { logout: true });
       await until(() => !active(id), 'socket closed');
+      expect(
+        await rows('SELECT count(*)::int AS n FROM whatsapp_web_auth_creds WHERE instance_id = $1', [id]),
+      ).toEqual([{ n: 0 }]);
+      expect((await status(id)).status).toBe('disconnected');
       const startedAt = Date.now();
       await expect(
         apiSide.send(await instance(), { to: '79001234567', type: 'text', text: 'y' }),

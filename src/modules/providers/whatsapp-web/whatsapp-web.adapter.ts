@@ -118,6 +118,8 @@ export class WhatsAppWebAdapter implements ProviderAdapter, ConnectionSource {
   async disconnect(instance: InstanceEntity, opts: { logout: boolean }): Promise<void> {
     const session = this.svc.sessions.get(instance.id);
     if (session) await session.engine.stop({ logout: opts.logout }).catch(() => undefined);
+    // the socket is held by another process: unlink it there (the runtime stops it anyway)
+    else if (opts.logout) await this.svc.remote.call(instance.id, { op: 'logout' }).catch(() => undefined);
     if (opts.logout) {
       await this.svc.authStore(instance.id).clear();
       await this.svc.clearLogin(instance.id, true);

@@ -13,7 +13,8 @@ export type RemoteCall =
   | { op: 'presence'; jid: string; presence: 'composing' | 'paused' | 'available' | 'unavailable' }
   | { op: 'lookup'; phones: string[] }
   | { op: 'pairingCode'; phone: string }
-  | { op: 'download'; raw: RawWAMessage };
+  | { op: 'download'; raw: RawWAMessage }
+  | { op: 'logout' };
 
 interface Request {
   id: string;

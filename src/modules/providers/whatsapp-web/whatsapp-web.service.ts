@@ -83,6 +83,7 @@ export class WhatsAppWebService {
   /** `call` on a socket this process holds (also what other processes' calls run). */
   async runLocal(s: LiveSession, call: RemoteCall): Promise<unknown> {
     const engine = s.engine;
+    if (call.op === 'logout') return engine.stop({ logout: true });
     if (call.op === 'pairingCode') {
       if (s.open)
         throw new AppError(
