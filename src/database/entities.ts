@@ -2,7 +2,7 @@ import { ApiKeyEntity } from '../modules/auth/api-key.entity';
 import { UserEntity } from '../modules/auth/user.entity';
 import { ContactEntity } from '../modules/contacts/contact.entity';
 import { ActivityLogEntity } from '../modules/instances/activity-log.entity';
-import { InstanceEntity } from '../modules/instances/instance.entity';
+import { InstanceEntity } from '../modules/instances-core/instance.entity';
 import { ChatEntity } from '../modules/messages/chat.entity';
 import { MessageEntity } from '../modules/messages/message.entity';
 import { InboundEventEntity } from '../modules/providers/inbound-event.entity';

@@ -1,6 +1,6 @@
 import { DataSource } from 'typeorm';
 import { EventsService } from '../../src/modules/webhooks/events.service';
-import { InstanceEntity } from '../../src/modules/instances/instance.entity';
+import { InstanceEntity } from '../../src/modules/instances-core/instance.entity';
 import { FakeTelegramApi } from '../fakes/fake-telegram-api';
 import { WebhookReceiver } from '../fakes/webhook-receiver';
 import { createTenant, eventually, startTestApp, TestApp, TestTenant } from '../utils/test-app';

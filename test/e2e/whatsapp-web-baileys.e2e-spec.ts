@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer } from 'ws';
 import { SecretBox } from '../../src/common/crypto/secret-box';
-import { InstanceEntity } from '../../src/modules/instances/instance.entity';
+import { InstanceEntity } from '../../src/modules/instances-core/instance.entity';
 import { ConnectionRuntime } from '../../src/modules/connections/connection-runtime.service';
 import { WhatsAppWebAuthStore } from '../../src/modules/providers/whatsapp-web/auth-store';
 import { loadBaileys, pgAuthState } from '../../src/modules/providers/whatsapp-web/baileys.engine';

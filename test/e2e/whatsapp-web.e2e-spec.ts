@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { InstanceEntity } from '../../src/modules/instances/instance.entity';
+import { InstanceEntity } from '../../src/modules/instances-core/instance.entity';
 import { ConnectionRuntime } from '../../src/modules/connections/connection-runtime.service';
 import {
   FakeEngine,

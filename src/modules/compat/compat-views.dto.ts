@@ -1,5 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { PaginationDto } from '../../common/pagination/pagination.dto';
+import { PROVIDER_KEYS } from '../providers/providers.module';
 
 /** The seeds' send answer `{id}`. */
 export class SeedSendResultDto {
@@ -47,7 +48,7 @@ export class SeedImportContactsResultDto {
 /** `POST /api/v1/multi-provider/instances`. */
 export class MultiProviderCreatedDto {
   instanceId: string;
-  @ApiProperty({ example: 'telegram' }) provider: string;
+  @ApiProperty({ example: PROVIDER_KEYS[0] }) provider: string;
   @ApiProperty({ enum: ['created'] }) status: string;
 }
 
@@ -94,7 +95,7 @@ export class MultiProviderStatsDto {
 
 /** `GET /api/v1/multi-provider/active-providers`. */
 export class ActiveProvidersDto {
-  @ApiProperty({ example: ['telegram', 'whatsapp-official', 'facebook-messenger', 'instagram'] })
+  @ApiProperty({ example: PROVIDER_KEYS })
   providers: string[];
   count: number;
 }

@@ -1,5 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsNotEmpty, IsObject, IsOptional, IsString, IsUrl, MaxLength, MinLength } from 'class-validator';
+import { PROVIDER_KEYS } from '../providers/providers.module';
 
 /** The seeds' `POST /api/whatsapp/:instanceId/send`. `phone` is the recipient (Telegram: chat id). */
 export class SeedSendDto {
@@ -27,7 +28,7 @@ export class SeedAddContactDto {
 
 /** The system document's `POST /api/v1/multi-provider/instances`. */
 export class MultiProviderCreateDto {
-  @ApiProperty({ example: 'telegram' })
+  @ApiProperty({ example: PROVIDER_KEYS[0] })
   @IsString()
   @MinLength(1)
   @MaxLength(40)

@@ -4,7 +4,7 @@ import { In, Repository } from 'typeorm';
 import { GatewayMetrics } from '../../common/metrics/gateway-metrics';
 import { RedisService } from '../../common/redis/redis.service';
 import { AppConfig } from '../../config/app-config';
-import { InstanceEntity } from '../instances/instance.entity';
+import { InstanceEntity } from '../instances-core/instance.entity';
 import { ConversationsService } from '../messages/conversations.service';
 import { ProviderRegistry } from '../providers/provider-registry';
 import type { ConnectionSource, InboundItem } from '../providers/provider-seams';

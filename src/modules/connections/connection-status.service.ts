@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { ActivityService } from '../instances/activity.service';
-import { InstanceEntity, InstanceStatus } from '../instances/instance.entity';
+import { InstanceEntity, InstanceStatus } from '../instances-core/instance.entity';
 import type { ConnectionState } from '../providers/provider-seams';
 import { EventsService, RecordedEvent } from '../webhooks/events.service';
 

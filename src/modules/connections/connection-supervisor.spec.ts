@@ -3,7 +3,7 @@ import Redis from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import { Lease, RedisService } from '../../common/redis/redis.service';
 import type { AppConfig } from '../../config/app-config';
-import type { InstanceEntity } from '../instances/instance.entity';
+import type { InstanceEntity } from '../instances-core/instance.entity';
 import {
   ConnectionContext,
   ConnectionSource,

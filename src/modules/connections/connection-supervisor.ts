@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Lease, LeaseAttempt } from '../../common/redis/redis.service';
-import type { InstanceEntity } from '../instances/instance.entity';
+import type { InstanceEntity } from '../instances-core/instance.entity';
 import {
   ConnectionContext,
   ConnectionSource,

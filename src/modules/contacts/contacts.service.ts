@@ -4,6 +4,7 @@ import { Brackets, Repository } from 'typeorm';
 import type { Principal } from '../../common/auth/principal';
 import { paginate } from '../../common/pagination/pagination';
 import { InstancesService } from '../instances/instances.service';
+import { ProviderRegistry } from '../providers/provider-registry';
 import { ContactEntity } from './contact.entity';
 import type { ContactsQuery, SaveContactDto } from './contacts.dto';
 
@@ -31,6 +32,7 @@ export class ContactsService {
   constructor(
     @InjectRepository(ContactEntity) private readonly repo: Repository<ContactEntity>,
     private readonly instances: InstancesService,
+    private readonly providers: ProviderRegistry,
   ) {}
 
   async list(principal: Principal, instanceId: string, q: ContactsQuery) {
@@ -70,8 +72,8 @@ export class ContactsService {
     if (dto.isGroup !== undefined) contact.isGroup = dto.isGroup;
     if (dto.profilePicture !== undefined) contact.profilePicture = dto.profilePicture;
     if (dto.about !== undefined) contact.about = dto.about;
-    if (/^\+?\d{5,}$/.test(dto.number) && !contact.phone && instance.provider !== 'telegram')
-      contact.phone = dto.number;
+    const numberIsPhone = this.providers.find(instance.provider)?.numericContactIdIsPhone ?? false;
+    if (/^\+?\d{5,}$/.test(dto.number) && !contact.phone && numberIsPhone) contact.phone = dto.number;
     await this.repo.save(contact);
     return toContactView(contact);
   }

@@ -1,18 +1,14 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { InstancesModule } from '../instances/instances.module';
 import { MessagesModule } from '../messages/messages.module';
-import { ProvidersModule } from '../providers/providers.module';
-import { InstagramWebhookController } from './instagram-webhook.controller';
-import { InstagramWebhookService } from './instagram-webhook.service';
-import { MessengerWebhookController } from './messenger-webhook.controller';
-import { MessengerWebhookService } from './messenger-webhook.service';
-import { TelegramWebhookController } from './telegram-webhook.controller';
-import { WhatsappWebhookController } from './whatsapp-webhook.controller';
-import { WhatsappWebhookService } from './whatsapp-webhook.service';
+import { PROVIDER_ADAPTER_CLASSES, ProvidersModule } from '../providers/providers.module';
+import { InboundPipelineService } from './inbound-pipeline.service';
+import { webhookControllers } from './inbound-webhook.controller';
 
 /**
- * Provider → gateway: public provider webhooks (API role) and long-polling loops (worker role),
- * all ending in ConversationsService.ingest.
+ * Provider → gateway over HTTP: the generic webhook pipeline (API role; one controller per webhook
+ * path of the adapters, see webhookControllers), ending in ConversationsService.ingestBatch.
+ * Long-lived connections (Telegram polling, …) run in the connection runtime (connections/).
  */
 @Module({})
 export class InboundModule {
@@ -20,17 +16,8 @@ export class InboundModule {
     return {
       module: InboundModule,
       imports: [InstancesModule, MessagesModule, ProvidersModule],
-      controllers: opts.api
-        ? [
-            TelegramWebhookController,
-            WhatsappWebhookController,
-            MessengerWebhookController,
-            InstagramWebhookController,
-          ]
-        : [],
-      providers: [
-        ...(opts.api ? [WhatsappWebhookService, MessengerWebhookService, InstagramWebhookService] : []),
-      ],
+      controllers: opts.api ? webhookControllers(PROVIDER_ADAPTER_CLASSES) : [],
+      providers: [...(opts.api ? [InboundPipelineService] : [])],
     };
   }
 }

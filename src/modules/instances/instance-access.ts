@@ -1,7 +1,7 @@
 import type { Repository } from 'typeorm';
 import { isAdmin, Principal } from '../../common/auth/principal';
 import { NotFoundError } from '../../common/errors/app-error';
-import type { InstanceEntity } from './instance.entity';
+import type { InstanceEntity } from '../instances-core/instance.entity';
 import { isUUID } from 'class-validator';
 
 /**

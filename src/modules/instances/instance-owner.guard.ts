@@ -4,7 +4,7 @@ import type { Request } from 'express';
 import { Repository } from 'typeorm';
 import type { Principal } from '../../common/auth/principal';
 import { findOwnedInstance } from './instance-access';
-import { InstanceEntity } from './instance.entity';
+import { InstanceEntity } from '../instances-core/instance.entity';
 
 export type RequestWithInstance = Request & { user: Principal; instance?: InstanceEntity };
 

@@ -2,6 +2,7 @@ import { ApiProperty } from '@nestjs/swagger';
 import { PaginationDto } from '../../common/pagination/pagination.dto';
 import { ActivityLogEntity } from './activity-log.entity';
 import { InstanceLimitsDto } from './instances.dto';
+import { PROVIDER_KEYS } from '../providers/providers.module';
 
 const STATUSES = ['connecting', 'connected', 'waiting_for_qr', 'disconnected', 'needs_reauth', 'error'];
 
@@ -39,7 +40,7 @@ export class InstanceDto {
   id: string;
   name: string;
   description: string | null;
-  @ApiProperty({ example: 'telegram' }) provider: string;
+  @ApiProperty({ example: PROVIDER_KEYS[0] }) provider: string;
   /** The owner. */
   userId: string;
   @ApiProperty({ enum: STATUSES }) status: string;

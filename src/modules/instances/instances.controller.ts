@@ -41,6 +41,7 @@ import {
   ReconnectResultDto,
   UpdatedInstanceDto,
 } from './instance-views.dto';
+import { CREATE_INSTANCE_EXAMPLES } from '../providers/providers.module';
 
 const NOT_FOUND: [number, string] = [404, 'No such instance of the caller'];
 
@@ -61,53 +62,7 @@ export class InstancesController {
   })
   @ApiBody({
     type: CreateInstanceDto,
-    examples: {
-      telegram: {
-        value: {
-          provider: 'telegram',
-          name: 'Support bot',
-          config: { botToken: '123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw' },
-        },
-      },
-      'whatsapp-official': {
-        value: {
-          provider: 'whatsapp-official',
-          name: 'Support line',
-          config: {
-            phoneNumberId: '123456789012345',
-            accessToken: 'EAAGm0PX4ZCpsBAKZCZBx1ZBfOZAvEXAMPLE',
-            appSecret: '1222e786b144d0e85b9f365372d93676',
-            webhookVerifyToken: 'choose-one',
-            wabaId: '234567890123456',
-            version: 'v23.0',
-          },
-        },
-      },
-      'facebook-messenger': {
-        value: {
-          provider: 'facebook-messenger',
-          name: 'Page inbox',
-          config: {
-            pageId: '345678901234567',
-            pageAccessToken: 'EAAGm0PX4ZCpsBAPAGEZBx1ZBfOZAvEXAMPLE',
-            appSecret: '4c3ac6ae4a6b1b7c2d0e9f8a7b6c5d4e',
-            webhookVerifyToken: 'choose-one',
-          },
-        },
-      },
-      instagram: {
-        value: {
-          provider: 'instagram',
-          name: 'Instagram DMs',
-          config: {
-            igId: '17841400000000001',
-            accessToken: 'IGAAKx9ZBZA1bZBtZAEXAMPLETOKEN',
-            appSecret: '9e107d9d372bb6826bd81d3542a419d6',
-            webhookVerifyToken: 'choose-one',
-          },
-        },
-      },
-    },
+    examples: CREATE_INSTANCE_EXAMPLES,
   })
   @ApiCreatedResponse({ type: CreatedInstanceDto, description: 'The instance (secrets masked)' })
   @ApiProblemResponses(

@@ -15,6 +15,7 @@ import {
 } from 'class-validator';
 import { PageQuery } from '../../common/pagination/pagination';
 import { csv, StorableDate } from '../../common/validation/transforms';
+import { PROVIDER_KEYS } from '../providers/providers.module';
 
 const URL_OPTS = { require_tld: false, protocols: ['http', 'https'], require_protocol: true };
 
@@ -71,8 +72,8 @@ class WebhookFieldsDto {
 export class CreateInstanceDto extends WebhookFieldsDto {
   /** Provider key (others answer 400 naming the supported ones). */
   @ApiProperty({
-    enum: ['telegram', 'whatsapp-official', 'facebook-messenger', 'instagram'],
-    example: 'telegram',
+    enum: PROVIDER_KEYS,
+    example: PROVIDER_KEYS[0],
   })
   @IsString()
   @MinLength(1)

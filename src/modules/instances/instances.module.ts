@@ -3,7 +3,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { ProvidersModule } from '../providers/providers.module';
 import { ActivityLogEntity } from './activity-log.entity';
 import { ActivityService } from './activity.service';
-import { InstanceEntity } from './instance.entity';
+import { InstanceEntity } from '../instances-core/instance.entity';
 import { InstancesController } from './instances.controller';
 import { InstancesService } from './instances.service';
 

@@ -15,7 +15,7 @@ import { EventsService } from '../webhooks/events.service';
 import { WebhookHttpClient } from '../../common/http/webhook-http-client';
 import { ActivityService } from './activity.service';
 import { findOwnedInstance } from './instance-access';
-import { InstanceEntity } from './instance.entity';
+import { InstanceEntity } from '../instances-core/instance.entity';
 import type { CreateInstanceDto, UpdateInstanceDto, WebhookSettingsDto } from './instances.dto';
 
 /** Headers our deliveries set themselves; custom headers may not override them. */

@@ -2,8 +2,9 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { GatewayMetrics } from '../../common/metrics/gateway-metrics';
-import { InstanceEntity } from '../instances/instance.entity';
+import { InstanceEntity } from '../instances-core/instance.entity';
 import type { DeliveryStatus, InboundMessage, InboundResult, InboundStatus } from '../providers/normalized';
+import type { InboundItem } from '../providers/provider-seams';
 import { AppConfig } from '../../config/app-config';
 import { toStorableString, toStorableText } from '../../common/validation/text';
 import { UsageService } from '../usage/usage.service';
@@ -30,6 +31,24 @@ export function statusAdvances(from: string, to: DeliveryStatus): boolean {
 
 const CHAT_UPSERT_SET = `title = COALESCE(EXCLUDED.title, chats.title), contact_id = COALESCE(chats.contact_id, EXCLUDED.contact_id),
   last_message_at = GREATEST(chats.last_message_at, EXCLUDED.last_message_at), updated_at = now()`;
+
+/** What one item came to, with the deliveries to enqueue once its transaction commits. */
+interface Ingested {
+  outcome: IngestOutcome;
+  deliveries: (PendingDelivery | null)[];
+}
+
+/** A new inbound message (not an edit, not our own echo): the one-statement fast path. */
+const isNewMessage = (r: InboundResult): boolean =>
+  r.kind === 'message' && !r.message.editedAt && !r.message.fromMe;
+
+/** The item with provider text PostgreSQL cannot hold replaced by U+FFFD (toStorableText). */
+const storable = (i: InboundItem): InboundItem => ({
+  instance: i.instance,
+  providerEventId: toStorableString(i.providerEventId),
+  payload: toStorableText(i.payload),
+  result: toStorableText(i.result),
+});
 
 /** The instance an inbound event was verified for. */
 export interface InstanceRef {
@@ -70,6 +89,7 @@ export class ConversationsService {
    *   the outcome says `notFound` and nothing is stored.
    * Provider text PostgreSQL cannot hold (NUL, unpaired surrogates: a Telegram text of `"a\u0000b"`)
    * is stored with U+FFFD in its place, in the archive and in the rows alike (toStorableText).
+   * A new inbound message takes the one-statement fast path (no transaction of its own).
    */
   async ingest(
     instance: InstanceRef,
@@ -77,53 +97,89 @@ export class ConversationsService {
     payload: object,
     result: InboundResult,
   ): Promise<IngestOutcome> {
-    providerEventId = toStorableString(providerEventId);
-    payload = toStorableText(payload);
-    result = toStorableText(result);
-    if (result.kind === 'status') return this.ingestStatus(instance, providerEventId, payload, result.status);
-    if (result.kind === 'message' && !result.message.editedAt && !result.message.fromMe) {
-      const { outcome, delivery } = await this.ingestNew(instance, providerEventId, payload, result.message);
-      await this.events.enqueue([delivery]);
-      if (outcome.stored) {
-        this.touchActivity(instance.id);
-        this.countReceived(instance, result.message);
-      }
-      return outcome;
+    const item = storable({ instance, providerEventId, payload, result });
+    const done = isNewMessage(item.result)
+      ? await this.ingestIn(this.db.manager, item)
+      : await this.db.transaction((tx) => this.ingestIn(tx, item));
+    await this.events.enqueue(done.deliveries);
+    this.afterCommit(item, done.outcome);
+    return done.outcome;
+  }
+
+  /**
+   * Every item of one provider request in ONE transaction (the provider is answered only after it
+   * commits; a failure stores none of them), deliveries enqueued after commit. Outcomes are in the
+   * order of `items`; a redelivered item inside the same batch is a duplicate. One item takes the
+   * fast path of `ingest`.
+   */
+  async ingestBatch(items: InboundItem[]): Promise<IngestOutcome[]> {
+    if (items.length === 0) return [];
+    if (items.length === 1) {
+      const [i] = items;
+      return [await this.ingest(i.instance, i.providerEventId, i.payload, i.result)];
     }
-    const { outcome, delivery } = await this.db.transaction(async (tx) => {
-      const archived = await tx.query(
-        `INSERT INTO inbound_events (provider, instance_id, provider_event_id, payload, outcome, skip_reason)
-         SELECT $1, id, $3, $4, $5, $6 FROM instances WHERE id = $2
-         ON CONFLICT (provider, instance_id, provider_event_id) DO NOTHING RETURNING id`,
-        [
-          instance.provider,
-          instance.id,
-          providerEventId,
-          json(payload),
-          result.kind === 'skip' ? 'skipped' : 'stored',
-          result.kind === 'skip' ? result.reason : null,
-        ],
-      );
-      if (archived.length === 0) {
-        const found = await tx.query('SELECT 1 FROM instances WHERE id = $1', [instance.id]);
-        return {
-          outcome: found.length
-            ? { duplicate: true, stored: false }
-            : { duplicate: false, stored: false, notFound: true },
-          delivery: null,
-        };
-      }
-      if (result.kind === 'skip')
-        return { outcome: { duplicate: false, stored: false, skipReason: result.reason }, delivery: null };
-      const entity = await tx.findOneByOrFail(InstanceEntity, { id: instance.id });
-      return this.storeInbound(tx, entity, result.message, payload);
+    const clean = items.map(storable);
+    const done = await this.db.transaction(async (tx) => {
+      const out: Ingested[] = [];
+      for (const item of clean) out.push(await this.ingestIn(tx, item));
+      return out;
     });
-    await this.events.enqueue([delivery]);
-    if (outcome.stored) {
-      this.touchActivity(instance.id);
-      if (result.kind === 'message' && !result.message.editedAt) this.countReceived(instance, result.message);
+    await this.events.enqueue(done.flatMap((d) => d.deliveries));
+    clean.forEach((item, i) => this.afterCommit(item, done[i].outcome));
+    return done.map((d) => d.outcome);
+  }
+
+  /** One item inside the caller's transaction (or, for the fast path, the data source's manager). */
+  private async ingestIn(tx: EntityManager, item: InboundItem): Promise<Ingested> {
+    const { instance, providerEventId, payload, result } = item;
+    if (result.kind === 'status')
+      return this.ingestStatus(tx, instance, providerEventId, payload, result.status);
+    if (result.kind === 'message' && isNewMessage(result)) {
+      const { outcome, delivery } = await this.ingestNew(
+        tx,
+        instance,
+        providerEventId,
+        payload,
+        result.message,
+      );
+      return { outcome, deliveries: [delivery] };
     }
-    return outcome;
+    const archived = await tx.query(
+      `INSERT INTO inbound_events (provider, instance_id, provider_event_id, payload, outcome, skip_reason)
+       SELECT $1, id, $3, $4, $5, $6 FROM instances WHERE id = $2
+       ON CONFLICT (provider, instance_id, provider_event_id) DO NOTHING RETURNING id`,
+      [
+        instance.provider,
+        instance.id,
+        providerEventId,
+        json(payload),
+        result.kind === 'skip' ? 'skipped' : 'stored',
+        result.kind === 'skip' ? result.reason : null,
+      ],
+    );
+    if (archived.length === 0) return { outcome: await this.unarchived(tx, instance.id), deliveries: [] };
+    if (result.kind === 'skip')
+      return { outcome: { duplicate: false, stored: false, skipReason: result.reason }, deliveries: [] };
+    const entity = await tx.findOneByOrFail(InstanceEntity, { id: instance.id });
+    const { outcome, delivery } = await this.storeInbound(tx, entity, result.message, payload);
+    return { outcome, deliveries: [delivery] };
+  }
+
+  /** Archive insert hit its unique key: a redelivery, or the instance is gone. */
+  private async unarchived(tx: EntityManager, instanceId: string): Promise<IngestOutcome> {
+    const found = await tx.query('SELECT 1 FROM instances WHERE id = $1', [instanceId]);
+    return found.length
+      ? { duplicate: true, stored: false }
+      : { duplicate: false, stored: false, notFound: true };
+  }
+
+  /** Activity stamp and usage counts of a committed item (statuses count nothing). */
+  private afterCommit(item: InboundItem, outcome: IngestOutcome): void {
+    const { result } = item;
+    if (!outcome.stored || result.kind === 'status') return;
+    this.touchActivity(item.instance.id);
+    if (result.kind === 'message' && !result.message.editedAt)
+      this.countReceived(item.instance, result.message);
   }
 
   /** In-memory usage counting (flushed in batches by UsageService) and metrics: no I/O on the ingest path. */
@@ -143,6 +199,7 @@ export class ConversationsService {
    * in one transaction (bench/run.ts). Edits, skips and anything unusual take the transaction path.
    */
   private async ingestNew(
+    tx: EntityManager,
     instance: InstanceRef,
     providerEventId: string,
     payload: object,
@@ -155,7 +212,7 @@ export class ConversationsService {
       envelopeBytes('message_received', instance.id, instance.provider, dataJson) + MESSAGE_REF_BYTES,
       this.config.webhooks.maxPayloadBytes,
     );
-    const [row] = await this.db.query(
+    const [row] = await tx.query(
       `WITH inst AS (
          SELECT id, webhook_url, webhook_enabled, notify_received, retry_interval_ms, max_retries FROM instances WHERE id = $1
        ), archived AS (
@@ -340,81 +397,70 @@ export class ConversationsService {
    * notifyRead). Backward moves (read → delivered) and reports about unknown messages change nothing.
    */
   private async ingestStatus(
+    tx: EntityManager,
     instance: InstanceRef,
     providerEventId: string,
     payload: object,
     s: InboundStatus,
-  ): Promise<IngestOutcome> {
-    const { outcome, deliveries } = await this.db.transaction(async (tx) => {
-      const archived = await tx.query(
-        `INSERT INTO inbound_events (provider, instance_id, provider_event_id, payload, outcome)
+  ): Promise<Ingested> {
+    const archived = await tx.query(
+      `INSERT INTO inbound_events (provider, instance_id, provider_event_id, payload, outcome)
          SELECT $1, id, $3, $4, 'stored' FROM instances WHERE id = $2
          ON CONFLICT (provider, instance_id, provider_event_id) DO NOTHING RETURNING id`,
-        [instance.provider, instance.id, providerEventId, json(payload)],
-      );
-      if (archived.length === 0) {
-        const found = await tx.query('SELECT 1 FROM instances WHERE id = $1', [instance.id]);
-        return {
-          outcome: found.length
-            ? { duplicate: true, stored: false }
-            : { duplicate: false, stored: false, notFound: true },
-          deliveries: [],
-        };
-      }
-      const targets: { id: string; chat_id: string; status: string; provider_message_id: string }[] =
-        s.providerMessageId
-          ? await tx.query(
-              `SELECT id, chat_id, status, provider_message_id FROM messages
+      [instance.provider, instance.id, providerEventId, json(payload)],
+    );
+    if (archived.length === 0) return { outcome: await this.unarchived(tx, instance.id), deliveries: [] };
+    const targets: { id: string; chat_id: string; status: string; provider_message_id: string }[] =
+      s.providerMessageId
+        ? await tx.query(
+            `SELECT id, chat_id, status, provider_message_id FROM messages
                 WHERE instance_id = $1 AND provider_message_id = $2 AND direction = 'out' FOR UPDATE`,
-              [instance.id, s.providerMessageId],
-            )
-          : await tx.query(
-              `SELECT m.id, m.chat_id, m.status, m.provider_message_id FROM messages m
+            [instance.id, s.providerMessageId],
+          )
+        : await tx.query(
+            `SELECT m.id, m.chat_id, m.status, m.provider_message_id FROM messages m
                  JOIN chats c ON c.id = m.chat_id
                 WHERE m.instance_id = $1 AND c.provider_chat_id = $2 AND m.direction = 'out'
                   AND m.provider_timestamp <= $3 AND m.provider_message_id IS NOT NULL
                 ORDER BY m.provider_timestamp FOR UPDATE OF m`,
-              [instance.id, s.providerChatId, s.watermark],
-            );
-      const moving = targets.filter((t) => statusAdvances(t.status, s.status));
-      if (moving.length === 0) {
-        const reason = targets.length ? 'status_not_newer' : 'status_for_unknown_message';
-        await tx.query(`UPDATE inbound_events SET outcome = 'skipped', skip_reason = $2 WHERE id = $1`, [
-          archived[0].id,
-          reason,
-        ]);
-        return { outcome: { duplicate: false, stored: false, skipReason: reason }, deliveries: [] };
-      }
-      const entity = await tx.findOneByOrFail(InstanceEntity, { id: instance.id });
-      const error = s.status === 'failed' ? (s.error ?? { message: 'failed' }) : null;
-      const out: (PendingDelivery | null)[] = [];
-      for (const t of moving) {
-        await tx.query(
-          `UPDATE messages SET status = $2, status_updated_at = now(), updated_at = now(),
+            [instance.id, s.providerChatId, s.watermark],
+          );
+    const moving = targets.filter((t) => statusAdvances(t.status, s.status));
+    if (moving.length === 0) {
+      const reason = targets.length ? 'status_not_newer' : 'status_for_unknown_message';
+      await tx.query(`UPDATE inbound_events SET outcome = 'skipped', skip_reason = $2 WHERE id = $1`, [
+        archived[0].id,
+        reason,
+      ]);
+      return { outcome: { duplicate: false, stored: false, skipReason: reason }, deliveries: [] };
+    }
+    const entity = await tx.findOneByOrFail(InstanceEntity, { id: instance.id });
+    const error = s.status === 'failed' ? (s.error ?? { message: 'failed' }) : null;
+    const out: (PendingDelivery | null)[] = [];
+    for (const t of moving) {
+      await tx.query(
+        `UPDATE messages SET status = $2, status_updated_at = now(), updated_at = now(),
                   error = COALESCE($3::jsonb, error) WHERE id = $1`,
-          [t.id, s.status, json(error)],
-        );
-        const recorded = await this.events.record(tx, entity, 'message_status', {
-          instanceId: instance.id,
-          messageId: t.id,
-          chatId: t.chat_id,
-          providerMessageId: t.provider_message_id,
-          status: s.status,
-          previousStatus: t.status,
-          recipientId: s.recipientId ?? null,
-          error,
-          timestamp: Math.floor(s.timestamp.getTime() / 1000),
-          ...(s.details ?? {}),
-        });
-        out.push(recorded.delivery);
-      }
-      return {
-        outcome: { duplicate: false, stored: true, messageId: moving[0].id },
-        deliveries: out,
-      };
-    });
-    await this.events.enqueue(deliveries);
-    return outcome;
+        [t.id, s.status, json(error)],
+      );
+      const recorded = await this.events.record(tx, entity, 'message_status', {
+        instanceId: instance.id,
+        messageId: t.id,
+        chatId: t.chat_id,
+        providerMessageId: t.provider_message_id,
+        status: s.status,
+        previousStatus: t.status,
+        recipientId: s.recipientId ?? null,
+        error,
+        timestamp: Math.floor(s.timestamp.getTime() / 1000),
+        ...(s.details ?? {}),
+      });
+      out.push(recorded.delivery);
+    }
+    return {
+      outcome: { duplicate: false, stored: true, messageId: moving[0].id },
+      deliveries: out,
+    };
   }
 
   /** `message_received` data (messageId/chatId are added where the rows are written). */

@@ -14,7 +14,7 @@ import {
 import { GatewayMetrics } from '../../common/metrics/gateway-metrics';
 import { paginate } from '../../common/pagination/pagination';
 import { InstancesService } from '../instances/instances.service';
-import type { InstanceEntity } from '../instances/instance.entity';
+import type { InstanceEntity } from '../instances-core/instance.entity';
 import { MEDIA_TYPES, OutboundMessage } from '../providers/normalized';
 import type { MediaDownload, ProviderAdapter, UploadFile } from '../providers/provider-adapter';
 import { ProviderRegistry } from '../providers/provider-registry';

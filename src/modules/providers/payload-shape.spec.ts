@@ -1,7 +1,9 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { MsWebhook, normalizeMessengerEntry } from './facebook-messenger/facebook-messenger.normalizer';
+import { INSTAGRAM } from './instagram/instagram.adapter';
 import type { InboundResult } from './normalized';
+import { TELEGRAM } from './telegram/telegram.client';
 import { normalizeTelegramUpdate, TgUpdate } from './telegram/telegram.normalizer';
 import {
   normalizeWhatsAppChange,
@@ -38,13 +40,14 @@ describe('provider payload shapes', () => {
       const items = (body.entry ?? []).flatMap((e) => normalizeWhatsAppEntry(e));
       found.push(...malformed(items.map((i) => i.result)).map((r) => `whatsapp ${name}: ${r}`));
     }
-    for (const provider of ['messenger', 'instagram']) {
+    // fixtures are kept by provider key, Messenger's as `messenger`
+    for (const provider of ['messenger', INSTAGRAM]) {
       for (const { name, body } of jsonFiles(join(FIXTURES, provider))) {
         const items = ((body as MsWebhook).entry ?? []).flatMap((e) => normalizeMessengerEntry(e));
         found.push(...malformed(items.map((i) => i.result)).map((r) => `${provider} ${name}: ${r}`));
       }
     }
-    const telegram = jsonFiles(join(FIXTURES, 'telegram'));
+    const telegram = jsonFiles(join(FIXTURES, TELEGRAM));
     for (const { name, body: raw } of telegram) {
       // some fixtures are a bare Message (what an Update's `message` holds)
       const body = 'update_id' in (raw as object) ? raw : { update_id: 1, message: raw };

@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import type { EntityManager } from 'typeorm';
-import type { InstanceEntity } from '../instances/instance.entity';
+import type { InstanceEntity } from '../instances-core/instance.entity';
 import type { OutboundMessage, ProviderCapabilities, SendResult } from './normalized';
 
 /** Injection token under which every adapter is collected (ghostfolio's pattern, STYLE.md §3). */
@@ -10,6 +10,17 @@ export interface ConnectResult {
   status: 'connected' | 'connecting' | 'disconnected' | 'needs_reauth' | 'error';
   reason?: string;
   details?: Record<string, unknown>;
+}
+
+/**
+ * What the API documents about a provider before the app boots: statics of every class in
+ * PROVIDER_ADAPTER_CLASSES (the OpenAPI `provider` enum and the create-instance examples).
+ */
+export interface ProviderAdapterClass {
+  /** Provider key, as the instance's `key`. */
+  readonly key: string;
+  /** `POST /api/instances` example without `provider`: `{name, config}`. */
+  readonly createExample: { name: string; config: Record<string, unknown> };
 }
 
 /** A file received on our API to be uploaded to the provider (multipart `file`). */
@@ -57,6 +68,13 @@ export interface MediaDownload {
 export interface ProviderAdapter {
   /** Provider key as stored in `instances.provider`. */
   readonly key: string;
+  /** Display name (`GET /stats` keys), e.g. `WhatsApp Official`; absent → the key. */
+  readonly label?: string;
+  /**
+   * Whether a numeric contact id saved by hand (`contacts/save` `number`) is also the contact's
+   * phone number (WhatsApp: the wa_id is the number). Absent → false.
+   */
+  readonly numericContactIdIsPhone?: boolean;
   readonly capabilities: ProviderCapabilities;
   /** class-validator DTO class for the `config` object given at instance creation. */
   readonly configDto: new () => object;

@@ -13,6 +13,21 @@ export class ProviderRegistry {
     this.byKey = new Map(adapters.map((a) => [a.key, a]));
   }
 
+  /** Every adapter, in the order of PROVIDER_ADAPTER_CLASSES. */
+  get adapters(): ProviderAdapter[] {
+    return [...this.byKey.values()];
+  }
+
+  /** The adapter of `key`, or undefined (an instance of a provider no longer installed). */
+  find(key: string): ProviderAdapter | undefined {
+    return this.byKey.get(key);
+  }
+
+  /** Display name of a provider key (the adapter's `label`); the key itself when none. */
+  label(key: string): string {
+    return this.byKey.get(key)?.label ?? key;
+  }
+
   get keys(): string[] {
     return [...this.byKey.keys()];
   }

@@ -1,4 +1,4 @@
-import type { InstanceEntity } from '../instances/instance.entity';
+import type { InstanceEntity } from '../instances-core/instance.entity';
 import type { InboundResult } from './normalized';
 
 /*
@@ -32,14 +32,52 @@ export interface InboundHttpRequest {
   instanceId?: string;
 }
 
+/** What storing one item came to (ConversationsService.ingestBatch), in the order of `items`. */
+export interface InboundItemOutcome {
+  /** The provider event was seen before (redelivery): nothing stored, nothing sent. */
+  duplicate: boolean;
+  stored: boolean;
+  /** The instance was deleted meanwhile. */
+  notFound?: boolean;
+  messageId?: string;
+  skipReason?: string;
+}
+
+/** An answer other than the default. */
+export interface InboundWebhookResponse {
+  status?: number;
+  body: unknown;
+  contentType?: string;
+}
+
 /**
  * What the pipeline answers: `items` are ingested in one transaction before `response` goes out.
  * `response` overrides the default `200 {ok, stored, duplicates, skipped}` (e.g. Slack's
- * `url_verification` challenge, a Discord interaction PONG).
+ * `url_verification` challenge, a Discord interaction PONG); as a function it is called with the
+ * items' outcomes once they are durable (Telegram answers with its one update's outcome) and may
+ * throw an AppError (e.g. NotFoundError → 404).
  */
 export interface InboundWebhookResult {
   items: InboundItem[];
-  response?: { status?: number; body: unknown; contentType?: string };
+  response?: InboundWebhookResponse | ((outcomes: InboundItemOutcome[]) => InboundWebhookResponse);
+}
+
+/** One public webhook route: `/webhooks/<path>`, or `/webhooks/<path>/:instanceId`. */
+export interface WebhookRoute {
+  path: string;
+  withInstanceId: boolean;
+}
+
+/**
+ * A route with its OpenAPI decorators, declared on the adapter class (`static webhooks`): Nest
+ * controllers are built before the app boots, so the generic inbound module mounts them from the
+ * class, and every public path keeps its own documentation.
+ */
+export interface WebhookRouteDocs extends WebhookRoute {
+  /** Decorators of `GET` (the handshake); absent → no GET route. */
+  handshake?: MethodDecorator[];
+  /** Decorators of `POST`. */
+  receive: MethodDecorator[];
 }
 
 /**
@@ -49,7 +87,7 @@ export interface InboundWebhookResult {
  *   (bad signature, stale timestamp); ForbiddenError (403) for a failed handshake.
  */
 export interface InboundWebhookSource {
-  readonly webhookRoutes: ReadonlyArray<{ path: string; withInstanceId: boolean }>;
+  readonly webhookRoutes: ReadonlyArray<WebhookRoute>;
   /** GET handshake (Meta `hub.challenge`): the text to echo. Absent → 404 for GET. */
   handshake?(req: InboundHttpRequest): Promise<string>;
   /** Verifies, routes to instance(s), splits into items and normalizes each. */

@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { PROVIDER_ADAPTERS, ProviderAdapter } from './provider-adapter';
+import { PROVIDER_ADAPTERS, ProviderAdapter, ProviderAdapterClass } from './provider-adapter';
 import { ProviderRegistry } from './provider-registry';
 import { ProvidersController } from './providers.controller';
 import { TelegramInstanceEntity } from './telegram/telegram-instance.entity';
@@ -19,9 +19,29 @@ import { WHATSAPP_WEB_ENGINE_PROVIDER } from './whatsapp-web/engine-factory';
 import { WhatsAppWebService } from './whatsapp-web/whatsapp-web.service';
 import { WhatsAppWebRemote } from './whatsapp-web/whatsapp-web.remote';
 import { WhatsAppWebController } from './whatsapp-web/whatsapp-web.controller';
-import { InstanceEntity } from '../instances/instance.entity';
+import { InstanceEntity } from '../instances-core/instance.entity';
 
-/** Every provider adapter, collected under PROVIDER_ADAPTERS; add new providers here. */
+/**
+ * THE list of adapters: adding a provider is one line here (plus its folder and migration). The
+ * inbound module mounts the webhook routes of those that take webhooks (static `webhooks`).
+ */
+export const PROVIDER_ADAPTER_CLASSES = [
+  TelegramAdapter,
+  WhatsappOfficialAdapter,
+  FacebookMessengerAdapter,
+  InstagramAdapter,
+  WhatsAppWebAdapter,
+] as const satisfies ReadonlyArray<ProviderAdapterClass>;
+
+/** Every provider key, in list order (the OpenAPI `provider` enum; examples use the first). */
+export const PROVIDER_KEYS: string[] = PROVIDER_ADAPTER_CLASSES.map((c) => c.key);
+
+/** The `POST /api/instances` examples, one per provider. */
+export const CREATE_INSTANCE_EXAMPLES = Object.fromEntries(
+  PROVIDER_ADAPTER_CLASSES.map((c) => [c.key, { value: { provider: c.key, ...c.createExample } }]),
+);
+
+/** Every provider adapter, collected under PROVIDER_ADAPTERS. */
 @Module({
   imports: [
     TypeOrmModule.forFeature([
@@ -36,37 +56,18 @@ import { InstanceEntity } from '../instances/instance.entity';
   controllers: [ProvidersController, WhatsAppWebController],
   providers: [
     TelegramClient,
-    TelegramAdapter,
     GraphClient,
-    WhatsappOfficialAdapter,
-    FacebookMessengerAdapter,
-    InstagramAdapter,
     WHATSAPP_WEB_ENGINE_PROVIDER,
     WhatsAppWebRemote,
     WhatsAppWebService,
-    WhatsAppWebAdapter,
+    ...PROVIDER_ADAPTER_CLASSES,
     {
       provide: PROVIDER_ADAPTERS,
-      inject: [
-        TelegramAdapter,
-        WhatsappOfficialAdapter,
-        FacebookMessengerAdapter,
-        InstagramAdapter,
-        WhatsAppWebAdapter,
-      ],
+      inject: [...PROVIDER_ADAPTER_CLASSES],
       useFactory: (...adapters: ProviderAdapter[]) => adapters,
     },
     ProviderRegistry,
   ],
-  exports: [
-    ProviderRegistry,
-    TelegramAdapter,
-    TelegramClient,
-    WhatsappOfficialAdapter,
-    FacebookMessengerAdapter,
-    InstagramAdapter,
-    WhatsAppWebAdapter,
-    WhatsAppWebService,
-  ],
+  exports: [ProviderRegistry, TelegramClient, WhatsAppWebService, ...PROVIDER_ADAPTER_CLASSES],
 })
 export class ProvidersModule {}

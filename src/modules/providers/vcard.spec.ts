@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ContactCard } from './normalized';
 import { telegramContact } from './telegram/telegram.adapter';
+import { TELEGRAM } from './telegram/telegram.client';
 import { fromTelegramContact, type TgMessage } from './telegram/telegram.normalizer';
 import { toCloudApiContact } from './whatsapp-official/whatsapp-official.mapper';
 import { fromCloudApiContact } from './whatsapp-official/whatsapp-official.normalizer';
@@ -277,7 +278,7 @@ describe('Telegram contact ↔ card', () => {
         status: 422,
         code: 'vcard_too_long',
         extra: expect.objectContaining({
-          provider: 'telegram',
+          provider: TELEGRAM,
           errors: [expect.objectContaining({ field: 'contacts.0' })],
         }),
       }),

@@ -3,23 +3,13 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import type { Principal } from '../../common/auth/principal';
 import { InstancesService } from '../instances/instances.service';
+import { ProviderRegistry } from '../providers/provider-registry';
 import { emptyUsage, USAGE_COLUMNS, USAGE_FIELDS, UsageCounts } from '../usage/usage-counts';
 import type { DeliveryStatus } from '../webhooks/webhook-delivery.entity';
 import { periodStart, StatsPeriod } from './stats-period';
 
 /** `sum(col)::float8 AS "field"` for every counter (bigint sums exceed JS-safe ints only past 2^53). */
 const SUMS = USAGE_FIELDS.map((f) => `COALESCE(sum(u.${USAGE_COLUMNS[f]}), 0)::float8 AS "${f}"`).join(', ');
-
-/** Display names the system document's `GET /stats` uses as keys. */
-const PROVIDER_LABELS: Record<string, string> = {
-  telegram: 'Telegram',
-  'whatsapp-official': 'WhatsApp Official',
-  'whatsapp-web': 'WhatsApp Web',
-  'facebook-messenger': 'Facebook Messenger',
-  instagram: 'Instagram',
-  slack: 'Slack',
-  discord: 'Discord',
-};
 
 const pickUsage = (row: Record<string, unknown> | undefined): UsageCounts => {
   const out = emptyUsage();
@@ -37,6 +27,7 @@ export class StatsService {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     private readonly instances: InstancesService,
+    private readonly providers: ProviderRegistry,
   ) {}
 
   /**
@@ -165,7 +156,8 @@ export class StatsService {
     return {
       stats: Object.fromEntries(
         rows.map((r) => [
-          PROVIDER_LABELS[r.provider] ?? r.provider,
+          // display names (the adapter's `label`) are the system document's keys
+          this.providers.label(r.provider),
           { count: r.ids.length, instances: r.ids },
         ]),
       ),

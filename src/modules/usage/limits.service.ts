@@ -4,8 +4,8 @@ import { DataSource } from 'typeorm';
 import { isAdmin, Principal } from '../../common/auth/principal';
 import { AppError } from '../../common/errors/app-error';
 import { RedisService } from '../../common/redis/redis.service';
-import { InstanceEntity } from '../instances/instance.entity';
-import { EventsService } from '../webhooks/events.service';
+import { InstanceEntity } from '../instances-core/instance.entity';
+import { InstanceEventSink } from './instance-event-sink';
 import {
   ExceededLimit,
   hasLimits,
@@ -29,7 +29,7 @@ export class LimitsService {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     private readonly usage: UsageService,
-    private readonly events: EventsService,
+    private readonly events: InstanceEventSink,
     private readonly redis: RedisService,
   ) {}
 

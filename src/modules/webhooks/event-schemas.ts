@@ -1,6 +1,7 @@
 import type { PathItemObject, SchemaObject } from '@nestjs/swagger';
 import { EVENT_TYPES } from './event-types';
 import type { EventType } from './event-types';
+import { PROVIDER_KEYS } from '../providers/providers.module';
 
 /**
  * OpenAPI schemas of the event envelope and of each event's `data`, as recorded in the outbox and
@@ -425,7 +426,7 @@ function envelope(event: EventType, extra: Record<string, SchemaObject> = {}): S
       id: uuid('The event id; the `webhook-id` header, the same on every retry: dedupe on it'),
       event: { type: 'string', enum: [event] },
       instanceId: uuid(),
-      provider: { type: 'string', example: 'telegram' },
+      provider: { type: 'string', example: PROVIDER_KEYS[0] },
       sequence: { type: 'integer', description: 'Increases across the gateway in recording order' },
       data: ref(`${pascal(event)}EventData`),
       timestamp: { type: 'string', format: 'date-time', description: 'When the event was recorded' },

@@ -1,4 +1,4 @@
-import type { InstanceEntity } from '../instances/instance.entity';
+import type { InstanceEntity } from '../instances-core/instance.entity';
 
 /** Client-facing event names (seeds' eight + message_failed + webhook_test from POST …/webhook/test; DESIGN.md §4). */
 export const EVENT_TYPES = [

@@ -6,7 +6,7 @@ import { ApiAuth, CurrentUser } from '../../common/auth/decorators';
 import type { Principal } from '../../common/auth/principal';
 import { ApiProblemResponses } from '../../common/openapi/problem-responses';
 import { findOwnedInstance } from '../instances/instance-access';
-import { InstanceEntity } from '../instances/instance.entity';
+import { InstanceEntity } from '../instances-core/instance.entity';
 import { EventFeedDto, EventsQuery } from './events.dto';
 import { EventsService } from './events.service';
 

@@ -5,7 +5,7 @@ import type { Queue } from 'bullmq';
 import { EntityManager, Repository } from 'typeorm';
 import { DeliverWebhookJob, deliveryJobId, JobName, QueueName } from '../../common/queues/queues';
 import { AppConfig } from '../../config/app-config';
-import type { InstanceEntity } from '../instances/instance.entity';
+import type { InstanceEntity } from '../instances-core/instance.entity';
 import { EventEntity } from './event.entity';
 import { EventEnvelope, wantsEvent } from './event-types';
 import { envelopeBytes, payloadTooLarge } from './payload-size';

@@ -13,13 +13,13 @@ describe('envelopeBytes', () => {
         payload: data,
         createdAt: new Date('2026-11-21T12:00:00Z'),
       },
-      'telegram',
+      'some-provider',
     );
     const real = Buffer.byteLength(JSON.stringify(env));
     const bound = envelopeBytes(
       'message_received',
       '8d5e0000-1111-2222-3333-444455556666',
-      'telegram',
+      'some-provider',
       JSON.stringify(data),
     );
     expect(bound).toBeGreaterThanOrEqual(real);

@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { isAdmin, Principal } from '../../common/auth/principal';
 import { ConflictError, NotFoundError, UnprocessableError } from '../../common/errors/app-error';
-import type { InstanceEntity } from '../instances/instance.entity';
+import type { InstanceEntity } from '../instances-core/instance.entity';
 import { toEnvelope } from './events.service';
 import { EventsService } from './events.service';
 import type {

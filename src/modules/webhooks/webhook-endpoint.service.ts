@@ -5,7 +5,7 @@ import { SecretBox } from '../../common/crypto/secret-box';
 import { generateWebhookSecret } from '../../common/crypto/tokens';
 import { AppConfig } from '../../config/app-config';
 import { ActivityLogEntity } from '../instances/activity-log.entity';
-import { InstanceEntity } from '../instances/instance.entity';
+import { InstanceEntity } from '../instances-core/instance.entity';
 import { EventsService } from './events.service';
 
 /** Why the gateway turned a webhook off. */

@@ -3,7 +3,7 @@ import { DynamicModule, Module, Provider } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { WebhookHttpClient } from '../../common/http/webhook-http-client';
 import { QueueName } from '../../common/queues/queues';
-import { InstanceEntity } from '../instances/instance.entity';
+import { InstanceEntity } from '../instances-core/instance.entity';
 import { AppConfig } from '../../config/app-config';
 import { AccountEventStreamController } from './account-event-stream.controller';
 import { DeliverWebhookProcessor, deliveryWorkerOptions } from './deliver-webhook.processor';
@@ -13,6 +13,7 @@ import { EventEntity } from './event.entity';
 import { EventStreamController } from './event-stream.controller';
 import { EventStreamService } from './event-stream.service';
 import { EventsController } from './events.controller';
+import { InstanceEventSink } from '../usage/instance-event-sink';
 import { EventsService } from './events.service';
 import { ReplayWebhookProcessor } from './replay-webhook.processor';
 import { WebhookDeliveriesController } from './webhook-deliveries.controller';
@@ -56,6 +57,8 @@ export class WebhooksModule {
       ],
       providers: [
         EventsService,
+        // usage/ records `limit_exceeded` through this port, so it never imports webhooks/
+        { provide: InstanceEventSink, useExisting: EventsService },
         EventStreamService,
         WebhookHttpClient,
         WebhookSenderService,
@@ -63,7 +66,7 @@ export class WebhooksModule {
         WebhookDeliveriesService,
         ...workerProviders,
       ],
-      exports: [EventsService, WebhookEndpointService, WebhookHttpClient],
+      exports: [EventsService, InstanceEventSink, WebhookEndpointService, WebhookHttpClient],
     };
   }
 }

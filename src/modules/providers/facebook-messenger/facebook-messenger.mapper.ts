@@ -27,11 +27,3 @@ export function toSendApiBody(m: OutboundMessage): Record<string, unknown> {
     : { url: m.media?.url, is_reusable: true };
   return { ...recipient, ...messaging, message: { attachment: { type: ATTACHMENT_TYPES[m.type], payload } } };
 }
-
-/** A sender action without a message (`mark_seen`, `typing_on`, `typing_off`). */
-export function senderAction(
-  to: string,
-  action: 'mark_seen' | 'typing_on' | 'typing_off',
-): Record<string, unknown> {
-  return { recipient: { id: to }, sender_action: action };
-}

@@ -1,4 +1,7 @@
 import { graphError } from './graph.client';
+import { FACEBOOK_MESSENGER } from '../facebook-messenger/facebook-messenger.normalizer';
+import { INSTAGRAM } from '../instagram/instagram.adapter';
+import { WHATSAPP_OFFICIAL } from '../whatsapp-official/whatsapp-official.normalizer';
 
 const envelope = (code: number, extra: Record<string, unknown> = {}) => ({
   error: { message: `(#${code}) x`, type: 'OAuthException', code, fbtrace_id: 'TRACE', ...extra },
@@ -7,7 +10,7 @@ const envelope = (code: number, extra: Record<string, unknown> = {}) => ({
 /** The Graph error envelope → our status and code (PROVIDERS.md §2.2, §3.2). */
 describe('graphError', () => {
   it.each([4, 17, 32, 613, 80007, 130429, 131056])('rate limit %i → 429 with Retry-After', (code) => {
-    const e = graphError('whatsapp-official', 400, envelope(code), '30');
+    const e = graphError(WHATSAPP_OFFICIAL, 400, envelope(code), '30');
     expect([e.status, e.code, e.retryAfterSeconds, e.headers['Retry-After']]).toEqual([
       429,
       'provider_rate_limited',
@@ -18,7 +21,7 @@ describe('graphError', () => {
 
   it('keeps code, error_subcode, type, fbtrace_id and error_data.details', () => {
     const e = graphError(
-      'whatsapp-official',
+      WHATSAPP_OFFICIAL,
       400,
       envelope(130429, {
         error_subcode: 2494055,
@@ -26,7 +29,7 @@ describe('graphError', () => {
       }),
     );
     expect(e.extra).toMatchObject({
-      provider: 'whatsapp-official',
+      provider: WHATSAPP_OFFICIAL,
       providerCode: 130429,
       retryAfter: 60,
       graphError: {
@@ -52,16 +55,16 @@ describe('graphError', () => {
     [100, 33, 400, 'provider_bad_request'],
     [131000, undefined, 502, 'provider_unavailable'],
   ])('code %i/%s → %i %s', (code, sub, status, ours) => {
-    const e = graphError('facebook-messenger', 400, envelope(code, sub ? { error_subcode: sub } : {}));
+    const e = graphError(FACEBOOK_MESSENGER, 400, envelope(code, sub ? { error_subcode: sub } : {}));
     expect([e.status, e.code, e.providerCode]).toEqual([status, ours, code]);
   });
 
   it('131047 tells the user to send a template', () => {
-    expect(graphError('whatsapp-official', 400, envelope(131047)).message).toMatch(/template/);
+    expect(graphError(WHATSAPP_OFFICIAL, 400, envelope(131047)).message).toMatch(/template/);
   });
 
   it('a non-Graph 5xx or 429 body still maps', () => {
-    expect(graphError('instagram', 503, null).code).toBe('provider_unavailable');
-    expect(graphError('instagram', 429, 'busy').status).toBe(429);
+    expect(graphError(INSTAGRAM, 503, null).code).toBe('provider_unavailable');
+    expect(graphError(INSTAGRAM, 429, 'busy').status).toBe(429);
   });
 });

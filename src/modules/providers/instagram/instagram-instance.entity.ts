@@ -1,4 +1,5 @@
-import { Column, CreateDateColumn, Entity, PrimaryColumn, UpdateDateColumn } from 'typeorm';
+import { Column, Entity } from 'typeorm';
+import { MetaConfigEntity } from '../graph/meta-config.entity';
 
 /**
  * Instagram messaging config, 1:1 with `instances`. `login` picks the API: `instagram` (Instagram
@@ -7,8 +8,7 @@ import { Column, CreateDateColumn, Entity, PrimaryColumn, UpdateDateColumn } fro
  * are routed by `entry.id`).
  */
 @Entity('instagram_instances')
-export class InstagramInstanceEntity {
-  @PrimaryColumn('uuid') instanceId: string;
+export class InstagramInstanceEntity extends MetaConfigEntity {
   /** Instagram professional account id. */
   @Column({ type: 'text' }) igId: string;
   @Column({ type: 'text', nullable: true }) username: string | null;
@@ -16,13 +16,6 @@ export class InstagramInstanceEntity {
   /** Facebook Page linked to the account (login = facebook). */
   @Column({ type: 'text', nullable: true }) pageId: string | null;
   @Column({ type: 'text' }) accessTokenEnc: string;
-  /** Instagram app secret (IG Login apps sign webhooks with it). */
-  @Column({ type: 'text' }) appSecretEnc: string;
   /** Meta app secret, also accepted for webhook signatures. */
   @Column({ type: 'text', nullable: true }) metaAppSecretEnc: string | null;
-  @Column({ type: 'text' }) webhookVerifyTokenEnc: string;
-  @Column({ type: 'text' }) webhookVerifyTokenHash: string;
-  @Column({ type: 'text', nullable: true }) version: string | null;
-  @CreateDateColumn({ type: 'timestamptz' }) createdAt: Date;
-  @UpdateDateColumn({ type: 'timestamptz' }) updatedAt: Date;
 }

@@ -1,5 +1,5 @@
 import { ProviderError } from '../../../common/errors/app-error';
-import type { InstanceEntity } from '../../instances/instance.entity';
+import type { InstanceEntity } from '../../instances-core/instance.entity';
 import { ConnectionContext, ConnectionStop, InboundItem, ProviderConnection } from '../provider-seams';
 import { TELEGRAM, TelegramClient } from './telegram.client';
 import { normalizeTelegramUpdate, TgUpdate } from './telegram.normalizer';

@@ -12,14 +12,21 @@ import {
   ValidationError,
 } from '../../../common/errors/app-error';
 import { AppConfig } from '../../../config/app-config';
-import type { InstanceEntity } from '../../instances/instance.entity';
+import type { InstanceEntity } from '../../instances-core/instance.entity';
 import type { ContactCard, OutboundMessage, ProviderCapabilities, SendResult } from '../normalized';
 import { cardPhones, contactCardToVCard, hasMoreThanNameAndPhone, TELEGRAM_VCARD_MAX_BYTES } from '../vcard';
 import { SecretField } from '../config-schema';
 import type { ConnectResult, MediaDownload, ProviderAdapter } from '../provider-adapter';
-import type { ConnectionSource, ProviderConnection } from '../provider-seams';
+import type {
+  ConnectionSource,
+  InboundHttpRequest,
+  InboundWebhookResult,
+  InboundWebhookSource,
+  ProviderConnection,
+} from '../provider-seams';
 import { TelegramPollingConnection, TelegramPollingStore } from './telegram-polling.connection';
 import { TelegramInstanceEntity } from './telegram-instance.entity';
+import { receiveTelegramWebhook, TELEGRAM_WEBHOOK_ROUTES } from './telegram-webhook';
 import { TELEGRAM, TelegramClient } from './telegram.client';
 import { parseTelegramMessageId, telegramMessageId } from './telegram.normalizer';
 
@@ -79,8 +86,20 @@ const CAPABILITIES: ProviderCapabilities = {
  * by the connection runtime (ConnectionSource → TelegramPollingConnection).
  */
 @Injectable()
-export class TelegramAdapter implements ProviderAdapter, ConnectionSource, TelegramPollingStore {
+export class TelegramAdapter
+  implements ProviderAdapter, InboundWebhookSource, ConnectionSource, TelegramPollingStore
+{
+  static readonly key = TELEGRAM;
+  static readonly createExample = {
+    name: 'Support bot',
+    config: { botToken: '123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw' },
+  };
+  static readonly webhooks = TELEGRAM_WEBHOOK_ROUTES;
+  readonly webhookRoutes = TELEGRAM_WEBHOOK_ROUTES;
   readonly key = TELEGRAM;
+  readonly label = 'Telegram';
+  /** Telegram user ids are numeric but no phone numbers. */
+  readonly numericContactIdIsPhone = false;
   readonly capabilities = CAPABILITIES;
   readonly configDto = TelegramConfigDto;
   private readonly logger = new Logger(TelegramAdapter.name);
@@ -281,6 +300,11 @@ export class TelegramAdapter implements ProviderAdapter, ConnectionSource, Teleg
   async downloadMedia(instance: InstanceEntity, providerMediaId: string): Promise<MediaDownload> {
     const { token } = await this.load(instance.id);
     return this.client.download(token, providerMediaId);
+  }
+
+  /** `POST /webhooks/telegram/:instanceId` (receiveTelegramWebhook). */
+  receive(req: InboundHttpRequest): Promise<InboundWebhookResult> {
+    return receiveTelegramWebhook(req, (id, header) => this.verifyWebhookSecret(id, header));
   }
 
   /** Constant-time check of `X-Telegram-Bot-Api-Secret-Token` (PROVIDERS.md §1.3). */

@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { IsOptional, Matches } from 'class-validator';
 import { DataSource, EntityManager } from 'typeorm';
 import { AppError, UnprocessableError } from '../../../common/errors/app-error';
-import type { InstanceEntity } from '../../instances/instance.entity';
+import type { InstanceEntity } from '../../instances-core/instance.entity';
 import type { OutboundMessage, ProviderCapabilities, SendResult } from '../normalized';
 import type { ConnectResult, MediaDownload, ProviderAdapter } from '../provider-adapter';
 import type { ConnectionSource, ProviderConnection } from '../provider-seams';
@@ -61,6 +61,10 @@ const CAPABILITIES: ProviderCapabilities = {
  */
 @Injectable()
 export class WhatsAppWebAdapter implements ProviderAdapter, ConnectionSource {
+  static readonly key = WHATSAPP_WEB;
+  static readonly createExample = { name: 'Sales phone', config: {} };
+  /** No provider webhooks: WhatsApp Web arrives over the socket (ConnectionSource). */
+  static readonly webhooks: ReadonlyArray<never> = [];
   readonly key = WHATSAPP_WEB;
   readonly capabilities = CAPABILITIES;
   readonly configDto = WhatsAppWebConfigDto;

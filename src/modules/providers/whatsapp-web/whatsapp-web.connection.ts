@@ -1,4 +1,4 @@
-import type { InstanceEntity } from '../../instances/instance.entity';
+import type { InstanceEntity } from '../../instances-core/instance.entity';
 import type { InboundItem, ConnectionContext, ProviderConnection } from '../provider-seams';
 import { ConnectionStop } from '../provider-seams';
 import type { EngineClose, RawContact, RawKey, RawWAMessage } from './engine';

@@ -7,7 +7,7 @@ import type { Principal } from '../../../common/auth/principal';
 import { UnprocessableError } from '../../../common/errors/app-error';
 import { ApiProblemResponses } from '../../../common/openapi/problem-responses';
 import { findOwnedInstance } from '../../instances/instance-access';
-import { InstanceEntity } from '../../instances/instance.entity';
+import { InstanceEntity } from '../../instances-core/instance.entity';
 import { SeedImportContactsResultDto } from '../../compat/compat-views.dto';
 import { ProviderRegistry } from '../provider-registry';
 import { PairingCodeDto, PairingCodeResultDto } from './whatsapp-web.dto';

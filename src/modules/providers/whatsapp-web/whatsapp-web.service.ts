@@ -5,7 +5,7 @@ import { DataSource } from 'typeorm';
 import { SecretBox } from '../../../common/crypto/secret-box';
 import { AppError, ConflictError, ProviderError } from '../../../common/errors/app-error';
 import { AppConfig } from '../../../config/app-config';
-import type { InstanceEntity } from '../../instances/instance.entity';
+import type { InstanceEntity } from '../../instances-core/instance.entity';
 import { Readable } from 'node:stream';
 import { WhatsAppWebAuthStore } from './auth-store';
 import { RemoteCall, WhatsAppWebRemote } from './whatsapp-web.remote';

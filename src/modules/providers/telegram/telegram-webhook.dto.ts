@@ -1,14 +1,3 @@
-/** What a Meta webhook POST answers once every item is durable. */
-export class MetaWebhookOutcomeDto {
-  ok: boolean;
-  /** Items stored (messages, statuses). */
-  stored: number;
-  /** Items seen before (Meta redeliveries): acknowledged, nothing stored. */
-  duplicates: number;
-  /** Items not stored (kinds we do not handle, unknown instances); logged. */
-  skipped: number;
-}
-
 /** What the Telegram webhook answers once the update is durable. */
 export class TelegramWebhookOutcomeDto {
   ok: boolean;
