@@ -8,9 +8,8 @@ import { UnprocessableError } from '../../../common/errors/app-error';
 import { ApiProblemResponses } from '../../../common/openapi/problem-responses';
 import { findOwnedInstance } from '../../instances/instance-access';
 import { InstanceEntity } from '../../instances-core/instance.entity';
-import { SeedImportContactsResultDto } from '../../compat/compat-views.dto';
 import { ProviderRegistry } from '../provider-registry';
-import { PairingCodeDto, PairingCodeResultDto } from './whatsapp-web.dto';
+import { ImportContactsResultDto, PairingCodeDto, PairingCodeResultDto } from './whatsapp-web.dto';
 
 const NOT_FOUND: [number, string] = [404, 'No such instance of the caller'];
 
@@ -50,7 +49,7 @@ export class WhatsAppWebController {
 
   @Post('contacts/import')
   @ApiOperation({ summary: "Seeds: import the account's WhatsApp contacts into the contacts (WhatsApp Web)" })
-  @ApiCreatedResponse({ type: SeedImportContactsResultDto })
+  @ApiCreatedResponse({ type: ImportContactsResultDto })
   @ApiProblemResponses(NOT_FOUND, [422, '`contacts_import_unsupported` naming the provider'])
   async importContacts(@CurrentUser() p: Principal, @Param('id') id: string) {
     const instance = await findOwnedInstance(this.instances, p, id);

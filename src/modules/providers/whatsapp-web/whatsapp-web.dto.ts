@@ -23,6 +23,15 @@ export class PairingCodeResultDto {
   code: string;
 }
 
+/** `POST /api/instances/{id}/contacts/import` (the seeds' shape). */
+export class ImportContactsResultDto {
+  success: boolean;
+  /** `Successfully imported <n> contacts`. */
+  message: string;
+  /** Contacts written (new or updated). */
+  importedCount: number;
+}
+
 /** A QR code as a PNG (width in px; 4-module quiet zone). */
 export function qrPng(text: string): Promise<Buffer> {
   return QRCode.toBuffer(text, { type: 'png', errorCorrectionLevel: 'L', margin: 4, width: 300 });
