@@ -2667,9 +2667,11 @@ export interface components {
              */
             code: string;
         };
-        SeedImportContactsResultDto: {
+        ImportContactsResultDto: {
             success: boolean;
+            /** @description `Successfully imported <n> contacts`. */
             message: string;
+            /** @description Contacts written (new or updated). */
             importedCount: number;
         };
         InstanceLimitsDto: {
@@ -2695,7 +2697,7 @@ export interface components {
              * @example telegram
              * @enum {string}
              */
-            provider: "telegram" | "whatsapp-official" | "facebook-messenger" | "instagram";
+            provider: "telegram" | "whatsapp-official" | "facebook-messenger" | "instagram" | "whatsapp-web";
             /**
              * @description Provider credentials (secrets are never returned). Telegram `{botToken}`; WhatsApp Cloud
              *     `{phoneNumberId, accessToken, appSecret, webhookVerifyToken, version?, wabaId?}`; Messenger
@@ -3582,6 +3584,11 @@ export interface components {
             message: string;
             contact: components["schemas"]["SeedAddedContactDto"];
         };
+        SeedImportContactsResultDto: {
+            success: boolean;
+            message: string;
+            importedCount: number;
+        };
         ProviderInstancesDto: {
             count: number;
             /** @description Instance ids, oldest first. */
@@ -3655,7 +3662,8 @@ export interface components {
              *       "telegram",
              *       "whatsapp-official",
              *       "facebook-messenger",
-             *       "instagram"
+             *       "instagram",
+             *       "whatsapp-web"
              *     ]
              */
             providers: string[];
