@@ -190,8 +190,8 @@ describe('Seed-compatible routes (e2e)', () => {
 
       const providers = await alice.get('/api/v1/multi-provider/active-providers').expect(200);
       expect(providers.body).toEqual({
-        providers: ['telegram', 'whatsapp-official', 'facebook-messenger', 'instagram'],
-        count: 4,
+        providers: ['telegram', 'whatsapp-official', 'facebook-messenger', 'instagram', 'whatsapp-web'],
+        count: 5,
       });
     });
 
