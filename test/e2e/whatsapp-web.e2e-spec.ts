@@ -80,8 +80,11 @@ describe('WhatsApp Web (e2e, fake engine)', () => {
 
   afterEach(async () => {
     // park every instance of the test (the runtime stops their sockets), then reset the fake WhatsApp
-    await t.db.query(`UPDATE instances SET status = 'disconnected' WHERE provider = 'whatsapp-web'`);
-    await until(() => t.app.get(ConnectionRuntime).active.length === 0, 'connections to stop');
+    const parked: { id: string }[] = await t.db.query(
+      `UPDATE instances SET status = 'disconnected' WHERE provider = 'whatsapp-web' RETURNING id`,
+    );
+    // other specs of the run share the database: only this provider's connections are awaited
+    await until(() => !parked.some((p) => active(p.id)), 'connections to stop');
     hub.reset();
   });
 
@@ -123,6 +126,12 @@ describe('WhatsApp Web (e2e, fake engine)', () => {
     expect(bad.headers['content-type']).toContain('application/problem+json');
     expect(JSON.stringify(bad.body)).toContain('format');
     expect((await alice.get(`/api/whatsapp/${id}/status`).expect(200)).body).toEqual({
+      ready: false,
+      status: 'waiting_for_qr',
+      hasQr: true,
+    });
+    const listed = await alice.get('/api/instances').expect(200);
+    expect(listed.body.instances.find((i: Row) => i.id === id).connectionStatus).toEqual({
       ready: false,
       status: 'waiting_for_qr',
       hasQr: true,

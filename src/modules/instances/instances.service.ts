@@ -55,7 +55,11 @@ export function toInstanceView(i: InstanceEntity, secret: string | null) {
           : null,
       headers: i.webhookHeaders,
     },
-    connectionStatus: { ready: i.status === 'connected', status: i.status, hasQr: false },
+    connectionStatus: {
+      ready: i.status === 'connected',
+      status: i.status,
+      hasQr: i.status === 'waiting_for_qr',
+    },
     limits: i.limits,
   };
 }
