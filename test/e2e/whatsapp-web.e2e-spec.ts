@@ -736,7 +736,7 @@ describe('WhatsApp Web (e2e, fake engine)', () => {
     );
     expect(hub.starts.get(id)).toBe(3);
     expect(await qrLines()).toBe(before);
-  });
+  }, 90_000); // closes and boots the app: slow on a loaded machine
 });
 
 function hook_count(r: Row[]): number {
