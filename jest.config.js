@@ -16,6 +16,24 @@ const withSwaggerPlugin = {
   ],
 };
 
+/** Baileys 7 (ESM-only) and the ESM-only packages it loads. */
+const BAILEYS_ESM = [
+  'baileys',
+  'whatsapp-rust-bridge',
+  'p-queue',
+  'p-timeout',
+  'eventemitter3',
+  'music-metadata',
+  'strtok3',
+  'token-types',
+  'file-type',
+  '@tokenizer',
+  'uint8array-extras',
+  '@borewit',
+  'win-guid',
+  'media-typer',
+];
+
 const common = {
   moduleFileExtensions: ['js', 'json', 'ts'],
   rootDir: '.',
@@ -24,8 +42,14 @@ const common = {
     '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }],
     '^.+\\.m?js$': ['@swc/jest', { jsc: { target: 'es2023' }, module: { type: 'commonjs' } }],
   },
-  // ESM-only packages turned into CommonJS by @swc/jest
-  transformIgnorePatterns: ['/node_modules/(?!(@nestjs|@seriousme)/)'],
+  // ESM-only packages turned into CommonJS by @swc/jest (Baileys and its ESM deps: providers/whatsapp-web.md §4.1)
+  transformIgnorePatterns: [`/node_modules/(?!(${['@nestjs', '@seriousme', ...BAILEYS_ESM].join('|')})/)`],
+  // packages whose "exports" offer only `import`; jest resolves with `require`
+  moduleNameMapper: {
+    '^whatsapp-rust-bridge$': '<rootDir>/node_modules/whatsapp-rust-bridge/dist/index.js',
+    '^music-metadata$': '<rootDir>/node_modules/music-metadata/lib/index.js',
+    '^file-type$': '<rootDir>/node_modules/file-type/index.js',
+  },
 };
 
 module.exports = {

@@ -32,6 +32,14 @@ export class AppConfig {
   readonly telegram: { apiRoot: string; pollTimeoutSeconds: number };
   /** Discord REST base without trailing slash (`https://discord.com/api`; a fake in tests). */
   readonly discord: { apiUrl: string };
+  /** WhatsApp Web (issue 14): engine, socket URL, WA version, per-chat send gap (ms), history sync. */
+  readonly whatsappWeb: {
+    engine: 'baileys' | 'fake';
+    wsUrl?: string;
+    version?: [number, number, number];
+    sendGapMs: number;
+    syncHistory: boolean;
+  };
   /**
    * Long-lived provider connections (ConnectionRuntime), all in ms: lease TTL, renewal and
    * target refresh intervals, reconnect backoff base and cap.
@@ -73,7 +81,6 @@ export class AppConfig {
   readonly send: {
     concurrency: number;
     whatsappMessagesPerSecond: number;
-    whatsappWebChatGapMs: number;
     sweepIntervalMs: number;
   };
   readonly swaggerEnabled: boolean;
@@ -146,6 +153,15 @@ export class AppConfig {
       pollTimeoutSeconds: env.TELEGRAM_POLL_TIMEOUT_SECONDS,
     };
     this.discord = { apiUrl: env.DISCORD_API_URL.replace(/\/+$/, '') };
+    this.whatsappWeb = {
+      engine: env.WHATSAPP_WEB_ENGINE,
+      wsUrl: env.WHATSAPP_WEB_WS_URL,
+      version: env.WHATSAPP_WEB_VERSION
+        ? (env.WHATSAPP_WEB_VERSION.split('.').map(Number) as [number, number, number])
+        : undefined,
+      sendGapMs: env.WHATSAPP_WEB_SEND_GAP_MS,
+      syncHistory: env.WHATSAPP_WEB_SYNC_HISTORY,
+    };
     const leaseTtlMs = env.CONNECTION_LEASE_TTL_MS;
     this.connections = {
       leaseTtlMs,
@@ -162,7 +178,6 @@ export class AppConfig {
     this.send = {
       concurrency: env.SEND_CONCURRENCY,
       whatsappMessagesPerSecond: env.SEND_WHATSAPP_MESSAGES_PER_SECOND,
-      whatsappWebChatGapMs: env.SEND_WHATSAPP_WEB_CHAT_GAP_MS,
       sweepIntervalMs: env.SEND_SWEEP_INTERVAL_MS,
     };
     this.slack = { apiUrl: env.SLACK_API_URL.replace(/\/*$/, '/') };

@@ -172,6 +172,34 @@ export class EnvSchema {
   @Max(50)
   TELEGRAM_POLL_TIMEOUT_SECONDS = 25;
 
+  /** WhatsApp Web engine: `baileys` (the real one) or `fake` (scripted, no network: tests and the sandbox). */
+  @IsIn(['baileys', 'fake'])
+  WHATSAPP_WEB_ENGINE: 'baileys' | 'fake' = 'baileys';
+
+  /** WhatsApp Web socket URL (Baileys `waWebSocketUrl`); empty = Baileys' own (wss://web.whatsapp.com/ws/chat). */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsUrl({ require_tld: false, protocols: ['ws', 'wss'], require_protocol: true })
+  WHATSAPP_WEB_WS_URL?: string;
+
+  /** WA Web version `2.3000.1043857760` when WhatsApp rejects Baileys' baked-in one (405); empty = Baileys'. */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(/^\d+\.\d+\.\d+$/, { message: 'WHATSAPP_WEB_VERSION must look like 2.3000.1043857760' })
+  WHATSAPP_WEB_VERSION?: string;
+
+  /** Least gap between two sends to one chat, ms (WhatsApp bans bursts from linked devices). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(60_000)
+  WHATSAPP_WEB_SEND_GAP_MS = 1000;
+
+  /** Also store history WhatsApp syncs to a newly linked device (`append` messages). */
+  @Transform(toBool)
+  @IsBoolean()
+  WHATSAPP_WEB_SYNC_HISTORY = false;
+
   /**
    * TTL of the Redis lease a worker holds per long-lived provider connection (Telegram polling,
    * …), ms; renewed every third of it. A dead owner's connection is taken over within about this
@@ -232,12 +260,6 @@ export class EnvSchema {
   @Min(1)
   @Max(1000)
   SEND_WHATSAPP_MESSAGES_PER_SECOND = 80;
-
-  /** WhatsApp Web: least gap between two async sends to one chat, ms. */
-  @Transform(toInt)
-  @IsInt()
-  @Min(0)
-  SEND_WHATSAPP_WEB_CHAT_GAP_MS = 1000;
 
   /** How often the worker re-enqueues async sends whose job never reached Redis, ms. */
   @Transform(toInt)

@@ -12,6 +12,7 @@ import { InstagramInstanceEntity } from '../modules/providers/instagram/instagra
 import { SlackInstanceEntity } from '../modules/providers/slack/slack-instance.entity';
 import { TelegramInstanceEntity } from '../modules/providers/telegram/telegram-instance.entity';
 import { WhatsappOfficialInstanceEntity } from '../modules/providers/whatsapp-official/whatsapp-official-instance.entity';
+import { WhatsAppWebInstanceEntity } from '../modules/providers/whatsapp-web/whatsapp-web-instance.entity';
 import { EventEntity } from '../modules/webhooks/event.entity';
 import { WebhookDeliveryAttemptEntity } from '../modules/webhooks/webhook-delivery-attempt.entity';
 import { WebhookDeliveryEntity } from '../modules/webhooks/webhook-delivery.entity';
@@ -25,6 +26,7 @@ import { SendQueue1765400000000 } from '../../migrations/1765400000000-SendQueue
 import { NatsOutbox1765300000000 } from '../../migrations/1765300000000-NatsOutbox';
 import { SlackInstances1765500000000 } from '../../migrations/1765500000000-SlackInstances';
 import { DiscordInstances1765600000000 } from '../../migrations/1765600000000-DiscordInstances';
+import { WhatsappWeb1765700000000 } from '../../migrations/1765700000000-WhatsappWeb';
 
 /** Listed explicitly (no globs) so the same list works from ts-jest and from dist/. */
 export const ENTITIES = [
@@ -38,6 +40,7 @@ export const ENTITIES = [
   InstagramInstanceEntity,
   SlackInstanceEntity,
   DiscordInstanceEntity,
+  WhatsAppWebInstanceEntity,
   ContactEntity,
   ChatEntity,
   MessageEntity,
@@ -58,4 +61,5 @@ export const MIGRATIONS = [
   NatsOutbox1765300000000,
   SlackInstances1765500000000,
   DiscordInstances1765600000000,
+  WhatsappWeb1765700000000,
 ];

@@ -198,7 +198,12 @@ describe('connection runtime (e2e)', () => {
     });
     expect(await status()).toMatchObject({ status: 'waiting_for_qr', reason: null, ready: false });
     const qr = await receiver.waitFor((r) => hooks('qr_received').includes(r), 10_000);
-    expect(envelope(qr).data).toEqual({ instanceId, qr: '2@qr-payload,abc', expiresInMs: 20_000 });
+    expect(envelope(qr).data).toEqual({
+      instanceId,
+      qr: '2@qr-payload,abc',
+      qrCode: '2@qr-payload,abc',
+      expiresInMs: 20_000,
+    });
     const [line] = (await alice.get(`/api/instances/${instanceId}/activity?actions=qr_received`).expect(200))
       .body.logs;
     expect(line.details).toEqual({ status: 'waiting_for_qr', expiresInMs: 20_000 });

@@ -254,6 +254,7 @@ describe('OpenAPI document (e2e)', () => {
         'instagram',
         'discord',
         'slack',
+        'whatsapp-web',
       ]);
       for (const [name, example] of examples()) {
         register(example.value.config);
@@ -263,9 +264,12 @@ describe('OpenAPI document (e2e)', () => {
           status: 201,
           code: undefined,
         });
-        // a Discord instance is connected once a worker's Gateway connection says READY
-        const status = example.value.provider === 'discord' ? 'connecting' : 'connected';
-        expect(res.body).toMatchObject({ provider: example.value.provider, status });
+        // Discord waits for a worker's Gateway READY, WhatsApp Web for its QR scan
+        const waits = example.value.provider === 'discord' || example.value.provider === 'whatsapp-web';
+        expect(res.body).toMatchObject({
+          provider: example.value.provider,
+          status: waits ? 'connecting' : 'connected',
+        });
         await alice.del(`/api/instances/${res.body.id}`).expect(200);
       }
     });

@@ -197,6 +197,7 @@ describe('Seed-compatible routes (e2e)', () => {
           'instagram',
           'slack',
           'discord',
+          'whatsapp-web',
         ]),
         count: providers.body.providers.length,
       });

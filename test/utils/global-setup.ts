@@ -29,6 +29,8 @@ export default async function globalSetup(): Promise<void> {
     WEBHOOK_ALLOWED_NETWORKS: '127.0.0.0/8,::1/128',
     WEBHOOK_SWEEP_INTERVAL_MS: '1000',
     TELEGRAM_POLL_TIMEOUT_SECONDS: '1',
+    // no test reaches WhatsApp: WhatsApp Web instances run on the scripted fake unless a spec says otherwise
+    WHATSAPP_WEB_ENGINE: 'fake',
     SWAGGER_ENABLED: 'true',
   });
 }

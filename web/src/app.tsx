@@ -9,6 +9,7 @@ const InstancesPage = lazy(() => import('./pages/instances'));
 const CreateInstancePage = lazy(() => import('./pages/create-instance'));
 const InstancePage = lazy(() => import('./pages/instance'));
 const ActivityPage = lazy(() => import('./pages/activity'));
+const LinkPage = lazy(() => import('./pages/link'));
 const InboxPage = lazy(() => import('./pages/inbox'));
 const DeliveriesPage = lazy(() => import('./pages/deliveries'));
 const DeliveryPage = lazy(() => import('./pages/delivery'));
@@ -62,6 +63,7 @@ function Shell() {
             <Route path="/instances" component={InstancesPage} />
             <Route path="/instances/new" component={CreateInstancePage} />
             <Route path="/instances/:id/activity" component={ActivityPage} />
+            <Route path="/instances/:id/link" component={LinkPage} />
             <Route path="/instances/:id" component={InstancePage} />
             <Route path="/inbox" component={InboxPage} />
             <Route path="/inbox/:instanceId/:chatId" component={InboxPage} />

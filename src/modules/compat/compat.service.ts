@@ -76,8 +76,17 @@ export class CompatService {
     return { success: true };
   }
 
-  /** `{contacts: [{id, name, number, isGroup}]}` from the contacts the gateway knows. */
+  /**
+   * `{contacts: [{id, name, number, isGroup}]}`: WhatsApp Web lists the account's WhatsApp
+   * contacts; other providers the contacts the gateway knows.
+   */
   async contactsList(principal: Principal, instanceId: string, q: ContactsQuery) {
+    const instance = await this.instances.get(principal, instanceId);
+    const adapter = this.providers.get(instance.provider);
+    if (adapter.accountContacts) {
+      const all = await adapter.accountContacts(instance);
+      return { contacts: all.map(({ id, name, number, isGroup }) => ({ id, name, number, isGroup })) };
+    }
     const page = await this.contacts.list(principal, instanceId, q);
     return {
       contacts: page.contacts.map((c) => ({
@@ -97,9 +106,18 @@ export class CompatService {
     return this.contacts.save(principal, instanceId, dto);
   }
 
-  /** Adding to the account's address book exists only on WhatsApp Web; others answer 422. */
-  async addContact(principal: Principal, instanceId: string, _dto: SeedAddContactDto): Promise<never> {
+  /** WhatsApp Web: checked with WhatsApp (`onWhatsApp`), then kept; other providers answer 422. */
+  async addContact(principal: Principal, instanceId: string, dto: SeedAddContactDto) {
     const instance = await this.instances.get(principal, instanceId);
+    const adapter = this.providers.get(instance.provider);
+    if (adapter.addAccountContact) {
+      const added = await adapter.addAccountContact(instance, dto.phone, dto.name);
+      return {
+        success: true,
+        message: 'Contact added',
+        contact: { id: added.id, number: added.number, name: added.name ?? added.number },
+      };
+    }
     throw new UnprocessableError(
       'contacts_add_unsupported',
       `${instance.provider} instances have no address book to add to; store the contact with contacts/save`,
@@ -107,9 +125,14 @@ export class CompatService {
     );
   }
 
-  /** Importing an address book exists only on WhatsApp Web; other providers' contacts are stored as they write. */
-  async importContacts(principal: Principal, instanceId: string): Promise<never> {
+  /** WhatsApp Web: the account's WhatsApp contacts → our contacts; others answer 422. */
+  async importContacts(principal: Principal, instanceId: string) {
     const instance = await this.instances.get(principal, instanceId);
+    const adapter = this.providers.get(instance.provider);
+    if (adapter.importAccountContacts) {
+      const importedCount = await adapter.importAccountContacts(instance);
+      return { success: true, message: `Successfully imported ${importedCount} contacts`, importedCount };
+    }
     throw new UnprocessableError(
       'contacts_import_unsupported',
       `${instance.provider} instances cannot list the account's contacts; contacts are stored as they message the instance (contacts/db)`,

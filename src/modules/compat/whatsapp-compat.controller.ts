@@ -1,5 +1,26 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiConsumes, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  Body,
+  Controller,
+  Get,
+  Headers,
+  HttpCode,
+  Param,
+  Post,
+  Query,
+  Res,
+  StreamableFile,
+} from '@nestjs/common';
+import type { Response } from 'express';
+import {
+  ApiConsumes,
+  ApiCreatedResponse,
+  ApiExtraModels,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+  getSchemaPath,
+} from '@nestjs/swagger';
+import { QrQuery, renderQr } from '../providers/whatsapp-web/whatsapp-web.dto';
 import { ApiAuth, CurrentUser } from '../../common/auth/decorators';
 import { ApiProblemResponses } from '../../common/openapi/problem-responses';
 import { SuccessOnlyDto } from '../../common/openapi/success-response.dto';
@@ -50,14 +71,39 @@ export class WhatsappCompatController {
   }
 
   @Get('qr')
-  @ApiOperation({ summary: 'Seeds: QR code (WhatsApp Web only; others 422 `qr_not_supported`)' })
-  @ApiOkResponse({
-    type: QrCodeDto,
-    description: 'WhatsApp Web only: no provider of this release has QR login',
+  @ApiOperation({
+    summary: 'Seeds: QR code `{qrCode}` / `{message, status: "generating"}` (WhatsApp Web; others 422)',
+    description: 'As GET /api/instances/{id}/qr; `?format=image` or `Accept: image/png` → the PNG.',
   })
-  @ApiProblemResponses([422, 'The provider has no QR login (`qr_not_supported`, names the provider)'])
-  qr(@CurrentUser() p: Principal, @Param('instanceId') id: string) {
-    return this.compat.qr(p, id);
+  @ApiOkResponse({
+    description: 'The QR (JSON), or the PNG with `?format=image`',
+    content: {
+      'application/json': { schema: { $ref: getSchemaPath(QrCodeDto) } },
+      'image/png': { schema: { type: 'string', format: 'binary' } },
+    },
+  })
+  @ApiExtraModels(QrCodeDto)
+  @ApiProblemResponses(
+    400,
+    [
+      409,
+      'Linked and connected (`already_connected`), or stopped (`not_waiting_for_login`: POST …/reconnect)',
+    ],
+    [422, 'The provider has no QR login (`qr_not_supported`, names the provider)'],
+  )
+  async qr(
+    @CurrentUser() p: Principal,
+    @Param('instanceId') id: string,
+    @Query() q: QrQuery,
+    @Headers('accept') accept: string | undefined,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    const out = await renderQr(await this.compat.qr(p, id), { format: q.format, accept });
+    if ('png' in out) {
+      res.type('image/png');
+      return new StreamableFile(out.png);
+    }
+    return out.json;
   }
 
   @Post('send')

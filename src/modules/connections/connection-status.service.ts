@@ -43,8 +43,9 @@ export function statusOf(state: ConnectionState): { status: InstanceStatus; reas
  *   {status, reason, willReconnect}`; event `disconnected {instanceId, status, reason,
  *   willReconnect}` when the instance was `connected` or the new status needs the user
  *   (willReconnect: status is `connecting`);
- * - every `waiting_for_qr` → status `waiting_for_qr`, activity `qr_received {expiresInMs}` (never
- *   the QR itself) and event `qr_received {instanceId, qr, expiresInMs}` (the QR refreshes);
+ * - every `waiting_for_qr` → status `waiting_for_qr`, activity `qr_received {expiresInMs, attempt?}`
+ *   (never the QR itself) and event `qr_received {instanceId, qr, qrCode, expiresInMs, attempt?}`
+ *   (the QR refreshes; `qrCode` is the seeds' name of `qr`);
  * - a changed reason with the same status is stored without an event (repeated failures).
  * Nothing is written when the instance is gone or its status is not one of CONNECTION_STATUSES.
  */
@@ -81,9 +82,17 @@ export class ConnectionStatusService {
     const recorded: RecordedEvent[] = [];
     if (state.state === 'waiting_for_qr') {
       const expiresInMs = state.expiresInMs ?? null;
-      await this.activity.log(instanceId, 'qr_received', { status, expiresInMs }, tx);
+      const attempt = state.attempt !== undefined ? { attempt: state.attempt } : {};
+      await this.activity.log(instanceId, 'qr_received', { status, expiresInMs, ...attempt }, tx);
       recorded.push(
-        await this.events.record(tx, instance, 'qr_received', { instanceId, qr: state.qr, expiresInMs }),
+        // `qrCode`: the seeds' name of the same payload (multi-instance-api.md)
+        await this.events.record(tx, instance, 'qr_received', {
+          instanceId,
+          qr: state.qr,
+          qrCode: state.qr,
+          expiresInMs,
+          ...attempt,
+        }),
       );
       return recorded;
     }

@@ -118,10 +118,25 @@ export class ReconnectResultDto {
   reason: string | null;
 }
 
-/** `GET /api/instances/{id}/qr` (the seeds' shape; WhatsApp Web only, no provider of this release). */
+/**
+ * `GET /api/instances/{id}/qr` (the seeds' shapes; WhatsApp Web only): `{qrCode}` while a QR
+ * waits to be scanned, `{message, status: "generating"}` while the socket is connecting.
+ */
 export class QrCodeDto {
-  /** The QR payload to render. */
-  qrCode: string;
+  @ApiProperty({ enum: ['pending', 'generating', 'pairing_code'] })
+  status: string;
+  /** The QR payload to render (opaque; WhatsApp's `https://wa.me/settings/linked_devices#…`). */
+  qrCode?: string;
+  /** The same QR as a PNG data URL (`data:image/png;base64,…`). */
+  qrImage?: string;
+  /** Which QR of this socket (WhatsApp shows about 6: 60 s, then 20 s each). */
+  attempt?: number;
+  /** When this QR stops working. */
+  expiresAt?: Date;
+  /** Linking by phone number: the code to type on the phone (`ABCD-EFGH`). */
+  pairingCode?: string;
+  /** `generating`: try again in a few seconds. */
+  message?: string;
 }
 
 /** `GET /api/instances/{id}/activity`. */

@@ -1,5 +1,28 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
-import { ApiBody, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  Headers,
+  HttpCode,
+  Param,
+  Post,
+  Put,
+  Query,
+  Res,
+  StreamableFile,
+} from '@nestjs/common';
+import type { Response } from 'express';
+import {
+  ApiBody,
+  ApiCreatedResponse,
+  ApiExtraModels,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+  getSchemaPath,
+} from '@nestjs/swagger';
+import { QrQuery, renderQr } from '../providers/whatsapp-web/whatsapp-web.dto';
 import { ApiAuth, CurrentUser } from '../../common/auth/decorators';
 import { ApiProblemResponses } from '../../common/openapi/problem-responses';
 import { SuccessResponseDto } from '../../common/openapi/success-response.dto';
@@ -122,17 +145,43 @@ export class InstancesController {
   }
 
   @Get(':id/qr')
-  @ApiOperation({ summary: 'QR code for login (WhatsApp Web only; other providers answer 422)' })
-  @ApiOkResponse({
-    type: QrCodeDto,
-    description: 'WhatsApp Web only: no provider of this release has QR login',
+  @ApiOperation({
+    summary: 'QR code to link WhatsApp Web (other providers answer 422)',
+    description:
+      '`{status: "pending", qrCode, qrImage, attempt, expiresAt}` while a QR waits to be scanned (PNG with ' +
+      '`?format=image` or `Accept: image/png`), `{message, status: "generating"}` while the socket connects, ' +
+      '`{status: "pairing_code", pairingCode}` when linking by phone number.',
   })
-  @ApiProblemResponses(NOT_FOUND, [
-    422,
-    'The provider has no QR login (`qr_not_supported`, names the provider)',
-  ])
-  qr(@CurrentUser() principal: Principal, @Param('id') id: string) {
-    return this.instances.qr(principal, id);
+  @ApiOkResponse({
+    description: 'The QR (JSON), or the PNG with `?format=image`',
+    content: {
+      'application/json': { schema: { $ref: getSchemaPath(QrCodeDto) } },
+      'image/png': { schema: { type: 'string', format: 'binary' } },
+    },
+  })
+  @ApiExtraModels(QrCodeDto)
+  @ApiProblemResponses(
+    400,
+    NOT_FOUND,
+    [
+      409,
+      'Linked and connected (`already_connected`), or stopped (`not_waiting_for_login`: POST …/reconnect)',
+    ],
+    [422, 'The provider has no QR login (`qr_not_supported`, names the provider)'],
+  )
+  async qr(
+    @CurrentUser() principal: Principal,
+    @Param('id') id: string,
+    @Query() q: QrQuery,
+    @Headers('accept') accept: string | undefined,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    const out = await renderQr(await this.instances.qr(principal, id), { format: q.format, accept });
+    if ('png' in out) {
+      res.type('image/png');
+      return new StreamableFile(out.png);
+    }
+    return out.json;
   }
 
   @Get(':id/capabilities')

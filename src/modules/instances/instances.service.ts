@@ -11,7 +11,7 @@ import { slugFromName } from '../nats/slug';
 import { flattenValidationErrors } from '../../common/errors/validation-exception.factory';
 import { PageQuery, paginate } from '../../common/pagination/pagination';
 import { ProviderRegistry } from '../providers/provider-registry';
-import type { ConnectResult } from '../providers/provider-adapter';
+import type { ConnectResult, QrLoginState } from '../providers/provider-adapter';
 import { EventsService } from '../webhooks/events.service';
 import { WebhookHttpClient } from '../../common/http/webhook-http-client';
 import { ActivityService } from './activity.service';
@@ -57,7 +57,11 @@ export function toInstanceView(i: InstanceEntity, secret: string | null) {
           : null,
       headers: i.webhookHeaders,
     },
-    connectionStatus: { ready: i.status === 'connected', status: i.status, hasQr: false },
+    connectionStatus: {
+      ready: i.status === 'connected',
+      status: i.status,
+      hasQr: i.status === 'waiting_for_qr',
+    },
     limits: i.limits,
   };
 }
@@ -254,7 +258,8 @@ export class InstancesService {
 
   async status(principal: Principal, id: string) {
     const i = await this.get(principal, id);
-    const details = { ready: i.status === 'connected', status: i.status, hasQr: false };
+    const qr = await this.providers.get(i.provider).qrState?.(i);
+    const details = { ready: i.status === 'connected', status: i.status, hasQr: qr?.state === 'pending' };
     return {
       instanceId: i.id,
       ...details,
@@ -288,9 +293,31 @@ export class InstancesService {
     return this.providers.get(instance.provider).capabilities;
   }
 
-  /** QR login exists only for WhatsApp Web; every other provider answers 422 saying so. */
-  async qr(principal: Principal, id: string): Promise<never> {
+  /**
+   * The seeds' QR shapes: `{status: "pending", qrCode, qrImage, attempt, expiresAt}` while a QR
+   * waits, `{message, status: "generating"}` while the socket connects, `pairing_code` when linking
+   * by phone number. @throws ConflictError (409) when linked or stopped (POST …/reconnect first);
+   * UnprocessableError (422) for providers without QR login.
+   */
+  async qr(principal: Principal, id: string): Promise<QrLoginState> {
     const instance = await this.get(principal, id);
+    const adapter = this.providers.get(instance.provider);
+    if (adapter.qrState) {
+      const state = await adapter.qrState(instance);
+      if (state.state !== 'generating') return state;
+      if (instance.status === 'connected')
+        throw new ConflictError(
+          'already_connected',
+          `Instance ${instance.id} is linked and connected: no QR to scan`,
+        );
+      if (instance.status !== 'connecting' && instance.status !== 'waiting_for_qr')
+        throw new ConflictError(
+          'not_waiting_for_login',
+          `Instance ${instance.id} is ${instance.status}${instance.statusReason ? ` (${instance.statusReason})` : ''}; ` +
+            `POST /api/instances/${instance.id}/reconnect for new QR codes`,
+        );
+      return state;
+    }
     throw new UnprocessableError(
       'qr_not_supported',
       `${instance.provider} instances have no QR login: QR codes exist only for WhatsApp Web instances`,

@@ -51,6 +51,20 @@ export interface SendPacingRule {
   bucket?: string;
 }
 
+/** A QR login in progress (capabilities.qrLogin; WhatsApp Web). */
+export type QrLoginState =
+  | { state: 'pending'; qrCode: string; attempt: number; expiresAt: Date }
+  | { state: 'generating' }
+  | { state: 'pairing_code'; pairingCode: string };
+
+/** A contact as the provider's account lists it (the seeds' `{id, name, number, isGroup}`). */
+export interface AccountContact {
+  id: string;
+  name: string | null;
+  number: string;
+  isGroup: boolean;
+}
+
 export interface MediaDownload {
   stream: Readable;
   contentType?: string;
@@ -135,6 +149,25 @@ export interface ProviderAdapter {
 
   /** Optional: uploads a file and returns the provider media id to send it by (capabilities.mediaUpload). */
   uploadMedia?(instance: InstanceEntity, file: UploadFile): Promise<string>;
+
+  /** Optional (capabilities.qrLogin): the QR / pairing code waiting to be used, or `generating`. */
+  qrState?(instance: InstanceEntity): Promise<QrLoginState>;
+
+  /** Optional (qrLogin): a pairing code for `phoneNumber` instead of the QR. @returns `ABCD-EFGH`. */
+  pairingCode?(instance: InstanceEntity, phoneNumber: string): Promise<string>;
+
+  /** Optional: the account's own contact list as the provider keeps it (WhatsApp Web). */
+  accountContacts?(instance: InstanceEntity): Promise<AccountContact[]>;
+
+  /** Optional: checks `phone` with the provider and adds it to the account's contacts. */
+  addAccountContact?(
+    instance: InstanceEntity,
+    phone: string,
+    name?: string,
+  ): Promise<{ id: string; number: string; name: string | null }>;
+
+  /** Optional: copies the account's contacts into the gateway's contacts. @returns rows written. */
+  importAccountContacts?(instance: InstanceEntity): Promise<number>;
 
   /** Optional: a raw provider API call with the instance's credentials; returns the provider's JSON. */
   rawRequest?(instance: InstanceEntity, req: RawProviderRequest): Promise<Record<string, unknown>>;

@@ -102,7 +102,12 @@ export interface InboundWebhookSource {
 /** Lifecycle state a connection reports; the runtime turns it into status, events, metrics and log lines. */
 export type ConnectionState =
   | { state: 'connecting' }
-  | { state: 'waiting_for_qr'; qr: string; expiresInMs?: number }
+  | {
+      state: 'waiting_for_qr';
+      qr: string;
+      expiresInMs?: number;
+      /** Which QR of this login, from 1. */ attempt?: number;
+    }
   | { state: 'waiting_for_pairing_code'; pairingCode: string }
   | { state: 'connected'; account?: Record<string, unknown> }
   | { state: 'disconnected'; reason: string; willReconnect: boolean }

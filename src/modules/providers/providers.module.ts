@@ -19,6 +19,13 @@ import { DiscordClient } from './discord/discord.client';
 import { SlackInstanceEntity } from './slack/slack-instance.entity';
 import { SlackAdapter } from './slack/slack.adapter';
 import { SlackClient } from './slack/slack.client';
+import { WhatsAppWebInstanceEntity } from './whatsapp-web/whatsapp-web-instance.entity';
+import { WhatsAppWebAdapter } from './whatsapp-web/whatsapp-web.adapter';
+import { WHATSAPP_WEB_ENGINE_PROVIDER } from './whatsapp-web/engine-factory';
+import { WhatsAppWebService } from './whatsapp-web/whatsapp-web.service';
+import { WhatsAppWebRemote } from './whatsapp-web/whatsapp-web.remote';
+import { WhatsAppWebController } from './whatsapp-web/whatsapp-web.controller';
+import { InstanceEntity } from '../instances-core/instance.entity';
 
 /**
  * THE list of adapters: adding a provider is one line here (plus its folder and migration). The
@@ -31,6 +38,7 @@ export const PROVIDER_ADAPTER_CLASSES = [
   InstagramAdapter,
   DiscordAdapter,
   SlackAdapter,
+  WhatsAppWebAdapter,
 ] as const satisfies ReadonlyArray<ProviderAdapterClass>;
 
 /** Every provider key, in list order (the OpenAPI `provider` enum; examples use the first). */
@@ -51,14 +59,19 @@ export const CREATE_INSTANCE_EXAMPLES = Object.fromEntries(
       InstagramInstanceEntity,
       DiscordInstanceEntity,
       SlackInstanceEntity,
+      WhatsAppWebInstanceEntity,
+      InstanceEntity,
     ]),
   ],
-  controllers: [ProvidersController],
+  controllers: [ProvidersController, WhatsAppWebController],
   providers: [
     TelegramClient,
     GraphClient,
     DiscordClient,
     SlackClient,
+    WHATSAPP_WEB_ENGINE_PROVIDER,
+    WhatsAppWebRemote,
+    WhatsAppWebService,
     ...PROVIDER_ADAPTER_CLASSES,
     {
       provide: PROVIDER_ADAPTERS,
@@ -67,6 +80,6 @@ export const CREATE_INSTANCE_EXAMPLES = Object.fromEntries(
     },
     ProviderRegistry,
   ],
-  exports: [ProviderRegistry, TelegramClient, ...PROVIDER_ADAPTER_CLASSES],
+  exports: [ProviderRegistry, TelegramClient, WhatsAppWebService, ...PROVIDER_ADAPTER_CLASSES],
 })
 export class ProvidersModule {}

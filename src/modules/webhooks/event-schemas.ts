@@ -315,6 +315,9 @@ const DATA: Record<EventType, { description: string; data: SchemaObject }> = {
           enum: ['events_api', 'socket_mode'],
           description: 'Slack: Events API Request URL or Socket Mode',
         },
+        jid: str('WhatsApp Web: the linked account (`<phone>@s.whatsapp.net`)'),
+        lid: str('WhatsApp Web: its LID (`<digits>@lid`)'),
+        name: str('WhatsApp Web: its push name'),
       },
     },
   },
@@ -332,13 +335,19 @@ const DATA: Record<EventType, { description: string; data: SchemaObject }> = {
     },
   },
   qr_received: {
-    description: 'A QR code to log in (WhatsApp Web only; no provider of this release sends it)',
+    description:
+      'WhatsApp Web: a new QR code to link the phone (about 6 per socket start: 60 s, then 20 s each); ' +
+      'render `qrCode` or fetch the PNG from GET /api/instances/{id}/qr?format=image',
     data: {
       type: 'object',
-      required: ['instanceId'],
+      required: ['instanceId', 'qr'],
       properties: {
         instanceId: uuid(),
-        qr: str('The QR payload to render and scan'),
+        qr: str(
+          "The QR payload to render and scan (opaque: WhatsApp's `https://wa.me/settings/linked_devices#…`)",
+        ),
+        qrCode: str('The same payload under the seeds’ name'),
+        attempt: { type: 'integer', minimum: 1, description: 'WhatsApp Web: which QR of this socket start' },
         expiresInMs: nullable({ type: 'integer', description: 'ms until the provider replaces it' }),
       },
       additionalProperties: true,

@@ -297,6 +297,43 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/instances/{id}/pairing-code": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Link WhatsApp Web by phone number: a pairing code instead of the QR
+         * @description While the instance waits for a QR scan. On the phone: WhatsApp → Linked devices → Link a device → "Link with phone number instead", then type the code.
+         */
+        post: operations["WhatsAppWebController_pairingCode"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/instances/{id}/contacts/import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Seeds: import the address book (WhatsApp Web only; others 422) */
+        post: operations["InstanceContactsCompatController_importContacts"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/instances": {
         parameters: {
             query?: never;
@@ -395,7 +432,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** QR code for login (WhatsApp Web only; other providers answer 422) */
+        /**
+         * QR code to link WhatsApp Web (other providers answer 422)
+         * @description `{status: "pending", qrCode, qrImage, attempt, expiresAt}` while a QR waits to be scanned (PNG with `?format=image` or `Accept: image/png`), `{message, status: "generating"}` while the socket connects, `{status: "pairing_code", pairingCode}` when linking by phone number.
+         */
         get: operations["InstancesController_qr"];
         put?: never;
         post?: never;
@@ -1006,7 +1046,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Seeds: QR code (WhatsApp Web only; others 422 `qr_not_supported`) */
+        /**
+         * Seeds: QR code `{qrCode}` / `{message, status: "generating"}` (WhatsApp Web; others 422)
+         * @description As GET /api/instances/{id}/qr; `?format=image` or `Accept: image/png` → the PNG.
+         */
         get: operations["WhatsappCompatController_qr"];
         put?: never;
         post?: never;
@@ -1261,23 +1304,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/instances/{id}/contacts/import": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Seeds: import the address book (WhatsApp Web only; others 422) */
-        post: operations["InstanceContactsCompatController_importContacts"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/health": {
         parameters: {
             query?: never;
@@ -1445,7 +1471,7 @@ export interface webhooks {
         };
         get?: never;
         put?: never;
-        /** A QR code to log in (WhatsApp Web only; no provider of this release sends it) */
+        /** WhatsApp Web: a new QR code to link the phone (about 6 per socket start: 60 s, then 20 s each); render `qrCode` or fetch the PNG from GET /api/instances/{id}/qr?format=image */
         post: operations["webhook_qr_received"];
         delete?: never;
         options?: never;
@@ -2028,6 +2054,12 @@ export interface components {
              * @enum {string}
              */
             slackTransport?: "events_api" | "socket_mode";
+            /** @description WhatsApp Web: the linked account (`<phone>@s.whatsapp.net`) */
+            jid?: string;
+            /** @description WhatsApp Web: its LID (`<digits>@lid`) */
+            lid?: string;
+            /** @description WhatsApp Web: its push name */
+            name?: string;
         };
         /** @description The instance connected; the provider names its account */
         ConnectedEvent: {
@@ -2132,13 +2164,17 @@ export interface components {
         QrReceivedEventData: {
             /** Format: uuid */
             instanceId: string;
-            /** @description The QR payload to render and scan */
-            qr?: string;
+            /** @description The QR payload to render and scan (opaque: WhatsApp's `https://wa.me/settings/linked_devices#…`) */
+            qr: string;
+            /** @description The same payload under the seeds’ name */
+            qrCode?: string;
+            /** @description WhatsApp Web: which QR of this socket start */
+            attempt?: number;
             expiresInMs?: number | null;
         } & {
             [key: string]: unknown;
         };
-        /** @description A QR code to log in (WhatsApp Web only; no provider of this release sends it) */
+        /** @description WhatsApp Web: a new QR code to link the phone (about 6 per socket start: 60 s, then 20 s each); render `qrCode` or fetch the PNG from GET /api/instances/{id}/qr?format=image */
         QrReceivedEvent: {
             /**
              * Format: uuid
@@ -2160,7 +2196,7 @@ export interface components {
              */
             timestamp: string;
         };
-        /** @description A QR code to log in (WhatsApp Web only; no provider of this release sends it) */
+        /** @description WhatsApp Web: a new QR code to link the phone (about 6 per socket start: 60 s, then 20 s each); render `qrCode` or fetch the PNG from GET /api/instances/{id}/qr?format=image */
         QrReceivedFeedItem: {
             /**
              * Format: uuid
@@ -2712,6 +2748,27 @@ export interface components {
         ProviderListDto: {
             providers: components["schemas"]["ProviderDescriptionDto"][];
         };
+        PairingCodeDto: {
+            /**
+             * @description The account's number, digits with country code (no `+`).
+             * @example 79001234567
+             */
+            phoneNumber: string;
+        };
+        PairingCodeResultDto: {
+            /**
+             * @description Type it on the phone: WhatsApp → Linked devices → Link with phone number.
+             * @example ABCD-EFGH
+             */
+            code: string;
+        };
+        ImportContactsResultDto: {
+            success: boolean;
+            /** @description `Successfully imported <n> contacts`. */
+            message: string;
+            /** @description Contacts written (new or updated). */
+            importedCount: number;
+        };
         InstanceLimitsDto: {
             /**
              * @description Messages sent per day.
@@ -2735,7 +2792,7 @@ export interface components {
              * @example telegram
              * @enum {string}
              */
-            provider: "telegram" | "whatsapp-official" | "facebook-messenger" | "instagram" | "discord" | "slack";
+            provider: "telegram" | "whatsapp-official" | "facebook-messenger" | "instagram" | "discord" | "slack" | "whatsapp-web";
             /**
              * @description Provider credentials (secrets are never returned). Telegram `{botToken}`; WhatsApp Cloud
              *     `{phoneNumberId, accessToken, appSecret, webhookVerifyToken, version?, wabaId?}`; Messenger
@@ -3077,8 +3134,23 @@ export interface components {
             reason: string | null;
         };
         QrCodeDto: {
-            /** @description The QR payload to render. */
-            qrCode: string;
+            /** @enum {string} */
+            status: "pending" | "generating" | "pairing_code";
+            /** @description The QR payload to render (opaque; WhatsApp's `https://wa.me/settings/linked_devices#…`). */
+            qrCode?: string;
+            /** @description The same QR as a PNG data URL (`data:image/png;base64,…`). */
+            qrImage?: string;
+            /** @description Which QR of this socket (WhatsApp shows about 6: 60 s, then 20 s each). */
+            attempt?: number;
+            /**
+             * Format: date-time
+             * @description When this QR stops working.
+             */
+            expiresAt?: string;
+            /** @description Linking by phone number: the code to type on the phone (`ABCD-EFGH`). */
+            pairingCode?: string;
+            /** @description `generating`: try again in a few seconds. */
+            message?: string;
         };
         ActivityLogEntity: {
             id: string;
@@ -3206,10 +3278,7 @@ export interface components {
              * @example 123456789
              */
             to: string;
-            /**
-             * @description type=text.
-             * @example Hello from Switchboard
-             */
+            /** @description type=text. */
             text?: string;
             /** @description type=text: show a link preview (default: provider default). */
             previewUrl?: boolean;
@@ -3312,10 +3381,7 @@ export interface components {
              * @example 123456789
              */
             to: string;
-            /**
-             * @description type=text.
-             * @example Hello from Switchboard
-             */
+            /** @description type=text. */
             text?: string;
             /** @description type=text: show a link preview (default: provider default). */
             previewUrl?: boolean;
@@ -3801,7 +3867,8 @@ export interface components {
              *       "facebook-messenger",
              *       "instagram",
              *       "discord",
-             *       "slack"
+             *       "slack",
+             *       "whatsapp-web"
              *     ]
              */
             providers: string[];
@@ -5233,6 +5300,197 @@ export interface operations {
             };
         };
     };
+    WhatsAppWebController_pairingCode: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PairingCodeDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PairingCodeResultDto"];
+                };
+            };
+            /** @description Validation failed (`validation_failed`): `errors` names each field and why */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Missing or invalid `Authorization: Bearer` token or `x-api-key` (`unauthorized`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such instance of the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Already linked, or no socket waiting for a scan (`not_waiting_for_login`: POST …/reconnect) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The body is larger than 1mb (`payload_too_large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The provider has no QR login (`qr_not_supported`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Rate limit (`rate_limited`, per user or API key) or a daily instance limit (`limit_exceeded`); `Retry-After` in seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unexpected error (`internal_error`); the body never echoes the request */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The provider failed or rejected our credentials; `providerCode` and `providerDescription` are its own */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description A dependency is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    InstanceContactsCompatController_importContacts: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description WhatsApp Web only: not in this release */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SeedImportContactsResultDto"];
+                };
+            };
+            /** @description A parameter contains NUL or a lone surrogate, or a query parameter is given twice (`validation_failed`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Missing or invalid `Authorization: Bearer` token or `x-api-key` (`unauthorized`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such instance of the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description `contacts_import_unsupported` naming the provider */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Rate limit (`rate_limited`, per user or API key) or a daily instance limit (`limit_exceeded`); `Retry-After` in seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unexpected error (`internal_error`); the body never echoes the request */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
     InstancesController_list: {
         parameters: {
             query?: {
@@ -5816,7 +6074,10 @@ export interface operations {
     };
     InstancesController_qr: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description `image` → image/png */
+                format?: "json" | "image";
+            };
             header?: never;
             path: {
                 id: string;
@@ -5825,16 +6086,17 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description WhatsApp Web only: no provider of this release has QR login */
+            /** @description The QR (JSON), or the PNG with `?format=image` */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["QrCodeDto"];
+                    "image/png": string;
                 };
             };
-            /** @description A parameter contains NUL or a lone surrogate, or a query parameter is given twice (`validation_failed`) */
+            /** @description Validation failed (`validation_failed`): `errors` names each field and why */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5854,6 +6116,15 @@ export interface operations {
             };
             /** @description No such instance of the caller */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Linked and connected (`already_connected`), or stopped (`not_waiting_for_login`: POST …/reconnect) */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8829,7 +9100,10 @@ export interface operations {
     };
     WhatsappCompatController_qr: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description `image` → image/png */
+                format?: "json" | "image";
+            };
             header?: never;
             path: {
                 instanceId: string;
@@ -8838,16 +9112,17 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description WhatsApp Web only: no provider of this release has QR login */
+            /** @description The QR (JSON), or the PNG with `?format=image` */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["QrCodeDto"];
+                    "image/png": string;
                 };
             };
-            /** @description A parameter contains NUL or a lone surrogate, or a query parameter is given twice (`validation_failed`) */
+            /** @description Validation failed (`validation_failed`): `errors` names each field and why */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -8867,6 +9142,15 @@ export interface operations {
             };
             /** @description No such instance of the caller */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Linked and connected (`already_connected`), or stopped (`not_waiting_for_login`: POST …/reconnect) */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -10009,82 +10293,6 @@ export interface operations {
             };
             /** @description Missing or invalid `Authorization: Bearer` token or `x-api-key` (`unauthorized`) */
             401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"];
-                };
-            };
-            /** @description Rate limit (`rate_limited`, per user or API key) or a daily instance limit (`limit_exceeded`); `Retry-After` in seconds */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"];
-                };
-            };
-            /** @description Unexpected error (`internal_error`); the body never echoes the request */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"];
-                };
-            };
-        };
-    };
-    InstanceContactsCompatController_importContacts: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description WhatsApp Web only: not in this release */
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["SeedImportContactsResultDto"];
-                };
-            };
-            /** @description A parameter contains NUL or a lone surrogate, or a query parameter is given twice (`validation_failed`) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"];
-                };
-            };
-            /** @description Missing or invalid `Authorization: Bearer` token or `x-api-key` (`unauthorized`) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"];
-                };
-            };
-            /** @description No such instance of the caller */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"];
-                };
-            };
-            /** @description `contacts_import_unsupported` naming the provider */
-            422: {
                 headers: {
                     [name: string]: unknown;
                 };

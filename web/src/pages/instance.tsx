@@ -50,6 +50,7 @@ export default function InstancePage() {
         <Link href={`/inbox?instance=${i.id}`}>Inbox</Link>
         <Link href={`/deliveries?instance=${i.id}`}>Deliveries</Link>
         <Link href={`/instances/${i.id}/activity`}>Activity</Link>
+        {capabilities.data?.qrLogin && <Link href={`/instances/${i.id}/link`}>Link by QR</Link>}
       </nav>
       <ErrorNotice error={instance.error} />
       <Actions instance={i} onChanged={instance.reload} />

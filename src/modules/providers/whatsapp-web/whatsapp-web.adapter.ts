@@ -1,0 +1,310 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { IsOptional, Matches } from 'class-validator';
+import { DataSource, EntityManager } from 'typeorm';
+import { AppError, UnprocessableError } from '../../../common/errors/app-error';
+import type { InstanceEntity } from '../../instances-core/instance.entity';
+import type { OutboundMessage, ProviderCapabilities, SendResult } from '../normalized';
+import { AppConfig } from '../../../config/app-config';
+import type { ConnectResult, MediaDownload, ProviderAdapter, SendPacingRule } from '../provider-adapter';
+import type { ConnectionSource, ProviderConnection } from '../provider-seams';
+import type { Readable } from 'node:stream';
+import type { EngineOutbound, RawKey, RawWAMessage } from './engine';
+import { normalizeJid, phoneOf } from './engine';
+import { toEngineContent, toJid } from './whatsapp-web.mapper';
+import { toNumber, WHATSAPP_WEB } from './whatsapp-web.normalizer';
+import { WhatsAppWebConnection } from './whatsapp-web.connection';
+import { WhatsAppWebInstanceEntity } from './whatsapp-web-instance.entity';
+import { QrState, WhatsAppWebService } from './whatsapp-web.service';
+
+/** `config` of a WhatsApp Web instance: `{}` links by QR; `phoneNumber` links by pairing code. */
+export class WhatsAppWebConfigDto {
+  /**
+   * Link by pairing code instead of QR: the account's number, digits with country code (no `+`).
+   * @example 79001234567
+   */
+  @IsOptional()
+  @Matches(/^\d{6,15}$/, { message: 'phoneNumber must be digits with country code, e.g. 79001234567' })
+  phoneNumber?: string;
+}
+
+const CAPABILITIES: ProviderCapabilities = {
+  provider: WHATSAPP_WEB,
+  types: [
+    'text',
+    'image',
+    'video',
+    'audio',
+    'voice',
+    'document',
+    'sticker',
+    'location',
+    'contacts',
+    'reaction',
+  ],
+  textMaxLength: 65536,
+  captionMaxLength: 1024,
+  mediaByUrl: true,
+  mediaByProviderId: false,
+  mediaUpload: false,
+  reactions: true,
+  readReceipts: true,
+  deliveryReceipts: true,
+  maxContactsPerMessage: 10,
+  qrLogin: true,
+  inbound: ['gateway'],
+};
+
+/**
+ * WhatsApp Web, a phone linked as a companion device by QR or pairing code, on Baileys
+ * (providers/whatsapp-web.md). The socket lives in a worker through the connection runtime
+ * (ConnectionSource); sends, reads, typing and media go through the socket this process holds.
+ */
+@Injectable()
+export class WhatsAppWebAdapter implements ProviderAdapter, ConnectionSource {
+  static readonly key = WHATSAPP_WEB;
+  static readonly createExample = { name: 'Sales phone', config: {} };
+  /** No provider webhooks: WhatsApp Web arrives over the socket (ConnectionSource). */
+  static readonly webhooks: ReadonlyArray<never> = [];
+  readonly key = WHATSAPP_WEB;
+  readonly capabilities = CAPABILITIES;
+  readonly configDto = WhatsAppWebConfigDto;
+
+  constructor(
+    private readonly svc: WhatsAppWebService,
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly config: AppConfig,
+  ) {}
+
+  /**
+   * Async sends: WHATSAPP_WEB_SEND_GAP_MS (default 1 s) between two messages to one chat —
+   * WhatsApp bans bursts from linked devices (PROVIDERS.md WhatsApp Web; README "WhatsApp Web").
+   */
+  sendPacing(): SendPacingRule[] {
+    return [{ scope: 'chat', gapMs: this.config.whatsappWeb.sendGapMs }];
+  }
+
+  async createConfig(
+    manager: EntityManager,
+    instance: InstanceEntity,
+    raw: object,
+  ): Promise<Record<string, unknown>> {
+    const { phoneNumber } = raw as WhatsAppWebConfigDto;
+    await manager.insert(WhatsAppWebInstanceEntity, {
+      instanceId: instance.id,
+      pairingPhone: phoneNumber ?? null,
+    });
+    return { login: phoneNumber ? 'pairing_code' : 'qr' };
+  }
+
+  async describeConfig(instance: InstanceEntity): Promise<Record<string, unknown>> {
+    const row = await this.db
+      .getRepository(WhatsAppWebInstanceEntity)
+      .findOne({ where: { instanceId: instance.id } });
+    if (!row) return {};
+    return {
+      login: row.pairingPhone ? 'pairing_code' : 'qr',
+      phoneNumber: row.pairingPhone,
+      accountJid: row.meJid,
+      accountLid: row.meLid,
+      accountName: row.meName ?? phoneOf(row.meJid ?? undefined) ?? null,
+      linkedAt: row.linkedAt,
+    };
+  }
+
+  /**
+   * The runtime opens the socket for every instance in `connecting`/`connected`; a running socket
+   * of this process is restarted (POST …/reconnect: a fresh QR cycle when unpaired).
+   */
+  async connect(instance: InstanceEntity): Promise<ConnectResult> {
+    this.svc.sessions.get(instance.id)?.restart();
+    const registered = await this.svc.authStore(instance.id).registered();
+    return {
+      status: 'connecting',
+      reason: registered ? 'reconnecting the linked device' : 'waiting for the QR code to be scanned',
+    };
+  }
+
+  /**
+   * `logout`: unlinks the device on the phone (when this process holds the socket) and wipes the
+   * auth state; the instance needs a new QR. Without logout the socket just closes.
+   */
+  async disconnect(instance: InstanceEntity, opts: { logout: boolean }): Promise<void> {
+    const session = this.svc.sessions.get(instance.id);
+    if (session) await session.engine.stop({ logout: opts.logout }).catch(() => undefined);
+    // the socket is held by another process: unlink it there (the runtime stops it anyway)
+    else if (opts.logout) await this.svc.remote.call(instance.id, { op: 'logout' }).catch(() => undefined);
+    if (opts.logout) {
+      await this.svc.authStore(instance.id).clear();
+      await this.svc.clearLogin(instance.id, true);
+    }
+  }
+
+  validateOutbound(m: OutboundMessage): void {
+    toJid(m.to);
+  }
+
+  async send(instance: InstanceEntity, m: OutboundMessage): Promise<SendResult> {
+    const jid = toJid(m.to);
+    const quoted = m.replyTo ? await this.storedRaw(instance.id, m.replyTo) : undefined;
+    let content: EngineOutbound;
+    if (m.type === 'reaction') {
+      const target = (await this.storedRaw(instance.id, m.messageId ?? ''))?.key ?? {
+        remoteJid: jid,
+        fromMe: false,
+        id: m.messageId,
+      };
+      content = { react: { text: m.emoji ?? '', key: target as RawKey } };
+    } else {
+      content = toEngineContent(m);
+    }
+    const sent = (await this.svc.exec(instance, {
+      op: 'send',
+      jid,
+      content,
+      ...(quoted ? { quoted } : {}),
+    })) as RawWAMessage;
+    const ts = toNumber(sent.messageTimestamp);
+    return {
+      providerMessageId: sent.key.id!,
+      providerChatId: normalizeJid(sent.key.remoteJid) ?? jid,
+      timestamp: ts ? new Date(ts * 1000) : new Date(),
+      raw: sent as unknown as Record<string, unknown>,
+    };
+  }
+
+  forget(instanceId: string): void {
+    void this.svc.sessions.get(instanceId)?.engine.stop({ logout: false });
+  }
+
+  async downloadMedia(instance: InstanceEntity, providerMediaId: string): Promise<MediaDownload> {
+    const raw = await this.storedRaw(instance.id, providerMediaId);
+    if (!raw)
+      throw new UnprocessableError('media_not_found', `No stored WhatsApp message ${providerMediaId}`);
+    const media = mediaFields(raw);
+    const stream = (await this.svc.exec(instance, { op: 'download', raw })) as Readable;
+    return {
+      stream,
+      ...(media?.mimetype ? { contentType: media.mimetype } : {}),
+      ...(toNumber(media?.fileLength) !== undefined ? { size: toNumber(media?.fileLength) } : {}),
+      ...(media?.fileName ? { fileName: media.fileName } : {}),
+    };
+  }
+
+  async markRead(instance: InstanceEntity, providerMessageId: string, providerChatId: string): Promise<void> {
+    const raw = await this.storedRaw(instance.id, providerMessageId);
+    const key: RawKey = raw?.key ?? {
+      remoteJid: toJid(providerChatId, 'chatId'),
+      id: providerMessageId,
+      fromMe: false,
+    };
+    await this.svc.exec(instance, { op: 'markRead', keys: [key] });
+  }
+
+  async typing(instance: InstanceEntity, providerChatId: string, on: boolean): Promise<void> {
+    await this.svc.exec(instance, {
+      op: 'presence',
+      jid: toJid(providerChatId, 'chatId'),
+      presence: on ? 'composing' : 'paused',
+    });
+  }
+
+  // ---- ConnectionSource ----
+
+  async connectionTargets(): Promise<string[]> {
+    const rows: { id: string }[] = await this.db.query(
+      `SELECT i.id FROM instances i JOIN whatsapp_web_instances w ON w.instance_id = i.id
+        WHERE i.provider = $1 AND i.status IN ('connecting', 'connected', 'waiting_for_qr')`,
+      [WHATSAPP_WEB],
+    );
+    return rows.map((r) => r.id);
+  }
+
+  openConnection(instance: InstanceEntity): ProviderConnection {
+    return {
+      run: async (ctx) => {
+        const row = await this.db
+          .getRepository(WhatsAppWebInstanceEntity)
+          .findOne({ where: { instanceId: instance.id } });
+        return new WhatsAppWebConnection(instance, this.svc, { pairingPhone: row?.pairingPhone }).run(ctx);
+      },
+    };
+  }
+
+  // ---- QR login and WhatsApp's contacts (capabilities.qrLogin) ----
+
+  qrState(instance: InstanceEntity): Promise<QrState> {
+    return this.svc.qrState(instance.id);
+  }
+
+  /**
+   * A pairing code for `phoneNumber` (digits with country code) instead of the QR, from the
+   * socket this process holds while it waits for a scan. @returns `ABCD-EFGH`.
+   */
+  async pairingCode(instance: InstanceEntity, phoneNumber: string): Promise<string> {
+    const code = (await this.svc.exec(instance, { op: 'pairingCode', phone: phoneNumber }).catch((err) => {
+      if (err instanceof AppError && err.code === 'instance_not_connected')
+        throw new AppError(
+          409,
+          'not_waiting_for_login',
+          `WhatsApp Web instance ${instance.id} has no socket waiting for a QR scan (${instance.status}); POST …/reconnect first`,
+        );
+      throw err;
+    })) as string;
+    await this.svc.pairingCodeIssued(instance.id, code);
+    return code;
+  }
+
+  accountContacts(instance: InstanceEntity) {
+    return this.svc.accountContacts(instance.id);
+  }
+
+  /** Checks `phone` with WhatsApp (`onWhatsApp`) and keeps it among the account's contacts. */
+  async addAccountContact(instance: InstanceEntity, phone: string, name?: string) {
+    const jid = toJid(phone, 'phone');
+    const digits = jid.split('@')[0];
+    const [found] = (await this.svc.exec(instance, { op: 'lookup', phones: [digits] })) as {
+      jid: string;
+      exists: boolean;
+    }[];
+    if (!found?.exists) {
+      throw new UnprocessableError('not_on_whatsapp', `${digits} is not on WhatsApp`, {
+        provider: WHATSAPP_WEB,
+        errors: [{ field: 'phone', message: 'not on WhatsApp' }],
+      });
+    }
+    const contactJid = normalizeJid(found.jid) ?? jid;
+    await this.svc.upsertContacts(instance.id, [{ id: contactJid, ...(name ? { name } : {}) }]);
+    return { id: contactJid, number: contactJid.split('@')[0], name: name ?? null };
+  }
+
+  importAccountContacts(instance: InstanceEntity): Promise<number> {
+    return this.svc.importContacts(instance.id);
+  }
+
+  private async storedRaw(instanceId: string, providerMessageId: string): Promise<RawWAMessage | undefined> {
+    if (!providerMessageId) return undefined;
+    const [row] = await this.db.query(
+      `SELECT raw FROM messages WHERE instance_id = $1 AND (provider_message_id = $2 OR id::text = $2) LIMIT 1`,
+      [instanceId, providerMessageId],
+    );
+    const raw = row?.raw as RawWAMessage | undefined;
+    return raw?.key ? raw : undefined;
+  }
+}
+
+function mediaFields(
+  raw: RawWAMessage,
+): { mimetype?: string; fileLength?: unknown; fileName?: string } | undefined {
+  const m = (raw.message ?? {}) as Record<string, Record<string, unknown> | undefined>;
+  const inner =
+    (m.documentWithCaptionMessage as { message?: Record<string, unknown> } | undefined)?.message ??
+    (m.viewOnceMessageV2 as { message?: Record<string, unknown> } | undefined)?.message ??
+    (m.ephemeralMessage as { message?: Record<string, unknown> } | undefined)?.message ??
+    m;
+  for (const k of ['imageMessage', 'videoMessage', 'audioMessage', 'documentMessage', 'stickerMessage']) {
+    const v = (inner as Record<string, unknown>)[k];
+    if (v) return v as { mimetype?: string; fileLength?: unknown; fileName?: string };
+  }
+  return undefined;
+}
