@@ -1,3 +1,4 @@
+import { lookup, LookupAddress } from 'node:dns';
 import { BlockList, isIP } from 'node:net';
 
 /** Ranges never dialled by outbound client-webhook requests (WEBHOOKS.md § SSRF, OWASP). */
@@ -65,4 +66,36 @@ export class AddressPolicy {
     if (this.allowed.check(address, 'ipv6')) return true;
     return !this.blocked.v6.check(address, 'ipv6');
   }
+}
+
+/**
+ * Check of a URL our process is about to fetch or hand to a library that fetches it: http(s)
+ * only, and no address the policy refuses (a literal IP, and every address the hostname resolves
+ * to now). Used at webhook save time and before WhatsApp Web media by URL (Baileys downloads it).
+ * A later DNS change is not covered here: the webhook sender re-checks at connect time.
+ * @returns why the URL is refused, or null when it is acceptable (or its name does not resolve yet).
+ */
+export async function urlRefusal(url: string, policy: AddressPolicy): Promise<string | null> {
+  let target: URL;
+  try {
+    target = new URL(url);
+  } catch {
+    return 'is not a valid URL';
+  }
+  if (target.protocol !== 'http:' && target.protocol !== 'https:')
+    return `protocol ${target.protocol} is not allowed`;
+  const host = target.hostname.replace(/^\[|\]$/g, '');
+  const addresses = isIP(host) ? [host] : await dnsLookupAll(host).catch(() => [] as string[]);
+  const bad = addresses.find((a) => !policy.isAllowed(a));
+  return bad
+    ? `points at a blocked address (${bad}); private, loopback and link-local networks are refused`
+    : null;
+}
+
+function dnsLookupAll(host: string): Promise<string[]> {
+  return new Promise((resolve, reject) =>
+    lookup(host, { all: true }, (err, addresses: LookupAddress[]) =>
+      err ? reject(err) : resolve(addresses.map((a) => a.address)),
+    ),
+  );
 }

@@ -3,7 +3,7 @@ import { lookup as dnsLookup, LookupAddress } from 'node:dns';
 import { isIP } from 'node:net';
 import { Agent, errors, request } from 'undici';
 import { AppConfig } from '../../config/app-config';
-import { AddressPolicy } from './address-policy';
+import { AddressPolicy, urlRefusal } from './address-policy';
 
 /** Outcome of one outbound attempt. durationMs: ms; snippet: first ≤ 4 KiB of the response body. */
 export interface HttpAttemptResult {
@@ -68,20 +68,7 @@ export class WebhookHttpClient implements OnModuleDestroy {
    * @returns why the URL is refused, or null when it is acceptable (or its name does not resolve yet).
    */
   async refusal(url: string): Promise<string | null> {
-    let target: URL;
-    try {
-      target = new URL(url);
-    } catch {
-      return 'is not a valid URL';
-    }
-    if (target.protocol !== 'http:' && target.protocol !== 'https:')
-      return `protocol ${target.protocol} is not allowed`;
-    const host = target.hostname.replace(/^\[|\]$/g, '');
-    const addresses = isIP(host) ? [host] : await dnsLookupAll(host).catch(() => [] as string[]);
-    const bad = addresses.find((a) => !this.policy.isAllowed(a));
-    return bad
-      ? `points at a blocked address (${bad}); private, loopback and link-local networks are refused`
-      : null;
+    return urlRefusal(url, this.policy);
   }
 
   async post(url: string, body: string, headers: Record<string, string>): Promise<HttpAttemptResult> {
@@ -140,14 +127,6 @@ export class WebhookHttpClient implements OnModuleDestroy {
   async onModuleDestroy(): Promise<void> {
     await this.agent.close();
   }
-}
-
-function dnsLookupAll(host: string): Promise<string[]> {
-  return new Promise((resolve, reject) =>
-    dnsLookup(host, { all: true }, (err, addresses: LookupAddress[]) =>
-      err ? reject(err) : resolve(addresses.map((a) => a.address)),
-    ),
-  );
 }
 
 async function readSnippet(body: AsyncIterable<Buffer> & { destroy(): void }): Promise<string> {

@@ -2,12 +2,14 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { IsOptional, Matches } from 'class-validator';
 import { DataSource, EntityManager } from 'typeorm';
-import { AppError, UnprocessableError } from '../../../common/errors/app-error';
+import { AppError, UnprocessableError, ValidationError } from '../../../common/errors/app-error';
 import type { InstanceEntity } from '../../instances-core/instance.entity';
 import type { OutboundMessage, ProviderCapabilities, SendResult } from '../normalized';
+import { AddressPolicy, urlRefusal } from '../../../common/http/address-policy';
 import { AppConfig } from '../../../config/app-config';
 import type { ConnectResult, MediaDownload, ProviderAdapter, SendPacingRule } from '../provider-adapter';
 import type { ConnectionSource, ProviderConnection } from '../provider-seams';
+import { isIP } from 'node:net';
 import type { Readable } from 'node:stream';
 import type { EngineOutbound, RawKey, RawWAMessage } from './engine';
 import { normalizeJid, phoneOf } from './engine';
@@ -80,6 +82,11 @@ export class WhatsAppWebAdapter implements ProviderAdapter, ConnectionSource {
    * Async sends: WHATSAPP_WEB_SEND_GAP_MS (default 1 s) between two messages to one chat —
    * WhatsApp bans bursts from linked devices (PROVIDERS.md WhatsApp Web; README "WhatsApp Web").
    */
+  private get addressPolicy(): AddressPolicy {
+    return (this.policy ??= new AddressPolicy(this.config.webhooks.allowedNetworks));
+  }
+  private policy?: AddressPolicy;
+
   sendPacing(): SendPacingRule[] {
     return [{ scope: 'chat', gapMs: this.config.whatsappWeb.sendGapMs }];
   }
@@ -140,8 +147,17 @@ export class WhatsAppWebAdapter implements ProviderAdapter, ConnectionSource {
     }
   }
 
+  /**
+   * @throws ValidationError for a bad `to`, or a `media.url` whose host is a literal address the
+   * SSRF policy refuses (checked before anything is stored; hostnames are resolved in `send`).
+   */
   validateOutbound(m: OutboundMessage): void {
     toJid(m.to);
+    const host = m.media?.url ? hostOf(m.media.url) : null;
+    if (host && isIP(host) && !this.addressPolicy.isAllowed(host))
+      throw new ValidationError(`media.url points at a blocked address (${host})`, [
+        { field: 'media.url', message: 'private, loopback and link-local networks are refused' },
+      ]);
   }
 
   async send(instance: InstanceEntity, m: OutboundMessage): Promise<SendResult> {
@@ -156,6 +172,11 @@ export class WhatsAppWebAdapter implements ProviderAdapter, ConnectionSource {
       };
       content = { react: { text: m.emoji ?? '', key: target as RawKey } };
     } else {
+      // Baileys downloads media by URL in this process: refuse private and internal addresses
+      // first (the client-webhook SSRF policy, WEBHOOK_ALLOWED_NETWORKS opens networks)
+      const refusal = m.media?.url ? await urlRefusal(m.media.url, this.addressPolicy) : null;
+      if (refusal)
+        throw new ValidationError(`media.url ${refusal}`, [{ field: 'media.url', message: refusal }]);
       content = toEngineContent(m);
     }
     const sent = (await this.svc.exec(instance, {
@@ -307,4 +328,13 @@ function mediaFields(
     if (v) return v as { mimetype?: string; fileLength?: unknown; fileName?: string };
   }
   return undefined;
+}
+
+/** The host of a URL without IPv6 brackets, or null when it is not a URL. */
+function hostOf(url: string): string | null {
+  try {
+    return new URL(url).hostname.replace(/^\[|\]$/g, '');
+  } catch {
+    return null;
+  }
 }
