@@ -23,6 +23,7 @@ import { ChatReadMarker1764120000000 } from '../../migrations/1764120000000-Chat
 import { SendQueue1765400000000 } from '../../migrations/1765400000000-SendQueue';
 import { NatsOutbox1765300000000 } from '../../migrations/1765300000000-NatsOutbox';
 import { SlackInstances1765500000000 } from '../../migrations/1765500000000-SlackInstances';
+import { InboundRequests1765800000000 } from '../../migrations/1765800000000-InboundRequests';
 
 /** Listed explicitly (no globs) so the same list works from ts-jest and from dist/. */
 export const ENTITIES = [
@@ -54,4 +55,5 @@ export const MIGRATIONS = [
   SendQueue1765400000000,
   NatsOutbox1765300000000,
   SlackInstances1765500000000,
+  InboundRequests1765800000000,
 ];
