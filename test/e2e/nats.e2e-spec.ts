@@ -127,14 +127,15 @@ describe('NATS connector (e2e)', () => {
   let port: number;
   const seen: Seen[] = [];
 
-  const boot = async (token: string, publicBaseUrl: string | undefined = `http://127.0.0.1:${port}`) => {
+  /** `publicBaseUrl` null: unset (Telegram instances created then poll getUpdates). */
+  const boot = async (token: string, publicBaseUrl: string | null = `http://127.0.0.1:${port}`) => {
     t = await startTestApp(
       {
         NATS_URL: nats.url,
         NATS_STREAM: STREAM,
         GRAPH_API_BASE_URL: graph.baseUrl,
         TELEGRAM_API_ROOT: tg.apiRoot,
-        PUBLIC_BASE_URL: publicBaseUrl,
+        PUBLIC_BASE_URL: publicBaseUrl ?? undefined,
         ...seedEnv(token),
       },
       port,
@@ -781,7 +782,7 @@ describe('NATS connector (e2e)', () => {
   describe('a connection (Telegram getUpdates polling): no request', () => {
     it('each update still gets its own in.webhook (in:<archive id>:webhook), next to in.message', async () => {
       await t.close();
-      await boot(TOKEN_2, undefined);
+      await boot(TOKEN_2, null);
       const bob = await createTenant(t);
       const created = await bob
         .post('/api/instances')
