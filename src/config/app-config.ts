@@ -30,6 +30,8 @@ export class AppConfig {
   readonly encryptionKeys: string[];
   readonly publicBaseUrl?: string;
   readonly telegram: { apiRoot: string; pollTimeoutSeconds: number };
+  /** Discord REST base without trailing slash (`https://discord.com/api`; a fake in tests). */
+  readonly discord: { apiUrl: string };
   /**
    * Long-lived provider connections (ConnectionRuntime), all in ms: lease TTL, renewal and
    * target refresh intervals, reconnect backoff base and cap.
@@ -143,6 +145,7 @@ export class AppConfig {
       apiRoot: env.TELEGRAM_API_ROOT.replace(/\/+$/, ''),
       pollTimeoutSeconds: env.TELEGRAM_POLL_TIMEOUT_SECONDS,
     };
+    this.discord = { apiUrl: env.DISCORD_API_URL.replace(/\/+$/, '') };
     const leaseTtlMs = env.CONNECTION_LEASE_TTL_MS;
     this.connections = {
       leaseTtlMs,

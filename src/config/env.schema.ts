@@ -143,6 +143,10 @@ export class EnvSchema {
   @IsUrl({ require_tld: false, protocols: ['http', 'https'], require_protocol: true })
   TELEGRAM_API_ROOT = 'https://api.telegram.org';
 
+  /** Discord REST base (`@discordjs/rest` `api`); the Gateway URL comes from `GET /v10/gateway/bot` through it (PROVIDERS.md §6). */
+  @IsUrl({ require_tld: false, protocols: ['http', 'https'], require_protocol: true })
+  DISCORD_API_URL = 'https://discord.com/api';
+
   /** Meta Graph API host for WhatsApp Cloud, Messenger and Page-linked Instagram (PROVIDERS.md §2–4). */
   @IsUrl({ require_tld: false, protocols: ['http', 'https'], require_protocol: true })
   GRAPH_API_BASE_URL = 'https://graph.facebook.com';

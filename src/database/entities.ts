@@ -7,6 +7,7 @@ import { ChatEntity } from '../modules/messages/chat.entity';
 import { MessageEntity } from '../modules/messages/message.entity';
 import { InboundEventEntity } from '../modules/providers/inbound-event.entity';
 import { FacebookMessengerInstanceEntity } from '../modules/providers/facebook-messenger/facebook-messenger-instance.entity';
+import { DiscordInstanceEntity } from '../modules/providers/discord/discord-instance.entity';
 import { InstagramInstanceEntity } from '../modules/providers/instagram/instagram-instance.entity';
 import { SlackInstanceEntity } from '../modules/providers/slack/slack-instance.entity';
 import { TelegramInstanceEntity } from '../modules/providers/telegram/telegram-instance.entity';
@@ -23,6 +24,7 @@ import { ChatReadMarker1764120000000 } from '../../migrations/1764120000000-Chat
 import { SendQueue1765400000000 } from '../../migrations/1765400000000-SendQueue';
 import { NatsOutbox1765300000000 } from '../../migrations/1765300000000-NatsOutbox';
 import { SlackInstances1765500000000 } from '../../migrations/1765500000000-SlackInstances';
+import { DiscordInstances1765600000000 } from '../../migrations/1765600000000-DiscordInstances';
 import { InboundRequests1765800000000 } from '../../migrations/1765800000000-InboundRequests';
 
 /** Listed explicitly (no globs) so the same list works from ts-jest and from dist/. */
@@ -36,6 +38,7 @@ export const ENTITIES = [
   FacebookMessengerInstanceEntity,
   InstagramInstanceEntity,
   SlackInstanceEntity,
+  DiscordInstanceEntity,
   ContactEntity,
   ChatEntity,
   MessageEntity,
@@ -55,5 +58,6 @@ export const MIGRATIONS = [
   SendQueue1765400000000,
   NatsOutbox1765300000000,
   SlackInstances1765500000000,
+  DiscordInstances1765600000000,
   InboundRequests1765800000000,
 ];

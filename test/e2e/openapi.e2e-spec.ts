@@ -1,4 +1,5 @@
 import { Validator } from '@seriousme/openapi-schema-validator';
+import { FakeDiscord } from '../fakes/fake-discord';
 import { FakeGraphApi } from '../fakes/fake-graph-api';
 import { FakeSlack } from '../fakes/fake-slack';
 import { FakeTelegramApi } from '../fakes/fake-telegram-api';
@@ -28,6 +29,7 @@ describe('OpenAPI document (e2e)', () => {
   let doc: Json;
   let graph: FakeGraphApi;
   let tg: FakeTelegramApi;
+  let discord: FakeDiscord;
   let slack: FakeSlack;
   let receiver: WebhookReceiver;
   let alice: TestTenant;
@@ -35,9 +37,11 @@ describe('OpenAPI document (e2e)', () => {
   beforeAll(async () => {
     graph = await FakeGraphApi.start();
     tg = await FakeTelegramApi.start();
+    discord = await FakeDiscord.start();
     slack = await FakeSlack.start();
     receiver = await WebhookReceiver.start();
     t = await startTestApp({
+      DISCORD_API_URL: discord.apiUrl,
       GRAPH_API_BASE_URL: graph.baseUrl,
       INSTAGRAM_GRAPH_API_BASE_URL: graph.baseUrl,
       GRAPH_API_VERSION: 'v23.0',
@@ -52,6 +56,7 @@ describe('OpenAPI document (e2e)', () => {
     await t.close();
     await graph.stop();
     await tg.stop();
+    await discord.stop();
     await slack.stop();
     await receiver.stop();
   });
@@ -233,7 +238,8 @@ describe('OpenAPI document (e2e)', () => {
 
     /** Makes the fakes accept the credentials an example carries. */
     const register = (config: Json) => {
-      if (config.botToken?.startsWith('xoxb-')) slack.addBot({ token: config.botToken });
+      if (config.botToken && config.clientId) discord.addBot(config.botToken, { id: config.clientId });
+      else if (config.botToken?.startsWith('xoxb-')) slack.addBot({ token: config.botToken });
       else if (config.botToken) tg.addBot(config.botToken, { username: 'example_bot' });
       if (config.phoneNumberId) graph.addPhoneNumber(config.phoneNumberId, { token: config.accessToken });
       if (config.pageId) graph.addPage(config.pageId, { token: config.pageAccessToken });
@@ -246,6 +252,7 @@ describe('OpenAPI document (e2e)', () => {
         'whatsapp-official',
         'facebook-messenger',
         'instagram',
+        'discord',
         'slack',
       ]);
       for (const [name, example] of examples()) {
@@ -256,7 +263,9 @@ describe('OpenAPI document (e2e)', () => {
           status: 201,
           code: undefined,
         });
-        expect(res.body).toMatchObject({ provider: example.value.provider, status: 'connected' });
+        // a Discord instance is connected once a worker's Gateway connection says READY
+        const status = example.value.provider === 'discord' ? 'connecting' : 'connected';
+        expect(res.body).toMatchObject({ provider: example.value.provider, status });
         await alice.del(`/api/instances/${res.body.id}`).expect(200);
       }
     });

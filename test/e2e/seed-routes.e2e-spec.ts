@@ -196,6 +196,7 @@ describe('Seed-compatible routes (e2e)', () => {
           'facebook-messenger',
           'instagram',
           'slack',
+          'discord',
         ]),
         count: providers.body.providers.length,
       });

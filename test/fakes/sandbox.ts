@@ -9,13 +9,19 @@
  * - `SANDBOX_GRAPH_PORT` (default 8083): fake Graph API (`GRAPH_API_BASE_URL` and
  *   `INSTAGRAM_GRAPH_API_BASE_URL` for the gateway) with WhatsApp phone number id `106540352242922`,
  *   Page `112233445566778` and Instagram account `17841452691600098`, all with token `SANDBOX-GRAPH-TOKEN`.
+ * - `SANDBOX_DISCORD_PORT` (default 8086): fake Discord REST + Gateway (`DISCORD_API_URL` = `http://127.0.0.1:8086/api`)
+ *   with one bot, token {@link DISCORD_SANDBOX_TOKEN}, and the Ed25519 key of PROVIDERS.md §8 #4 for interactions.
  * - `SANDBOX_SLACK_PORT` (default 8084): fake Slack Web API + Socket Mode (`SLACK_API_URL` = `http://127.0.0.1:8084/api/`),
  *   one bot, channel, user and app token (test/fakes/fake-slack-sandbox.ts).
  */
+import { FakeDiscord } from './fake-discord';
 import { FakeGraphApi, type RecordedGraphCall } from './fake-graph-api';
 import { FakeTelegramApi, type RecordedTelegramCall } from './fake-telegram-api';
 import { startSlackSandbox } from './fake-slack-sandbox';
 import { WebhookReceiver, type RecordedRequest } from './webhook-receiver';
+
+/** Bot token the sandbox's fake Discord accepts. */
+const DISCORD_SANDBOX_TOKEN = 'MTMwMDAwMDAwMDAwMDAwMDc3Nw.SaNdBx.sandbox-discord-bot-token-0000000';
 
 const SIGNATURE_HEADER = /signature|^webhook-|^x-webhook-|timestamp/i;
 
@@ -84,6 +90,18 @@ async function main(): Promise<void> {
   graph.onCall((call) => console.log(describeGraphCall(call)));
   const slack = await startSlackSandbox(envPort('SANDBOX_SLACK_PORT', 8084));
 
+  const discordPort = envPort('SANDBOX_DISCORD_PORT', 8086);
+  const discord = await FakeDiscord.start(discordPort);
+  const discordBot = discord.addBot(DISCORD_SANDBOX_TOKEN, {
+    id: '1300000000000000777',
+    username: 'sandbox-discord',
+  });
+  discord.onRequest((r) =>
+    console.log(
+      `[discord] ${r.method} /api/v10${r.path} ${r.body ? JSON.stringify(r.body).slice(0, 160) : ''}`,
+    ),
+  );
+
   const telegram = await FakeTelegramApi.start({ port: telegramPort });
   const bot = telegram.addBot(token, { first_name: 'Sandbox Bot', username: 'sandbox_bot' });
   telegram.onCall(telegramCallLogger());
@@ -101,10 +119,13 @@ async function main(): Promise<void> {
       `  Fake Telegram Bot API : ${telegram.apiRoot}   (bot token ${token}, @${bot.username}, id ${bot.id})`,
       `  Webhook receiver      : ${receiver.url('/hook')}`,
       `  Fake Meta Graph API   : ${graph.baseUrl}   (token ${graphToken}; WhatsApp phone number id 106540352242922)`,
+      `  Fake Discord          : ${discord.apiUrl}   (bot token ${DISCORD_SANDBOX_TOKEN}, id ${discordBot.id})`,
       '',
       'How to use:',
       '  1. Start the gateway pointed at the fakes, with loopback opened for webhook deliveries (SSRF guard):',
       `       TELEGRAM_API_ROOT=${telegram.apiRoot} GRAPH_API_BASE_URL=${graph.baseUrl} \\`,
+      `       INSTAGRAM_GRAPH_API_BASE_URL=${graph.baseUrl} DISCORD_API_URL=${discord.apiUrl} \\`,
+      `       WEBHOOK_ALLOWED_NETWORKS=127.0.0.0/8,::1/128 bash scripts/up.sh`,
       `       INSTAGRAM_GRAPH_API_BASE_URL=${graph.baseUrl} SLACK_API_URL=${slack.fake.apiUrl} \\`,
       '       WEBHOOK_ALLOWED_NETWORKS=127.0.0.0/8,::1/128 bash scripts/up.sh',
       `  2. Create a Telegram instance with token "${token}" and webhookUrl "${receiver.url('/hook')}"`,
@@ -120,6 +141,14 @@ async function main(): Promise<void> {
         `"http://127.0.0.1:3000/webhooks/whatsapp","appSecret":"s3cret","body":{"object":"whatsapp_business_account",` +
         `"entry":[{"id":"1","changes":[{"field":"messages","value":{"metadata":{"phone_number_id":"106540352242922"},` +
         `"messages":[{"from":"16505551234","id":"wamid.sandbox1","timestamp":"1700000000","type":"text","text":{"body":"hi"}}]}}]}]}}'`,
+      '  6. Discord: create a discord instance with config',
+      `     {"botToken":"${DISCORD_SANDBOX_TOKEN}","clientId":"${discordBot.id}","intents":[1,512,4096,32768],`,
+      `      "publicKey":"${FakeDiscord.publicKeyHex}"}; a worker opens the Gateway to the fake. Then:`,
+      `       curl -s -X POST http://127.0.0.1:${discordPort}/sandbox/message -H 'content-type: application/json' \\`,
+      `         -d '{"text":"hello from Discord","channelId":"1312345678900000002"}'`,
+      `     and a signed interaction (PING) to the Interactions endpoint:`,
+      `       curl -s -X POST http://127.0.0.1:${discordPort}/sandbox/interaction -H 'content-type: application/json' \\`,
+      `         -d '{"url":"http://127.0.0.1:3000/webhooks/discord/<instanceId>"}'`,
       ...slack.lines,
       '',
       'Press Ctrl+C to stop.',
@@ -131,7 +160,7 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     console.log(`\n${signal} received, stopping sandbox...`);
-    Promise.all([telegram.stop(), receiver.stop(), graph.stop(), slack.fake.stop()]).then(
+    Promise.all([telegram.stop(), receiver.stop(), graph.stop(), slack.fake.stop(), discord.stop()]).then(
       () => process.exit(0),
       (err: unknown) => {
         console.error(err);

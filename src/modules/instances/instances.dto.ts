@@ -94,7 +94,8 @@ export class CreateInstanceDto extends WebhookFieldsDto {
    * Provider credentials (secrets are never returned). Telegram `{botToken}`; WhatsApp Cloud
    * `{phoneNumberId, accessToken, appSecret, webhookVerifyToken, version?, wabaId?}`; Messenger
    * `{pageId, pageAccessToken, appSecret, webhookVerifyToken, version?}`; Instagram `{igId,
-   * accessToken, appSecret, metaAppSecret?, webhookVerifyToken, login?, pageId?, version?}`.
+   * accessToken, appSecret, metaAppSecret?, webhookVerifyToken, login?, pageId?, version?}`; Discord
+   * `{botToken, clientId, intents?: [1, 512, 32768] | 33281, publicKey?}`.
    */
   @ApiProperty({
     type: 'object',

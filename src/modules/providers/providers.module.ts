@@ -13,6 +13,9 @@ import { InstagramInstanceEntity } from './instagram/instagram-instance.entity';
 import { InstagramAdapter } from './instagram/instagram.adapter';
 import { WhatsappOfficialInstanceEntity } from './whatsapp-official/whatsapp-official-instance.entity';
 import { WhatsappOfficialAdapter } from './whatsapp-official/whatsapp-official.adapter';
+import { DiscordInstanceEntity } from './discord/discord-instance.entity';
+import { DiscordAdapter } from './discord/discord.adapter';
+import { DiscordClient } from './discord/discord.client';
 import { SlackInstanceEntity } from './slack/slack-instance.entity';
 import { SlackAdapter } from './slack/slack.adapter';
 import { SlackClient } from './slack/slack.client';
@@ -26,6 +29,7 @@ export const PROVIDER_ADAPTER_CLASSES = [
   WhatsappOfficialAdapter,
   FacebookMessengerAdapter,
   InstagramAdapter,
+  DiscordAdapter,
   SlackAdapter,
 ] as const satisfies ReadonlyArray<ProviderAdapterClass>;
 
@@ -45,6 +49,7 @@ export const CREATE_INSTANCE_EXAMPLES = Object.fromEntries(
       WhatsappOfficialInstanceEntity,
       FacebookMessengerInstanceEntity,
       InstagramInstanceEntity,
+      DiscordInstanceEntity,
       SlackInstanceEntity,
     ]),
   ],
@@ -52,6 +57,7 @@ export const CREATE_INSTANCE_EXAMPLES = Object.fromEntries(
   providers: [
     TelegramClient,
     GraphClient,
+    DiscordClient,
     SlackClient,
     ...PROVIDER_ADAPTER_CLASSES,
     {

@@ -307,6 +307,9 @@ const DATA: Record<EventType, { description: string; data: SchemaObject }> = {
         pageId: str('Messenger'),
         igId: str('Instagram'),
         login: str('Instagram: `facebook` or `instagram`'),
+        botUserId: str('Discord: the bot user id'),
+        botUsername: str('Discord: the bot user name'),
+        resumed: { type: 'boolean', description: 'Discord: the Gateway session was resumed' },
         slackTransport: {
           type: 'string',
           enum: ['events_api', 'socket_mode'],

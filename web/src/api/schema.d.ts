@@ -888,6 +888,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/webhooks/discord/{instanceId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * discord: interactions from Discord (the Interactions Endpoint URL)
+         * @description Paste `<PUBLIC_BASE_URL>/webhooks/discord/<instanceId>` into the Developer Portal (General Information → Interactions Endpoint URL); the instance needs `config.publicKey`. `X-Signature-Ed25519` is checked over `X-Signature-Timestamp` + the raw body before anything is stored. PING → `{"type":1}`; application commands and modals are stored as `interactive` messages and answered `{"type":5}` (deferred), components `{"type":6}`; autocomplete gets no choices (`{"type":8}`).
+         */
+        post: operations["DiscordWebhookController_receive"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/webhooks/slack/{instanceId}": {
         parameters: {
             query?: never;
@@ -1997,6 +2017,12 @@ export interface components {
             igId?: string;
             /** @description Instagram: `facebook` or `instagram` */
             login?: string;
+            /** @description Discord: the bot user id */
+            botUserId?: string;
+            /** @description Discord: the bot user name */
+            botUsername?: string;
+            /** @description Discord: the Gateway session was resumed */
+            resumed?: boolean;
             /**
              * @description Slack: Events API Request URL or Socket Mode
              * @enum {string}
@@ -2709,12 +2735,13 @@ export interface components {
              * @example telegram
              * @enum {string}
              */
-            provider: "telegram" | "whatsapp-official" | "facebook-messenger" | "instagram" | "slack";
+            provider: "telegram" | "whatsapp-official" | "facebook-messenger" | "instagram" | "discord" | "slack";
             /**
              * @description Provider credentials (secrets are never returned). Telegram `{botToken}`; WhatsApp Cloud
              *     `{phoneNumberId, accessToken, appSecret, webhookVerifyToken, version?, wabaId?}`; Messenger
              *     `{pageId, pageAccessToken, appSecret, webhookVerifyToken, version?}`; Instagram `{igId,
-             *     accessToken, appSecret, metaAppSecret?, webhookVerifyToken, login?, pageId?, version?}`.
+             *     accessToken, appSecret, metaAppSecret?, webhookVerifyToken, login?, pageId?, version?}`; Discord
+             *     `{botToken, clientId, intents?: [1, 512, 32768] | 33281, publicKey?}`.
              * @example {
              *       "botToken": "123456789:ABCDEFGHIJKLMNOPQRSTUVWXYZ"
              *     }
@@ -3773,6 +3800,7 @@ export interface components {
              *       "whatsapp-official",
              *       "facebook-messenger",
              *       "instagram",
+             *       "discord",
              *       "slack"
              *     ]
              */
@@ -8303,6 +8331,107 @@ export interface operations {
             };
             /** @description X-Hub-Signature-256 is missing or made with no addressed instance’s app secret; nothing stored */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The body is larger than 1mb (`payload_too_large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The global ceiling on provider webhooks (`rate_limited`) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unexpected error (`internal_error`); the body never echoes the request */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    DiscordWebhookController_receive: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description Hex Ed25519 signature */
+                "X-Signature-Ed25519": string;
+                /** @description Signed with the body */
+                "X-Signature-Timestamp": string;
+            };
+            path: {
+                instanceId: string;
+            };
+            cookie?: never;
+        };
+        /** @description A Discord Interaction */
+        requestBody: {
+            content: {
+                "application/json": {
+                    id: string;
+                    type: number;
+                    token?: string;
+                } & {
+                    [key: string]: unknown;
+                };
+            };
+        };
+        responses: {
+            /** @description The interaction response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * @description PONG, deferred message, deferred update, choices
+                         * @enum {integer}
+                         */
+                        type: 1 | 5 | 6 | 8;
+                        data?: {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description A verified body that is not an interaction */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The signature does not verify (or the instance has no publicKey); nothing stored */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The instance was deleted meanwhile */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
