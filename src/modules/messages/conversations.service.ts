@@ -132,8 +132,8 @@ export class ConversationsService {
   /**
    * Every item of one provider request in ONE transaction (the provider is answered only after it
    * commits; a failure stores none of them), deliveries enqueued after commit. Outcomes are in the
-   * order of `items`; a redelivered item inside the same batch is a duplicate. One item takes the
-   * fast path of `ingest`.
+   * order of `items`; a redelivered item inside the same batch is a duplicate. One new inbound
+   * message takes the one-statement fast path of `ingest` (its request archived in that statement).
    * @param rawBody the request's body bytes (InboundHttpRequest.rawBody), when the items came with
    *   a webhook request: archived once per (provider, instance) the items address, in the same
    *   transaction (the fast path: the same statement), in `inbound_requests` (a redelivered body
