@@ -27,6 +27,7 @@ import { NatsOutbox1765300000000 } from '../../migrations/1765300000000-NatsOutb
 import { SlackInstances1765500000000 } from '../../migrations/1765500000000-SlackInstances';
 import { DiscordInstances1765600000000 } from '../../migrations/1765600000000-DiscordInstances';
 import { WhatsappWeb1765700000000 } from '../../migrations/1765700000000-WhatsappWeb';
+import { InboundRequests1765800000000 } from '../../migrations/1765800000000-InboundRequests';
 
 /** Listed explicitly (no globs) so the same list works from ts-jest and from dist/. */
 export const ENTITIES = [
@@ -62,4 +63,5 @@ export const MIGRATIONS = [
   SlackInstances1765500000000,
   DiscordInstances1765600000000,
   WhatsappWeb1765700000000,
+  InboundRequests1765800000000,
 ];

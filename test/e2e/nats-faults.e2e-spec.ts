@@ -122,13 +122,13 @@ describe('NATS publisher faults (e2e)', () => {
       );
       expect(res.status).toBe(200); // Meta is answered from PostgreSQL, NATS or not
     }
-    // each webhook: one archived event and one message_received event wait in the outbox
-    expect(await pending()).toBe(2 * N);
+    // each webhook: its archived request, one archived event and one message_received event wait in the outbox
+    expect(await pending()).toBe(3 * N);
 
     // the gateway restarts while NATS is still down
     await t.close();
     await boot();
-    expect(await pending()).toBe(2 * N);
+    expect(await pending()).toBe(3 * N);
 
     // a worker that claimed 10 rows and is killed before it could publish them: its claim is a row
     // lock in an open transaction, which dies with its connection
@@ -159,6 +159,19 @@ describe('NATS publisher faults (e2e)', () => {
       expect(m.msgId).toBe(`in:${row.id}:message`);
     }
     expect(stored.filter((m) => m.subject === 'whatsapp.faults.in.message.text')).toHaveLength(N);
+    // one in.webhook per request, the body as sent, Nats-Msg-Id req:<provider>:<instance>:<sha256>
+    const hooks = stored.filter((m) => m.subject === 'whatsapp.faults.in.webhook');
+    expect(hooks.map((m) => m.msgId).sort()).toEqual(
+      (
+        await t.db.query(
+          `SELECT 'req:' || provider || ':' || instance_id || ':' || body_sha256 AS id FROM inbound_requests
+            WHERE id IN (SELECT request_id FROM inbound_events WHERE provider_event_id LIKE 'wamid.FAULT%')`,
+        )
+      )
+        .map((r: { id: string }) => r.id)
+        .sort(),
+    );
+    expect(hooks).toHaveLength(N);
     expect(stored.filter((m) => m.subject === 'switchboard.whatsapp.faults.message_received')).toHaveLength(
       N,
     );
@@ -170,12 +183,15 @@ describe('NATS publisher faults (e2e)', () => {
     await t.db.query(
       `INSERT INTO nats_outbox (source, ref_id) SELECT 'inbound', id::text FROM inbound_events WHERE provider_event_id LIKE 'wamid.FAULT%'`,
     );
+    await t.db.query(
+      `INSERT INTO nats_outbox (source, ref_id) SELECT 'request', request_id::text FROM inbound_events WHERE provider_event_id LIKE 'wamid.FAULT%'`,
+    );
     await eventually(async () => (await pending()) === 0, 10_000, 'redelivery published');
     const metrics = await t.http().get('/metrics').expect(200);
     const duplicates = Number(
       /^switchboard_nats_published_total\{outcome="duplicate"\} (\d+)$/m.exec(metrics.text)?.[1],
     );
-    // in.webhook, in.message and in.message.text of each: all dropped by JetStream as duplicates
+    // in.webhook (the request), in.message and in.message.text of each: all dropped by JetStream as duplicates
     expect(duplicates).toBeGreaterThanOrEqual(3 * N);
     expect(await streamContents(nats.url)).toHaveLength(before);
   });

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { connect, headers as natsHeaders, Msg, NatsConnection } from '@nats-io/transport-node';
 import { FakeGraphApi, GRAPH_ERRORS } from '../fakes/fake-graph-api';
 import { FakeTelegramApi } from '../fakes/fake-telegram-api';
@@ -16,6 +17,8 @@ const PHONE_2 = '100000000001320';
 const TOKEN_P2 = 'EAAGm0PX4ZCpsBAKapitoken2';
 const WABA = '102290129340398';
 const BOT = '7000000001:AAHfakeTokenForNatsSpec000000000000';
+/** A bot created while PUBLIC_BASE_URL is unset: getUpdates polling (a connection, no webhook request). */
+const POLL_BOT = '7000000002:AAHfakeTokenForNatsSpecPolling00000';
 const STREAM = 'SBTEST';
 
 /** The env of the connector seed's `.env`, as its README shows it. */
@@ -101,7 +104,11 @@ interface Seen {
   subject: string;
   msgId: string | undefined;
   data: unknown;
+  /** The message's bytes as UTF-8. */
+  raw: string;
 }
+
+const sha256 = (s: string) => createHash('sha256').update(Buffer.from(s, 'utf8')).digest('hex');
 
 /**
  * NATS end to end against a real `nats-server -js` started on a free port (not a mock): the
@@ -120,14 +127,15 @@ describe('NATS connector (e2e)', () => {
   let port: number;
   const seen: Seen[] = [];
 
-  const boot = async (token: string) => {
+  /** `publicBaseUrl` null: unset (Telegram instances created then poll getUpdates). */
+  const boot = async (token: string, publicBaseUrl: string | null = `http://127.0.0.1:${port}`) => {
     t = await startTestApp(
       {
         NATS_URL: nats.url,
         NATS_STREAM: STREAM,
         GRAPH_API_BASE_URL: graph.baseUrl,
         TELEGRAM_API_ROOT: tg.apiRoot,
-        PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
+        PUBLIC_BASE_URL: publicBaseUrl ?? undefined,
         ...seedEnv(token),
       },
       port,
@@ -154,6 +162,7 @@ describe('NATS connector (e2e)', () => {
     graph.addPhoneNumber(PHONE_2, { token: TOKEN_P2 });
     tg = await FakeTelegramApi.start();
     tg.addBot(BOT, { username: 'nats_bot' });
+    tg.addBot(POLL_BOT, { username: 'nats_poll_bot' });
     port = await freePort();
     await boot(TOKEN);
     alice = await createTenant(t);
@@ -163,7 +172,12 @@ describe('NATS connector (e2e)', () => {
         callback: (_err, m: Msg) => {
           // requests (`out`) and their replies are not what these assertions are about
           if (m.subject.includes('.out.')) return;
-          seen.push({ subject: m.subject, msgId: m.headers?.get('Nats-Msg-Id'), data: m.json() });
+          seen.push({
+            subject: m.subject,
+            msgId: m.headers?.get('Nats-Msg-Id'),
+            data: m.json(),
+            raw: m.string(),
+          });
         },
       });
     }
@@ -242,9 +256,19 @@ describe('NATS connector (e2e)', () => {
       expect(res.status).toBe(200);
       expect(JSON.parse(res.text)).toMatchObject({ ok: true, stored: 1 });
       const [webhook] = await waitFor('whatsapp.my_account.in.webhook');
-      // the seed-env instance has no WABA id configured: entry[].id is the one part not archived
-      const { id: _waba, ...entry } = body.entry[0];
-      expect(webhook.data).toEqual({ ...body, entry: [entry] });
+      // the request body as received, bytes and all (Meta's \uXXXX escapes), WABA id included
+      expect(webhook.data).toEqual(body);
+      expect(webhook.raw).toBe(res.raw);
+      const [request] = await rows(
+        `SELECT r.instance_id, r.body, r.body_sha256 FROM inbound_requests r JOIN instances i ON i.id = r.instance_id
+          WHERE i.slug = 'my_account' AND r.provider = 'whatsapp-official'`,
+      );
+      expect(request).toEqual({
+        instance_id: expect.any(String),
+        body: res.raw,
+        body_sha256: sha256(res.raw),
+      });
+      expect(webhook.msgId).toBe(`req:whatsapp-official:${request.instance_id}:${sha256(res.raw)}`);
       const [message] = await waitFor('whatsapp.my_account.in.message');
       const [typed] = await waitFor('whatsapp.my_account.in.message.text');
       expect(message.data).toEqual(TEXT);
@@ -255,7 +279,8 @@ describe('NATS connector (e2e)', () => {
       );
       expect(message.msgId).toBe(`in:${archived.id}:message`);
       expect(typed.msgId).toBe(`in:${archived.id}:message.text`);
-      expect(webhook.msgId).toBe(`in:${archived.id}:webhook`);
+      // the item references its request, and gets no in.webhook of its own
+      expect(seen.filter((s) => s.msgId === `in:${archived.id}:webhook`)).toEqual([]);
       // and the client-webhook event, as its envelope
       const [event] = await waitFor('switchboard.whatsapp.my_account.message_received');
       const [ev] = await rows(
@@ -276,6 +301,13 @@ describe('NATS connector (e2e)', () => {
       expect(JSON.parse(res.text)).toMatchObject({ duplicates: 1, stored: 0 });
       await new Promise((r) => setTimeout(r, 500));
       expect(on('whatsapp.my_account.in.message')).toHaveLength(before);
+      // same bytes as the first delivery on /webhook: the request is not archived twice
+      expect(on('whatsapp.my_account.in.webhook')).toHaveLength(1);
+      expect(
+        await rows(
+          `SELECT count(*)::int AS n FROM inbound_requests r JOIN instances i ON i.id = r.instance_id WHERE i.slug = 'my_account'`,
+        ),
+      ).toEqual([{ n: 1 }]);
     });
 
     it('image, reply with context and reaction arrive on in.message and in.message.<type> exactly as received', async () => {
@@ -303,8 +335,68 @@ describe('NATS connector (e2e)', () => {
       expect(error.data).toEqual(ERROR);
       // an unmodeled change is archived as a skip: its whole webhook is still on in.webhook
       const hooks = await waitFor('whatsapp.my_account.in.webhook', 6);
-      const { id: _waba, ...entry } = errors.entry[0];
-      expect(hooks.map((h) => h.data)).toContainEqual({ ...errors, entry: [entry] });
+      expect(hooks.map((h) => h.data)).toContainEqual(errors);
+    });
+
+    it('two messages and a status in one body → ONE in.webhook with the body as sent (key order too), two in.message, one in.status; a redelivery publishes nothing new', async () => {
+      const m1 = { ...TEXT, id: 'wamid.HBgLNATSbatch001', text: { body: 'первое' } };
+      const m2 = { ...IMAGE, id: 'wamid.HBgLNATSbatch002' };
+      const st = { ...STATUS, id: 'wamid.HBgLNATSbatch003', status: 'read' };
+      const metadata = { display_phone_number: '15550783881', phone_number_id: PHONE };
+      // keys in an order of their own (object last): the body must come out in the same order
+      const body = {
+        entry: [
+          {
+            changes: [
+              {
+                field: 'messages',
+                value: { messaging_product: 'whatsapp', metadata, contacts, messages: [m1, m2] },
+              },
+              { value: { statuses: [st], metadata, messaging_product: 'whatsapp' }, field: 'messages' },
+            ],
+            id: WABA,
+          },
+        ],
+        object: 'whatsapp_business_account',
+      };
+      const subjects = ['webhook', 'message', 'status'].map((k) => `whatsapp.my_account.in.${k}`);
+      const before = subjects.map((s) => on(s).length);
+      const res = await push('/webhooks/whatsapp', body);
+      expect(res.status).toBe(200);
+      expect(JSON.parse(res.text)).toMatchObject({ ok: true, stored: 2, duplicates: 0 });
+      await waitFor(subjects[0], before[0] + 1);
+      await waitFor(subjects[1], before[1] + 2);
+      await waitFor(subjects[2], before[2] + 1);
+      await new Promise((r) => setTimeout(r, 500));
+      const [hooks, messages, statuses] = subjects.map((s, i) => on(s).slice(before[i]));
+      expect(hooks).toHaveLength(1);
+      expect(hooks[0].data).toEqual(body);
+      expect(JSON.stringify(hooks[0].data)).toBe(JSON.stringify(body));
+      expect(hooks[0].raw).toBe(res.raw);
+      const [instance] = await rows(
+        `SELECT id FROM instances WHERE provider = 'whatsapp-official' AND slug = 'my_account'`,
+      );
+      expect(hooks[0].msgId).toBe(`req:whatsapp-official:${instance.id}:${sha256(res.raw)}`);
+      expect(messages.map((m) => m.data)).toEqual([m1, m2]);
+      expect(statuses.map((m) => m.data)).toEqual([st]);
+      // the three archived items reference the one archived request
+      const archived = await rows(
+        `SELECT ie.provider_event_id, r.body_sha256 FROM inbound_events ie JOIN inbound_requests r ON r.id = ie.request_id
+          WHERE ie.instance_id = $1 AND r.body_sha256 = $2 ORDER BY ie.id`,
+        [instance.id, sha256(res.raw)],
+      );
+      expect(archived).toHaveLength(3);
+
+      const again = await push('/webhooks/whatsapp', body);
+      expect(JSON.parse(again.text)).toMatchObject({ stored: 0, duplicates: 3 });
+      await new Promise((r) => setTimeout(r, 700));
+      expect(subjects.map((s) => on(s).length)).toEqual([before[0] + 1, before[1] + 2, before[2] + 1]);
+      expect(
+        await rows(
+          `SELECT count(*)::int AS n FROM inbound_requests WHERE instance_id = $1 AND body_sha256 = $2`,
+          [instance.id, sha256(res.raw)],
+        ),
+      ).toEqual([{ n: 1 }]);
     });
 
     it('an instance created through the API with its wabaId gets the webhook body exactly as Meta sent it', async () => {
@@ -593,7 +685,14 @@ describe('NATS connector (e2e)', () => {
       const [m] = await waitFor('telegram.support.in.message');
       expect(m.data).toEqual(message);
       expect((await waitFor('telegram.support.in.message.text'))[0].data).toEqual(message);
-      expect((await waitFor('telegram.support.in.webhook'))[0].data).toEqual({ update_id: 900001, message });
+      const [hook] = await waitFor('telegram.support.in.webhook');
+      expect(hook.data).toEqual({ update_id: 900001, message });
+      // webhook mode: the update came as a request, archived and published by itself
+      const [request] = await rows(`SELECT body, body_sha256 FROM inbound_requests WHERE instance_id = $1`, [
+        created.body.id,
+      ]);
+      expect(JSON.parse(request.body)).toEqual({ update_id: 900001, message });
+      expect(hook.msgId).toBe(`req:telegram:${created.body.id}:${request.body_sha256}`);
       const reply = await req('telegram.support.out.sendMessage', { to: '12345678', text: 'Hello back' });
       expect(reply).toMatchObject({
         direction: 'out',
@@ -677,6 +776,51 @@ describe('NATS connector (e2e)', () => {
         token: TOKEN_2,
         body: expect.objectContaining({ text: { body: 'after reboot' } }),
       });
+    });
+  });
+
+  describe('a connection (Telegram getUpdates polling): no request', () => {
+    it('each update still gets its own in.webhook (in:<archive id>:webhook), next to in.message', async () => {
+      await t.close();
+      await boot(TOKEN_2, null);
+      const bob = await createTenant(t);
+      const created = await bob
+        .post('/api/instances')
+        .send({ provider: 'telegram', name: 'Poll Bot', slug: 'poller', config: { botToken: POLL_BOT } })
+        .expect(201);
+      const [mode] = await rows('SELECT mode FROM telegram_instances WHERE instance_id = $1', [
+        created.body.id,
+      ]);
+      expect(mode).toEqual({ mode: 'polling' });
+      const message = (n: number) => ({
+        message_id: n,
+        from: { id: 5001, is_bot: false, first_name: 'Polly' },
+        chat: { id: 5001, first_name: 'Polly', type: 'private' },
+        date: 1708300100 + n,
+        text: `polled ${n}`,
+      });
+      const u1 = tg.pushUpdate(POLL_BOT, { message: message(1) });
+      const u2 = tg.pushUpdate(POLL_BOT, { message: message(2) });
+      const hooks = await waitFor('telegram.poller.in.webhook', 2);
+      expect(hooks.map((h) => h.data)).toEqual([u1, u2]);
+      expect((await waitFor('telegram.poller.in.message', 2)).map((m) => m.data)).toEqual([
+        message(1),
+        message(2),
+      ]);
+      const archived = await rows(
+        `SELECT id::text, request_id FROM inbound_events WHERE instance_id = $1 ORDER BY id`,
+        [created.body.id],
+      );
+      expect(archived).toEqual([
+        { id: expect.any(String), request_id: null },
+        { id: expect.any(String), request_id: null },
+      ]);
+      expect(hooks.map((h) => h.msgId)).toEqual(archived.map((a: { id: string }) => `in:${a.id}:webhook`));
+      expect(
+        await rows('SELECT count(*)::int AS n FROM inbound_requests WHERE instance_id = $1', [
+          created.body.id,
+        ]),
+      ).toEqual([{ n: 0 }]);
     });
   });
 });

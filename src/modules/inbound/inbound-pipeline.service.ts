@@ -24,7 +24,8 @@ const isWebhookSource = (a: object): a is InboundWebhookSource =>
  * Provider → gateway over HTTP, for every provider alike (DESIGN.md §4 Receive): the adapter that
  * owns the route verifies the request (401/403 before anything is stored), routes it to its
  * instance(s) and normalizes it into items (InboundWebhookSource.receive); every item of the
- * request is then stored in ONE transaction (ConversationsService.ingestBatch) before the
+ * request is then stored in ONE transaction (ConversationsService.ingestBatch), with the raw body
+ * archived once per instance addressed (`inbound_requests`, referenced by the items), before the
  * provider gets its answer: the adapter's `response`, or `200 {ok, stored, duplicates, skipped}`.
  */
 @Injectable()
@@ -56,7 +57,7 @@ export class InboundPipelineService {
    */
   async receive(route: WebhookRoute, req: RawBodyRequest<Request>, res: Response): Promise<unknown> {
     const result = await this.source(route).receive(inboundRequest(route, req));
-    const outcomes = await this.conversations.ingestBatch(result.items);
+    const outcomes = await this.conversations.ingestBatch(result.items, req.rawBody);
     const counts: InboundCounts = { ok: true, stored: 0, duplicates: 0, skipped: 0 };
     outcomes.forEach((o, i) => {
       if (o.duplicate) counts.duplicates += 1;

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
@@ -31,6 +32,28 @@ export function statusAdvances(from: string, to: DeliveryStatus): boolean {
 
 const CHAT_UPSERT_SET = `title = COALESCE(EXCLUDED.title, chats.title), contact_id = COALESCE(chats.contact_id, EXCLUDED.contact_id),
   last_message_at = GREATEST(chats.last_message_at, EXCLUDED.last_message_at), updated_at = now()`;
+
+/**
+ * A provider webhook request's body as archived in `inbound_requests` (issue 13: `.in.webhook` is
+ * the whole payload as received): the raw bytes decoded as UTF-8 (text PostgreSQL cannot hold →
+ * U+FFFD) and the SHA-256 (hex) of the raw bytes, the archive's dedupe key per (provider, instance).
+ */
+export interface InboundRequestBody {
+  body: string;
+  sha256: string;
+}
+
+/** {@link InboundRequestBody} of raw request bytes. */
+export const inboundRequestBody = (raw: Buffer): InboundRequestBody => ({
+  body: toStorableString(raw.toString('utf8')),
+  sha256: createHash('sha256').update(raw).digest('hex'),
+});
+
+/**
+ * How an item's archive row references its request: `id` of a request archived earlier in the
+ * transaction, or `pending`, archived by the fast path's own statement; null: no request (connections).
+ */
+type RequestLink = { id: string | null; pending?: InboundRequestBody } | null;
 
 /** What one item came to, with the deliveries to enqueue once its transaction commits. */
 interface Ingested {
@@ -109,19 +132,37 @@ export class ConversationsService {
   /**
    * Every item of one provider request in ONE transaction (the provider is answered only after it
    * commits; a failure stores none of them), deliveries enqueued after commit. Outcomes are in the
-   * order of `items`; a redelivered item inside the same batch is a duplicate. One item takes the
-   * fast path of `ingest`.
+   * order of `items`; a redelivered item inside the same batch is a duplicate. One new inbound
+   * message takes the one-statement fast path of `ingest` (its request archived in that statement).
+   * @param rawBody the request's body bytes (InboundHttpRequest.rawBody), when the items came with
+   *   a webhook request: archived once per (provider, instance) the items address, in the same
+   *   transaction (the fast path: the same statement), in `inbound_requests` (a redelivered body
+   *   is not archived twice), and referenced by each item's `inbound_events.request_id`.
    */
-  async ingestBatch(items: InboundItem[]): Promise<IngestOutcome[]> {
+  async ingestBatch(items: InboundItem[], rawBody?: Buffer): Promise<IngestOutcome[]> {
     if (items.length === 0) return [];
-    if (items.length === 1) {
-      const [i] = items;
-      return [await this.ingest(i.instance, i.providerEventId, i.payload, i.result)];
+    const request = rawBody?.length ? inboundRequestBody(rawBody) : null;
+    if (items.length === 1 && isNewMessage(items[0].result)) {
+      const item = storable(items[0]);
+      const done = await this.ingestIn(this.db.manager, item, request && { id: null, pending: request });
+      await this.events.enqueue(done.deliveries);
+      this.afterCommit(item, done.outcome);
+      return [done.outcome];
     }
     const clean = items.map(storable);
     const done = await this.db.transaction(async (tx) => {
+      const requestIds = new Map<string, string | null>();
+      if (request) {
+        for (const { instance } of clean) {
+          const key = `${instance.provider}\n${instance.id}`;
+          if (!requestIds.has(key)) requestIds.set(key, await this.archiveRequest(tx, instance, request));
+        }
+      }
       const out: Ingested[] = [];
-      for (const item of clean) out.push(await this.ingestIn(tx, item));
+      for (const item of clean) {
+        const id = requestIds.get(`${item.instance.provider}\n${item.instance.id}`);
+        out.push(await this.ingestIn(tx, item, id ? { id } : null));
+      }
       return out;
     });
     await this.events.enqueue(done.flatMap((d) => d.deliveries));
@@ -129,11 +170,40 @@ export class ConversationsService {
     return done.map((d) => d.outcome);
   }
 
+  /**
+   * Archives a request body for one instance (ON CONFLICT DO NOTHING: a redelivery keeps the first).
+   * @returns its inbound_requests.id, or null when the instance is gone.
+   */
+  private async archiveRequest(
+    tx: EntityManager,
+    instance: InstanceRef,
+    request: InboundRequestBody,
+  ): Promise<string | null> {
+    const rows: { id: string }[] = await tx.query(
+      `WITH ins AS (
+         INSERT INTO inbound_requests (provider, instance_id, body, body_sha256)
+         SELECT $1, id, $3, $4 FROM instances WHERE id = $2
+         ON CONFLICT (provider, instance_id, body_sha256) DO NOTHING RETURNING id
+       )
+       SELECT id::text AS id FROM ins
+       UNION ALL
+       SELECT id::text FROM inbound_requests WHERE provider = $1 AND instance_id = $2 AND body_sha256 = $4
+       LIMIT 1`,
+      [instance.provider, instance.id, request.body, request.sha256],
+    );
+    return rows[0]?.id ?? null;
+  }
+
   /** One item inside the caller's transaction (or, for the fast path, the data source's manager). */
-  private async ingestIn(tx: EntityManager, item: InboundItem): Promise<Ingested> {
+  private async ingestIn(
+    tx: EntityManager,
+    item: InboundItem,
+    request: RequestLink = null,
+  ): Promise<Ingested> {
     const { instance, providerEventId, payload, result } = item;
+    const requestId = request?.id ?? null;
     if (result.kind === 'status')
-      return this.ingestStatus(tx, instance, providerEventId, payload, result.status);
+      return this.ingestStatus(tx, instance, providerEventId, payload, result.status, requestId);
     if (result.kind === 'message' && isNewMessage(result)) {
       const { outcome, delivery } = await this.ingestNew(
         tx,
@@ -141,12 +211,13 @@ export class ConversationsService {
         providerEventId,
         payload,
         result.message,
+        request,
       );
       return { outcome, deliveries: [delivery] };
     }
     const archived = await tx.query(
-      `INSERT INTO inbound_events (provider, instance_id, provider_event_id, payload, outcome, skip_reason)
-       SELECT $1, id, $3, $4, $5, $6 FROM instances WHERE id = $2
+      `INSERT INTO inbound_events (provider, instance_id, provider_event_id, payload, outcome, skip_reason, request_id)
+       SELECT $1, id, $3, $4, $5, $6, $7 FROM instances WHERE id = $2
        ON CONFLICT (provider, instance_id, provider_event_id) DO NOTHING RETURNING id`,
       [
         instance.provider,
@@ -155,6 +226,7 @@ export class ConversationsService {
         json(payload),
         result.kind === 'skip' ? 'skipped' : 'stored',
         result.kind === 'skip' ? result.reason : null,
+        requestId,
       ],
     );
     if (archived.length === 0) return { outcome: await this.unarchived(tx, instance.id), deliveries: [] };
@@ -204,6 +276,7 @@ export class ConversationsService {
     providerEventId: string,
     payload: object,
     m: InboundMessage,
+    request: RequestLink,
   ): Promise<{ outcome: IngestOutcome; delivery: PendingDelivery | null }> {
     const groupContact = m.chat.type !== 'private' && m.chat.id !== m.from.id;
     const dataJson = JSON.stringify(this.receivedEventData(instance.id, m));
@@ -215,9 +288,16 @@ export class ConversationsService {
     const [row] = await tx.query(
       `WITH inst AS (
          SELECT id, webhook_url, webhook_enabled, notify_received, retry_interval_ms, max_retries FROM instances WHERE id = $1
+       ), req AS (
+         INSERT INTO inbound_requests (provider, instance_id, body, body_sha256)
+         SELECT $2, id, $27, $28 FROM inst WHERE $27::text IS NOT NULL
+         ON CONFLICT (provider, instance_id, body_sha256) DO NOTHING RETURNING id
        ), archived AS (
-         INSERT INTO inbound_events (provider, instance_id, provider_event_id, payload, outcome)
-         SELECT $2, id, $3, $4, 'stored' FROM inst
+         INSERT INTO inbound_events (provider, instance_id, provider_event_id, payload, outcome, request_id)
+         SELECT $2, id, $3, $4, 'stored', COALESCE($26::bigint, (SELECT id FROM req),
+                (SELECT r.id FROM inbound_requests r
+                  WHERE $28::text IS NOT NULL AND r.provider = $2 AND r.instance_id = $1 AND r.body_sha256 = $28))
+           FROM inst
          ON CONFLICT (provider, instance_id, provider_event_id) DO NOTHING RETURNING id
        ), sender AS (
          INSERT INTO contacts (instance_id, provider_contact_id, name, push_name, username, phone, is_group, last_activity_at)
@@ -280,6 +360,9 @@ export class ConversationsService {
         dataJson,
         tooLarge,
         json(m.error),
+        request?.id ?? null,
+        request?.pending?.body ?? null,
+        request?.pending?.sha256 ?? null,
       ],
     );
     if (!row.found) return { outcome: { duplicate: false, stored: false, notFound: true }, delivery: null };
@@ -402,12 +485,13 @@ export class ConversationsService {
     providerEventId: string,
     payload: object,
     s: InboundStatus,
+    requestId: string | null,
   ): Promise<Ingested> {
     const archived = await tx.query(
-      `INSERT INTO inbound_events (provider, instance_id, provider_event_id, payload, outcome)
-         SELECT $1, id, $3, $4, 'stored' FROM instances WHERE id = $2
+      `INSERT INTO inbound_events (provider, instance_id, provider_event_id, payload, outcome, request_id)
+         SELECT $1, id, $3, $4, 'stored', $5 FROM instances WHERE id = $2
          ON CONFLICT (provider, instance_id, provider_event_id) DO NOTHING RETURNING id`,
-      [instance.provider, instance.id, providerEventId, json(payload)],
+      [instance.provider, instance.id, providerEventId, json(payload), requestId],
     );
     if (archived.length === 0) return { outcome: await this.unarchived(tx, instance.id), deliveries: [] };
     const targets: { id: string; chat_id: string; status: string; provider_message_id: string }[] =

@@ -8,7 +8,7 @@ import type { NatsMapping } from '../providers/nats-mapping';
 import { ProviderRegistry } from '../providers/provider-registry';
 import { toEnvelope } from '../webhooks/events.service';
 import { NatsConnectionService } from './nats-connection.service';
-import { eventMessage, inboundMessages, NatsOutMessage, subjectToken } from './subjects';
+import { eventMessage, inboundMessages, NatsOutMessage, requestMessage, subjectToken } from './subjects';
 
 /** Outbox rows claimed per transaction. */
 const BATCH = 200;
@@ -32,15 +32,16 @@ const lag =
 
 interface OutboxRow {
   id: string;
-  source: 'inbound' | 'event';
+  source: 'inbound' | 'event' | 'request';
   ref_id: string;
   created_at: Date;
 }
 
 /**
  * Follows the durable outbox into JetStream (issue 13; README § NATS). Statement triggers add a
- * `nats_outbox` row in the same transaction as every archived provider event (`inbound_events`)
- * and every client event (`events`); this loop claims rows (FOR UPDATE SKIP LOCKED, so every
+ * `nats_outbox` row in the same transaction as every archived provider event (`inbound_events`),
+ * every archived webhook request (`inbound_requests`: its body on `.in.webhook`) and every client
+ * event (`events`); this loop claims rows (FOR UPDATE SKIP LOCKED, so every
  * worker process shares the work), publishes their subjects with publish acks and a stable
  * `Nats-Msg-Id`, and deletes the rows only after every ack, in the same transaction. A NATS
  * outage, a killed worker or a restart leaves the rows in place: they are published later, and a
@@ -112,8 +113,8 @@ export class NatsPublisherService implements OnApplicationBootstrap, BeforeAppli
       if (rows.length === 0) return 0;
       const messages = await this.messagesFor(tx, rows);
       const acks = await Promise.all(
-        messages.map(({ subject, msgId, data }) =>
-          js.publish(subject, JSON.stringify(data), { msgID: msgId }),
+        messages.map(({ subject, msgId, data, raw }) =>
+          js.publish(subject, raw ?? JSON.stringify(data), { msgID: msgId }),
         ),
       );
       await tx.query(`DELETE FROM nats_outbox WHERE id = ANY($1::bigint[])`, [rows.map((r) => r.id)]);
@@ -128,8 +129,29 @@ export class NatsPublisherService implements OnApplicationBootstrap, BeforeAppli
   private async messagesFor(tx: EntityManager, rows: OutboxRow[]): Promise<NatsOutMessage[]> {
     const inboundIds = rows.filter((r) => r.source === 'inbound').map((r) => r.ref_id);
     const eventIds = rows.filter((r) => r.source === 'event').map((r) => r.ref_id);
+    const requestIds = rows.filter((r) => r.source === 'request').map((r) => r.ref_id);
     const inbound = new Map<string, NatsOutMessage[]>();
     const events = new Map<string, NatsOutMessage[]>();
+    const requests = new Map<string, NatsOutMessage[]>();
+    if (requestIds.length) {
+      const found: {
+        id: string;
+        provider: string;
+        instanceId: string;
+        body: string;
+        bodySha256: string;
+        slug: string;
+      }[] = await tx.query(
+        `SELECT r.id::text AS id, r.provider, r.instance_id AS "instanceId", r.body, r.body_sha256 AS "bodySha256", i.slug
+             FROM inbound_requests r JOIN instances i ON i.id = r.instance_id
+            WHERE r.id = ANY($1::bigint[])`,
+        [requestIds],
+      );
+      for (const r of found) {
+        const token = subjectToken(r.provider, this.providers.find(r.provider));
+        requests.set(r.id, [requestMessage({ ...r, token })]);
+      }
+    }
     if (inboundIds.length) {
       const found: {
         id: string;
@@ -138,10 +160,11 @@ export class NatsPublisherService implements OnApplicationBootstrap, BeforeAppli
         payload: Record<string, unknown>;
         outcome: string;
         skipReason: string | null;
+        requestId: string | null;
         slug: string;
       }[] = await tx.query(
         `SELECT ie.id::text AS id, ie.provider, ie.instance_id AS "instanceId", ie.payload, ie.outcome,
-                ie.skip_reason AS "skipReason", i.slug
+                ie.skip_reason AS "skipReason", ie.request_id::text AS "requestId", i.slug
            FROM inbound_events ie JOIN instances i ON i.id = ie.instance_id
           WHERE ie.id = ANY($1::bigint[])`,
         [inboundIds],
@@ -167,7 +190,8 @@ export class NatsPublisherService implements OnApplicationBootstrap, BeforeAppli
         events.set(r.id, [eventMessage(token, r.slug, toEnvelope(r, r.provider))]);
       }
     }
-    return rows.flatMap((r) => (r.source === 'inbound' ? inbound.get(r.ref_id) : events.get(r.ref_id)) ?? []);
+    const bySource = { inbound, event: events, request: requests };
+    return rows.flatMap((r) => bySource[r.source].get(r.ref_id) ?? []);
   }
 
   /** The instance's facts the provider's `.in.*` bodies need (NatsMapping.archiveContext), cached per instance. */

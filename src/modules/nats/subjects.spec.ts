@@ -1,5 +1,5 @@
 import type { NatsMapping } from '../providers/nats-mapping';
-import { eventMessage, inboundMessages, streamSubjects, subjectToken } from './subjects';
+import { eventMessage, inboundMessages, requestMessage, streamSubjects, subjectToken } from './subjects';
 import { slugFromName } from './slug';
 import { parseSeedAccounts } from './seed-accounts';
 import { parseCommand } from './nats-requests';
@@ -70,6 +70,44 @@ describe('NATS subjects', () => {
         undefined,
       ),
     ).toEqual([{ subject: 'plain.s.in.webhook', msgId: 'in:2:webhook', data: payload }]);
+  });
+
+  it('an item that came with a webhook request drops its own .in.webhook (the request carries it)', () => {
+    const items = [{ kind: 'text' }];
+    const base = { token: 'acme', slug: 'a', payload: { items }, outcome: 'stored', skipReason: null };
+    expect(inboundMessages({ ...base, id: '7', requestId: '3' }, mapping).map((m) => m.subject)).toEqual([
+      'acme.a.in.message',
+      'acme.a.in.message.text',
+    ]);
+    expect(inboundMessages({ ...base, id: '8', requestId: '3' }, undefined).map((m) => m.subject)).toEqual(
+      [],
+    );
+    expect(inboundMessages({ ...base, id: '9', requestId: null }, mapping)[0]).toMatchObject({
+      subject: 'acme.a.in.webhook',
+      msgId: 'in:9:webhook',
+    });
+  });
+
+  it('an archived request → <p>.<slug>.in.webhook with its bytes as received, Nats-Msg-Id req:<provider>:<instance>:<sha256>', () => {
+    const body = '{"object":"x",  "entry":[{"b":1,"a":2}],"object":"y","t":"\\u00e9"}';
+    const m = requestMessage({
+      provider: 'acme-cloud',
+      instanceId: 'a1b2',
+      token: 'acme',
+      slug: 'my_account',
+      body,
+      bodySha256: 'f00d',
+    });
+    expect(m).toEqual({
+      subject: 'acme.my_account.in.webhook',
+      msgId: 'req:acme-cloud:a1b2:f00d',
+      data: JSON.parse(body),
+      raw: body,
+    });
+    // not JSON: still published as received
+    expect(
+      requestMessage({ provider: 'p', instanceId: 'i', token: 'p', slug: 's', body: 'a=1', bodySha256: 'h' }),
+    ).toMatchObject({ raw: 'a=1', data: null });
   });
 
   it('publishes nothing for a malformed payload', () => {

@@ -23,6 +23,8 @@ export interface NatsOutMessage {
   subject: string;
   msgId: string;
   data: unknown;
+  /** Published as is instead of `JSON.stringify(data)`: a request body exactly as received. */
+  raw?: string;
 }
 
 /**
@@ -57,6 +59,44 @@ export interface ArchivedInbound {
   skipReason: string | null;
   /** The mapping's `archiveContext` for the item's instance; `{}` when it has none. */
   context?: Record<string, unknown>;
+  /**
+   * inbound_events.request_id: the item came with a webhook request, whose body is published on
+   * `.in.webhook` by itself ({@link requestMessage}), so the item's own `webhook` subject is dropped.
+   */
+  requestId?: string | null;
+}
+
+/** What {@link requestMessage} needs of one archived webhook request (`inbound_requests`). */
+export interface ArchivedRequest {
+  provider: string;
+  instanceId: string;
+  /** The provider's `<p>` token ({@link subjectToken}). */
+  token: string;
+  slug: string;
+  /** The raw body as received (UTF-8). */
+  body: string;
+  bodySha256: string;
+}
+
+/**
+ * `<p>.<slug>.in.webhook` with a webhook request's body exactly as received (the bytes, not a
+ * re-serialization: key order, duplicate keys and spacing kept); `Nats-Msg-Id` =
+ * `req:<provider>:<instance id>:<body sha256>`, the same for every redelivery of the body.
+ * `data` is the parsed body (null when it is not JSON).
+ */
+export function requestMessage(r: ArchivedRequest): NatsOutMessage {
+  let data: unknown = null;
+  try {
+    data = JSON.parse(r.body);
+  } catch {
+    // published as received all the same
+  }
+  return {
+    subject: `${r.token}.${r.slug}.in.webhook`,
+    msgId: `req:${r.provider}:${r.instanceId}:${r.bodySha256}`,
+    data,
+    raw: r.body,
+  };
 }
 
 /**
@@ -64,17 +104,20 @@ export interface ArchivedInbound {
  * mapping: `.in.webhook` with the payload only). `Nats-Msg-Id` = `in:<archive id>:<subject
  * suffix>[:<n>]`, so one event on `.in.message` and `.in.message.text` has two ids and a
  * redelivery repeats them. Malformed payloads (archived with `malformed_payload`) publish nothing.
+ * An item with a `requestId` gets no `webhook` subject: its request's body is that.
  */
 export function inboundMessages(item: ArchivedInbound, mapping: NatsMapping | undefined): NatsOutMessage[] {
   if (item.skipReason?.startsWith('malformed_payload')) return [];
   const base = `${item.token}.${item.slug}.in`;
   const out: NatsOutMessage[] = [];
-  const add = (suffix: string, data: unknown, n?: number) =>
+  const add = (suffix: string, data: unknown, n?: number) => {
+    if (item.requestId && suffix === 'webhook') return;
     out.push({
       subject: `${base}.${suffix}`,
       msgId: `in:${item.id}:${suffix}${n === undefined ? '' : `:${n}`}`,
       data,
     });
+  };
   if (mapping) mapping.inboundMessages({ payload: item.payload, context: item.context ?? {} }, add);
   else add('webhook', item.payload);
   return out;

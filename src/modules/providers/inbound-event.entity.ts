@@ -13,4 +13,6 @@ export class InboundEventEntity {
   @Column({ type: 'text', default: 'stored' }) outcome: string;
   @Column({ type: 'text', nullable: true }) skipReason: string | null;
   @Column({ type: 'timestamptz', default: () => 'now()' }) receivedAt: Date;
+  /** inbound_requests.id of the webhook request it came with; null for connection ingests. */
+  @Column({ type: 'bigint', nullable: true }) requestId: string | null;
 }

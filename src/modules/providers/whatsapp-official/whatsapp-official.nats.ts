@@ -14,6 +14,9 @@ import { WhatsappOfficialInstanceEntity } from './whatsapp-official-instance.ent
  * [{value, field}]}]}` (`id`: the instance's `wabaId`, when configured) — the body as Meta sent it
  * when the body held one item. `.in.message[.<type>]` carry each `messages[]` object as received,
  * `.in.status` each `statuses[]` object, `.in.error` each `value.errors[]` object.
+ * An item that came with a webhook request (every WhatsApp item: Cloud API has no connection) has
+ * its `.in.webhook` dropped by the publisher, which publishes the request body as received instead
+ * (`inbound_requests`, src/modules/nats/subjects.ts requestMessage).
  */
 export const WHATSAPP_NATS: NatsMapping = {
   subjectToken: 'whatsapp',
