@@ -31,6 +31,8 @@ export function statusOf(state: ConnectionState): { status: InstanceStatus; reas
       return { status: state.willReconnect ? 'connecting' : 'disconnected', reason: state.reason };
     case 'needs_reauth':
       return { status: 'needs_reauth', reason: state.reason };
+    case 'error':
+      return { status: 'error', reason: state.reason };
   }
 }
 
@@ -39,7 +41,7 @@ export function statusOf(state: ConnectionState): { status: InstanceStatus; reas
  * log line and its events, in one transaction (the event outbox, as InstancesService.setStatus):
  *
  * - a status change to `connected` → activity `connected` and event `connected {instanceId, …account}`;
- * - a status change to `connecting` / `disconnected` / `needs_reauth` → activity `disconnected
+ * - a status change to `connecting` / `disconnected` / `needs_reauth` / `error` → activity `disconnected
  *   {status, reason, willReconnect}`; event `disconnected {instanceId, status, reason,
  *   willReconnect}` when the instance was `connected` or the new status needs the user
  *   (willReconnect: status is `connecting`);

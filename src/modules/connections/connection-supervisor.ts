@@ -79,8 +79,9 @@ interface Slot {
  *   another process can acquire it.
  * - `run` rejecting: reported as `disconnected {willReconnect: true}`, restarted after a capped
  *   exponential delay with full jitter; the attempt count resets once the connection reports
- *   `connected`. A `ConnectionStop` is reported with its status and not restarted while the
- *   instance stays targeted (at most `reconnectMaxMs`, in case the status was not stored). `run`
+ *   `connected`. A `ConnectionStop` is reported with its status and not restarted; once that
+ *   status is stored, the instance starts again as soon as a user targets it again (POST
+ *   …/reconnect); if it could not be stored, it stays parked while targeted (≤ `reconnectMaxMs`). `run`
  *   resolving without an abort counts as a failure ("ended by itself").
  * - Reports after the abort are dropped: a connection stopped by a lost lease or a shutdown does
  *   not change the instance's status (the next owner reports its own).
@@ -94,8 +95,8 @@ export class ConnectionSupervisor {
   /** When each connection last ended here: a target list read before that is stale for it. */
   private readonly ended = new Map<string, number>();
   /**
-   * Instances whose connection threw ConnectionStop: not restarted while they stay targeted, until
-   * the given time (epoch ms; reconnectMaxMs later), in case their status could not be stored.
+   * Instances whose connection threw ConnectionStop and whose status could not be stored: not
+   * restarted while they stay targeted, until the given time (epoch ms; reconnectMaxMs later).
    */
   private readonly parked = new Map<string, number>();
   private refreshing: Promise<void> | null = null;
@@ -313,18 +314,25 @@ export class ConnectionSupervisor {
     const log = { instanceId: instance.id, provider: instance.provider };
     let failures = 0;
     let reports = Promise.resolve();
-    const report = (state: ConnectionState) => {
-      if (signal.aborted) return;
+    /** Stores `state` after the earlier reports; resolves whether it was stored. */
+    const report = (state: ConnectionState): Promise<boolean> => {
+      if (signal.aborted) return Promise.resolve(false);
       if (state.state === 'connected') failures = 0;
       this.show(slot, state.state);
-      reports = reports
+      const stored = reports
         .then(() => this.host.report(instance, state))
-        .catch((err) =>
-          this.logger.warn(
-            { ...log, state: state.state, err: (err as Error).message },
-            'status update failed',
-          ),
+        .then(
+          () => true,
+          (err) => {
+            this.logger.warn(
+              { ...log, state: state.state, err: (err as Error).message },
+              'status update failed',
+            );
+            return false;
+          },
         );
+      reports = stored.then(() => undefined);
+      return stored;
     };
     const ctx: ConnectionContext = {
       instance,
@@ -343,16 +351,18 @@ export class ConnectionSupervisor {
         } catch (err) {
           if (signal.aborted) break;
           if (err instanceof ConnectionStop) {
-            this.parked.set(instance.id, Date.now() + this.timings.reconnectMaxMs);
             this.logger.warn(
               { ...log, status: err.status, reason: err.reason },
               `the ${instance.provider} connection of instance ${instance.id} stopped: ${err.reason}`,
             );
-            report(
-              err.status === 'needs_reauth'
-                ? { state: 'needs_reauth', reason: err.reason }
-                : { state: 'disconnected', reason: err.reason, willReconnect: false },
+            const stored = await report(
+              err.status === 'disconnected'
+                ? { state: 'disconnected', reason: err.reason, willReconnect: false }
+                : { state: err.status, reason: err.reason },
             );
+            // Stored: the status no longer wants a connection, so one that does later was set by a
+            // user (POST …/reconnect, new credentials) and starts at once. Not stored: park it.
+            if (!stored) this.parked.set(instance.id, Date.now() + this.timings.reconnectMaxMs);
             break;
           }
           failure = err;

@@ -111,7 +111,9 @@ export type ConnectionState =
   | { state: 'waiting_for_pairing_code'; pairingCode: string }
   | { state: 'connected'; account?: Record<string, unknown> }
   | { state: 'disconnected'; reason: string; willReconnect: boolean }
-  | { state: 'needs_reauth'; reason: string };
+  | { state: 'needs_reauth'; reason: string }
+  /** Stopped for good by something only an operator can change (e.g. WhatsApp Web 403/405/411). */
+  | { state: 'error'; reason: string };
 
 /** What the runtime gives a running connection. */
 export interface ConnectionContext {
@@ -140,7 +142,7 @@ export interface ProviderConnection {
 export class ConnectionStop extends Error {
   constructor(
     readonly reason: string,
-    readonly status: 'needs_reauth' | 'disconnected' = 'disconnected',
+    readonly status: 'needs_reauth' | 'disconnected' | 'error' = 'disconnected',
   ) {
     super(reason);
   }

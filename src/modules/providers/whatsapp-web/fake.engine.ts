@@ -54,6 +54,8 @@ export class FakeWhatsAppWebHub extends EventEmitter {
   autoScan?: { afterMs: number; account: FakeAccount };
   /** Sandbox: a phone that answers every text with `echo: <text>`. */
   autoReply = false;
+  /** Sockets that ignore stop() and never report their close (a wedged socket). */
+  wedged = false;
 
   /** The engine currently serving an instance, waiting for it to start. */
   async engine(instanceId: string, timeoutMs = 10_000): Promise<FakeEngine> {
@@ -81,6 +83,7 @@ export class FakeWhatsAppWebHub extends EventEmitter {
     this.qrDelayMs = 0;
     this.autoScan = undefined;
     this.autoReply = false;
+    this.wedged = false;
   }
 }
 
@@ -130,7 +133,7 @@ export class FakeEngine implements WhatsAppWebEngine {
   }
 
   async stop(o: { logout: boolean }): Promise<void> {
-    if (this.closed) return;
+    if (this.closed || this.hub.wedged) return;
     if (o.logout) await this.opts?.auth.clear();
     this.close({
       reason: o.logout ? 'logout' : 'stopped',
@@ -249,11 +252,9 @@ export class FakeEngine implements WhatsAppWebEngine {
     this.sendFailure = err;
   }
 
+  /** The hub is reset: the socket drops (a connection still running it hears the close). */
   dispose(): void {
-    clearTimeout(this.qrTimer);
-    clearTimeout(this.scanTimer);
-    this.closed = true;
-    this.ev.removeAllListeners();
+    this.close({ reason: 'fake WhatsApp reset', code: 428 });
   }
 
   // ---- internals ----

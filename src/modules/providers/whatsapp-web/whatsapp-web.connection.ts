@@ -55,7 +55,11 @@ export class WhatsAppWebConnection implements ProviderConnection {
           void engine.stop({ logout: false });
         },
       };
-      const closed = new Promise<EngineClose>((resolve) => engine.on('close', resolve));
+      let settle!: (close: EngineClose) => void;
+      const closed = new Promise<EngineClose>((resolve) => {
+        settle = resolve;
+        engine.on('close', resolve);
+      });
 
       engine.on('qr', (qr, attempt, ttlMs) => {
         qrShown += 1;
@@ -148,7 +152,22 @@ export class WhatsAppWebConnection implements ProviderConnection {
         );
       });
 
-      const onAbort = () => void engine.stop({ logout: false });
+      // stopping: ask the socket to close; one that never reports its close must not hold the
+      // process's shutdown or the lease, so the run settles STOP_GRACE_MS later regardless
+      let grace: NodeJS.Timeout | undefined;
+      const onAbort = () => {
+        void engine.stop({ logout: false }).catch(() => undefined);
+        grace = setTimeout(
+          () =>
+            settle({
+              reason: 'stopped (the socket did not report its close)',
+              intentional: true,
+              registered: false,
+            }),
+          STOP_GRACE_MS,
+        );
+        grace.unref();
+      };
       ctx.signal.addEventListener('abort', onAbort, { once: true });
       this.svc.sessions.set(id, session);
       await this.svc.remote
@@ -161,20 +180,27 @@ export class WhatsAppWebConnection implements ProviderConnection {
       ctx.report({ state: 'connecting' });
       let close: EngineClose;
       try {
-        await engine.start({
-          instanceId: id,
-          auth: store,
-          wsUrl: cfg.wsUrl,
-          version: cfg.version,
-          syncHistory: cfg.syncHistory,
-          logLevel: this.svc.config.logLevel,
-          getMessage: (key) => this.storedMessage(key),
-        });
+        // aborted while setting up (the listener above never fires for an earlier abort)
+        if (ctx.signal.aborted) onAbort();
+        else
+          await Promise.race([
+            closed,
+            engine.start({
+              instanceId: id,
+              auth: store,
+              wsUrl: cfg.wsUrl,
+              version: cfg.version,
+              syncHistory: cfg.syncHistory,
+              logLevel: this.svc.config.logLevel,
+              getMessage: (key) => this.storedMessage(key),
+            }),
+          ]);
         close = await closed;
       } catch (err) {
         close = { reason: (err as Error).message, registered: await store.registered().catch(() => false) };
         await engine.stop({ logout: false }).catch(() => undefined);
       } finally {
+        clearTimeout(grace);
         ctx.signal.removeEventListener('abort', onAbort);
         if (this.svc.sessions.get(id) === session) {
           this.svc.sessions.delete(id);
@@ -207,10 +233,7 @@ export class WhatsAppWebConnection implements ProviderConnection {
         if (action.wipe) await store.clear();
         await this.svc.clearLogin(id, !!action.wipe || close.code === 401);
         if (close.intentional && close.code === 401) throw new ConnectionStop('logout', 'disconnected');
-        throw new ConnectionStop(
-          action.status === 'error' ? `error: ${action.reason}` : action.reason,
-          action.status === 'needs_reauth' ? 'needs_reauth' : 'disconnected',
-        );
+        throw new ConnectionStop(action.reason, action.status);
       }
       await this.svc.clearLogin(id);
       const delay = backoffDelay(failures, { minMs: action.minDelayMs });
@@ -242,6 +265,9 @@ export class WhatsAppWebConnection implements ProviderConnection {
     return (row?.raw as RawWAMessage | undefined) ?? undefined;
   }
 }
+
+/** How long a stopped socket may take to report its close before the run ends without it, ms. */
+export const STOP_GRACE_MS = 5_000;
 
 /** A message older than 10 minutes in an `append`: history / offline backlog. */
 function isHistory(m: RawWAMessage): boolean {
