@@ -4,7 +4,6 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { Counter, Histogram, register } from 'prom-client';
 import { DataSource, EntityManager } from 'typeorm';
 import { AppConfig } from '../../config/app-config';
-import type { NatsMapping } from '../providers/nats-mapping';
 import { ProviderRegistry } from '../providers/provider-registry';
 import { toEnvelope } from '../webhooks/events.service';
 import { NatsConnectionService } from './nats-connection.service';
@@ -53,8 +52,6 @@ export class NatsPublisherService implements OnApplicationBootstrap, BeforeAppli
   private stopped = false;
   private running: Promise<void> | null = null;
   private wake: (() => void) | null = null;
-  /** Per instance: its adapter's NatsMapping.archiveContext, read once per process. */
-  private readonly contexts = new Map<string, Record<string, unknown>>();
 
   constructor(
     private readonly conn: NatsConnectionService,
@@ -171,11 +168,7 @@ export class NatsPublisherService implements OnApplicationBootstrap, BeforeAppli
       );
       for (const r of found) {
         const adapter = this.providers.find(r.provider);
-        const context = await this.archiveContext(tx, adapter?.nats, r.instanceId);
-        inbound.set(
-          r.id,
-          inboundMessages({ ...r, token: subjectToken(r.provider, adapter), context }, adapter?.nats),
-        );
+        inbound.set(r.id, inboundMessages({ ...r, token: subjectToken(r.provider, adapter) }, adapter?.nats));
       }
     }
     if (eventIds.length) {
@@ -192,21 +185,6 @@ export class NatsPublisherService implements OnApplicationBootstrap, BeforeAppli
     }
     const bySource = { inbound, event: events, request: requests };
     return rows.flatMap((r) => bySource[r.source].get(r.ref_id) ?? []);
-  }
-
-  /** The instance's facts the provider's `.in.*` bodies need (NatsMapping.archiveContext), cached per instance. */
-  private async archiveContext(
-    tx: EntityManager,
-    mapping: NatsMapping | undefined,
-    instanceId: string,
-  ): Promise<Record<string, unknown>> {
-    if (!mapping?.archiveContext) return {};
-    let context = this.contexts.get(instanceId);
-    if (!context) {
-      context = await mapping.archiveContext(tx, instanceId);
-      this.contexts.set(instanceId, context);
-    }
-    return context;
   }
 
   /** `promise`, or null once shutdown begins. */

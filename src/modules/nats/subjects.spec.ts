@@ -12,8 +12,8 @@ describe('NATS subjects', () => {
   /** A made-up provider's mapping: one `.in.message` per `items[]` element, typed by `kind`. */
   const mapping: NatsMapping = {
     subjectToken: 'acme',
-    inboundMessages({ payload, context }, add) {
-      add('webhook', { ...payload, ...context });
+    inboundMessages({ payload }, add) {
+      add('webhook', payload);
       (payload.items as { kind: string }[]).forEach((it, i) => {
         add('message', it, i || undefined);
         add(`message.${it.kind}`, it, i || undefined);
@@ -49,12 +49,11 @@ describe('NATS subjects', () => {
         payload: { items },
         outcome: 'stored',
         skipReason: null,
-        context: { account: '555' },
       },
       mapping,
     );
     expect(out).toEqual([
-      { subject: 'acme.my_account.in.webhook', msgId: 'in:42:webhook', data: { items, account: '555' } },
+      { subject: 'acme.my_account.in.webhook', msgId: 'in:42:webhook', data: { items } },
       { subject: 'acme.my_account.in.message', msgId: 'in:42:message', data: items[0] },
       { subject: 'acme.my_account.in.message.text', msgId: 'in:42:message.text', data: items[0] },
       { subject: 'acme.my_account.in.message', msgId: 'in:42:message:1', data: items[1] },

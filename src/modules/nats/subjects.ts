@@ -57,8 +57,6 @@ export interface ArchivedInbound {
   /** `stored` or `skipped`. */
   outcome: string;
   skipReason: string | null;
-  /** The mapping's `archiveContext` for the item's instance; `{}` when it has none. */
-  context?: Record<string, unknown>;
   /**
    * inbound_events.request_id: the item came with a webhook request, whose body is published on
    * `.in.webhook` by itself ({@link requestMessage}), so the item's own `webhook` subject is dropped.
@@ -118,7 +116,7 @@ export function inboundMessages(item: ArchivedInbound, mapping: NatsMapping | un
       data,
     });
   };
-  if (mapping) mapping.inboundMessages({ payload: item.payload, context: item.context ?? {} }, add);
+  if (mapping) mapping.inboundMessages({ payload: item.payload }, add);
   else add('webhook', item.payload);
   return out;
 }

@@ -1,4 +1,3 @@
-import type { EntityManager } from 'typeorm';
 import { isObject } from './payload-shape';
 
 /*
@@ -19,19 +18,12 @@ export type NatsAdd = (suffix: string, data: unknown, n?: number) => void;
 export interface NatsArchivedItem {
   /** The provider's object exactly as archived. */
   payload: Record<string, unknown>;
-  /** What {@link NatsMapping.archiveContext} gave for the item's instance (`{}` without it). */
-  context: Record<string, unknown>;
 }
 
 /** A provider's NATS subjects (ProviderAdapter.nats). */
 export interface NatsMapping {
   /** The `<p>` token of every subject of the provider, e.g. `whatsapp` (the seed's) for whatsapp-official. */
   readonly subjectToken: string;
-  /**
-   * Optional: per-instance facts the `.in.*` bodies need (WhatsApp: `{wabaId}`), read in the
-   * publisher's transaction once per instance and process.
-   */
-  archiveContext?(manager: EntityManager, instanceId: string): Promise<Record<string, unknown>>;
   /** Adds the `.in.*` subjects of one archived item (malformed payloads never get here). */
   inboundMessages(item: NatsArchivedItem, add: NatsAdd): void;
   /**

@@ -4,16 +4,13 @@ import { WHATSAPP_NATS } from './whatsapp-official.nats';
 import { WHATSAPP_OFFICIAL } from './whatsapp-official.normalizer';
 
 /** The mapping through the NATS module's subject builder: the subjects and ids it publishes. */
-const archived = (
-  item: {
-    id: string;
-    slug: string;
-    payload: Record<string, unknown>;
-    outcome: string;
-    skipReason: string | null;
-  },
-  context: Record<string, unknown> = { wabaId: null },
-) => inboundMessages({ ...item, token: WHATSAPP_NATS.subjectToken, context }, WHATSAPP_NATS);
+const archived = (item: {
+  id: string;
+  slug: string;
+  payload: Record<string, unknown>;
+  outcome: string;
+  skipReason: string | null;
+}) => inboundMessages({ ...item, token: WHATSAPP_NATS.subjectToken }, WHATSAPP_NATS);
 
 describe('WhatsApp Cloud NATS subjects (the connector seed)', () => {
   it('names whatsapp-official "whatsapp" (the seed), with the seed bodies and Graph replies', () => {
@@ -31,41 +28,15 @@ describe('WhatsApp Cloud NATS subjects (the connector seed)', () => {
   };
   const metadata = { display_phone_number: '15550783881', phone_number_id: '106540352242922' };
 
-  it('a WhatsApp message item → in.webhook, in.message and in.message.<type>, one Nats-Msg-Id each', () => {
-    const out = archived(
-      {
-        id: '42',
-        slug: 'my_account',
-        payload: { field: 'messages', metadata, contacts: [{ wa_id: '79001234567' }], messages: [msg] },
-        outcome: 'stored',
-        skipReason: null,
-      },
-      { wabaId: '555' },
-    );
+  it('a WhatsApp message item → in.message and in.message.<type>, one Nats-Msg-Id each; no per-item in.webhook (the request body goes there)', () => {
+    const out = archived({
+      id: '42',
+      slug: 'my_account',
+      payload: { field: 'messages', metadata, contacts: [{ wa_id: '79001234567' }], messages: [msg] },
+      outcome: 'stored',
+      skipReason: null,
+    });
     expect(out).toEqual([
-      {
-        subject: 'whatsapp.my_account.in.webhook',
-        msgId: 'in:42:webhook',
-        data: {
-          object: 'whatsapp_business_account',
-          entry: [
-            {
-              id: '555',
-              changes: [
-                {
-                  value: {
-                    messaging_product: 'whatsapp',
-                    metadata,
-                    contacts: [{ wa_id: '79001234567' }],
-                    messages: [msg],
-                  },
-                  field: 'messages',
-                },
-              ],
-            },
-          ],
-        },
-      },
       { subject: 'whatsapp.my_account.in.message', msgId: 'in:42:message', data: msg },
       { subject: 'whatsapp.my_account.in.message.text', msgId: 'in:42:message.text', data: msg },
     ]);
@@ -80,21 +51,7 @@ describe('WhatsApp Cloud NATS subjects (the connector seed)', () => {
       outcome: 'stored',
       skipReason: null,
     });
-    expect(status.map((m) => [m.subject, m.data])).toEqual([
-      ['whatsapp.a.in.webhook', expect.anything()],
-      ['whatsapp.a.in.status', st],
-    ]);
-    // without a wabaId the envelope has no entry id
-    expect(status[0].data).toEqual({
-      object: 'whatsapp_business_account',
-      entry: [
-        {
-          changes: [
-            { value: { messaging_product: 'whatsapp', metadata, statuses: [st] }, field: 'messages' },
-          ],
-        },
-      ],
-    });
+    expect(status.map((m) => [m.subject, m.data])).toEqual([['whatsapp.a.in.status', st]]);
     const err = { code: 131051, title: 'Message type unknown' };
     const errors = archived({
       id: '8',
@@ -103,7 +60,7 @@ describe('WhatsApp Cloud NATS subjects (the connector seed)', () => {
       outcome: 'skipped',
       skipReason: 'webhook_errors:131051',
     });
-    expect(errors.map((m) => m.subject)).toEqual(['whatsapp.a.in.webhook', 'whatsapp.a.in.error']);
+    expect(errors.map((m) => [m.subject, m.data])).toEqual([['whatsapp.a.in.error', err]]);
     const odd = archived({
       id: '9',
       slug: 'a',
@@ -111,7 +68,7 @@ describe('WhatsApp Cloud NATS subjects (the connector seed)', () => {
       outcome: 'stored',
       skipReason: null,
     });
-    expect(odd.map((m) => m.subject)).toEqual(['whatsapp.a.in.webhook', 'whatsapp.a.in.message']);
+    expect(odd.map((m) => m.subject)).toEqual(['whatsapp.a.in.message']);
   });
 
   it('publishes nothing for a malformed payload', () => {
