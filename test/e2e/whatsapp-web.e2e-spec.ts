@@ -768,6 +768,41 @@ describe('WhatsApp Web (e2e, fake engine)', () => {
     hub.wedged = false;
   }, 30_000);
 
+  it('two worker processes never open two sockets for one instance; the second takes over when the first stops', async () => {
+    const { id } = await create();
+    await link(id);
+    const startsBefore = hub.starts.get(id);
+    const second = await startTestApp(APP_ENV); // a second gateway (APP_ROLE=all) on the same database and Redis
+    try {
+      let most = 0;
+      const watch = setInterval(() => (most = Math.max(most, hub.open.get(id) ?? 0)), 10);
+      try {
+        // several refreshes of the second runtime (every ≤ 2 s): it waits for the lease, opens nothing
+        await new Promise((r) => setTimeout(r, 5_000));
+        expect(hub.starts.get(id)).toBe(startsBefore);
+        expect(second.app.get(ConnectionRuntime).active).not.toContain(id);
+        // the first process stops (shutdown releases the lease): the second takes the socket over
+        const first = t;
+        t = second; // status() and afterEach/afterAll go through the second process from here
+        await first.close();
+        await until(
+          () => second.app.get(ConnectionRuntime).active.includes(id) && hub.engines.get(id)?.isOpen,
+          'the second process to take over',
+          20_000,
+        );
+        await until(async () => (await status(id)).status === 'connected', 'connected again');
+      } finally {
+        clearInterval(watch);
+      }
+      expect(most).toBe(1);
+      expect(hub.open.get(id)).toBe(1);
+      expect(hub.starts.get(id)).toBe((startsBefore ?? 0) + 1); // linked: no QR, one new socket
+    } finally {
+      if (t !== second) await second.close();
+      else alice = await createTenant(t); // the tenant's client was bound to the first process
+    }
+  }, 90_000);
+
   it('a linked instance comes back after a gateway restart without a new QR', async () => {
     const { id } = await create();
     await link(id);
