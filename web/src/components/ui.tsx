@@ -72,6 +72,7 @@ const STATUS_TONE: Record<string, string> = {
   delivered: 'good',
   read: 'good',
   connecting: 'warn',
+  waiting_for_qr: 'warn',
   pending: 'warn',
   queued: 'warn',
   failed: 'bad',
@@ -82,7 +83,7 @@ const STATUS_TONE: Record<string, string> = {
 };
 
 export function StatusBadge({ status }: { status: string }) {
-  return <span className={`badge ${STATUS_TONE[status] ?? 'neutral'}`}>{status.replace('_', ' ')}</span>;
+  return <span className={`badge ${STATUS_TONE[status] ?? 'neutral'}`}>{status.replaceAll('_', ' ')}</span>;
 }
 
 /**

@@ -15,7 +15,7 @@ import type {
  * A scripted, in-process WhatsApp Web (providers/whatsapp-web.md §5.2.2) for e2e tests and the
  * sandbox: no network. Paired state lives in the same PostgreSQL auth store the real engine
  * uses, so "linked instances reconnect after a restart without a QR" is exercised for real.
- * Test hooks: scan(), expireQrs(), deliver(), ack(), groupReceipt(), kick(), failSend().
+ * Test hooks: scan(), emitQr(), expireQrs(), deliver(), ack(), groupReceipt(), kick(), failSend().
  */
 
 export interface FakeAccount {
@@ -206,6 +206,17 @@ export class FakeEngine implements WhatsAppWebEngine {
       { type: 'session', id: `${account.jid.split('@')[0]}.0`, value: JSON.stringify({ fake: 'session' }) },
     ]);
     this.close({ code: 515, reason: 'restart required' });
+  }
+
+  /**
+   * The next QR now (design: whatsapp-web.md §5.2.2): the current one is replaced at once, as
+   * after `qrTtlMs`, or the 408 comes when it was the last. @throws when the engine is not showing
+   * QRs (stopped, or already linked).
+   */
+  emitQr(): void {
+    if (!this.opts || this.closed || this.creds.registered) throw new Error('engine not showing QRs');
+    clearTimeout(this.qrTimer);
+    this.nextQr();
   }
 
   /** Every QR ran out: Baileys' 408 "QR refs attempts ended". */
