@@ -711,6 +711,16 @@ describe('WhatsApp Web (e2e, fake engine)', () => {
     expect(code.body.code).toMatch(/^[0-9A-F]{4}-[0-9A-F]{4}$/);
     const qr = await alice.get(`/api/instances/${id}/qr`).expect(200);
     expect(qr.body).toEqual({ status: 'pairing_code', pairingCode: code.body.code });
+    // WhatsApp rotates the QR meanwhile: the code stays valid and shown (it belongs to the socket)
+    const qrLines = async () =>
+      (await alice.get(`/api/instances/${id}/activity?actions=qr_received`).expect(200)).body.logs.length;
+    const before = await qrLines();
+    (await hub.engine(id)).emitQr();
+    await until(async () => (await qrLines()) > before, 'the next QR');
+    expect((await alice.get(`/api/instances/${id}/qr`).expect(200)).body).toEqual({
+      status: 'pairing_code',
+      pairingCode: code.body.code,
+    });
     await (await hub.engine(id)).scan({ jid: PHONE });
     await until(async () => (await status(id)).status === 'connected', 'connected');
     const linked = await alice.post(`/api/instances/${id}/pairing-code`).send({ phoneNumber: '79001234567' });
@@ -729,6 +739,11 @@ describe('WhatsApp Web (e2e, fake engine)', () => {
     expect(String((await status(byPhone.id)).status_reason)).toMatch(/pairing code/);
     const detail = await alice.get(`/api/instances/${byPhone.id}`).expect(200);
     expect(detail.body.config).toMatchObject({ login: 'pairing_code', phoneNumber: '79001234567' });
+    // the activity log says a pairing code was issued, not that the instance disconnected
+    const lines = await alice.get(`/api/instances/${byPhone.id}/activity`).expect(200);
+    const actions = (lines.body.logs as Row[]).map((l) => l.action);
+    expect(actions).toContain('pairing_code');
+    expect(actions).not.toContain('disconnected');
   });
 
   // last: it restarts the app.

@@ -98,7 +98,8 @@ export class ConnectionStatusService {
       );
       return recorded;
     }
-    if (previous === status) return recorded;
+    // a pairing code on the way is no disconnect (the provider logs its own `pairing_code` line)
+    if (previous === status || state.state === 'waiting_for_pairing_code') return recorded;
     if (state.state === 'connected') {
       const account = state.account ?? {};
       await this.activity.log(instanceId, 'connected', { status, ...account }, tx);

@@ -181,10 +181,14 @@ export class WhatsAppWebService {
    * `qr_received` event and activity line come from the connection runtime (ConnectionStatusService)
    * on the `waiting_for_qr` report.
    */
+  /**
+   * A new QR of this socket. A pairing code already issued stays: it is bound to the socket, not
+   * to one QR (WhatsApp keeps rotating QR refs while the code is typed), and is dropped when the
+   * socket closes (clearLogin) or links (opened).
+   */
   async qrReceived(instanceId: string, qr: string, attempt: number, ttlMs: number): Promise<void> {
     await this.db.query(
-      `UPDATE whatsapp_web_instances SET qr_code_enc = $2, qr_attempt = $3, qr_expires_at = $4, pairing_code = NULL,
-              updated_at = now()
+      `UPDATE whatsapp_web_instances SET qr_code_enc = $2, qr_attempt = $3, qr_expires_at = $4, updated_at = now()
         WHERE instance_id = $1`,
       [instanceId, this.secrets.encrypt(qr), attempt, new Date(Date.now() + ttlMs)],
     );
