@@ -32,12 +32,16 @@ export class AppConfig {
   readonly telegram: { apiRoot: string; pollTimeoutSeconds: number };
   /** Discord REST base without trailing slash (`https://discord.com/api`; a fake in tests). */
   readonly discord: { apiUrl: string };
-  /** WhatsApp Web (issue 14): engine, socket URL, WA version, per-chat send gap (ms), history sync. */
+  /**
+   * WhatsApp Web (issue 14): engine, socket URL, WA version, per-chat send gap (ms), largest media
+   * fetched by URL (bytes), history sync.
+   */
   readonly whatsappWeb: {
     engine: 'baileys' | 'fake';
     wsUrl?: string;
     version?: [number, number, number];
     sendGapMs: number;
+    mediaMaxBytes: number;
     syncHistory: boolean;
   };
   /**
@@ -160,6 +164,7 @@ export class AppConfig {
         ? (env.WHATSAPP_WEB_VERSION.split('.').map(Number) as [number, number, number])
         : undefined,
       sendGapMs: env.WHATSAPP_WEB_SEND_GAP_MS,
+      mediaMaxBytes: env.WHATSAPP_WEB_MEDIA_MAX_BYTES,
       syncHistory: env.WHATSAPP_WEB_SYNC_HISTORY,
     };
     const leaseTtlMs = env.CONNECTION_LEASE_TTL_MS;

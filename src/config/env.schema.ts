@@ -195,6 +195,18 @@ export class EnvSchema {
   @Max(60_000)
   WHATSAPP_WEB_SEND_GAP_MS = 1000;
 
+  /**
+   * Largest media the gateway fetches by URL for a WhatsApp Web send, bytes (WhatsApp takes up to
+   * 100 MB; default 16 MiB, the upload route's limit). The bytes go to the socket's process over
+   * Redis pub/sub as base64 when another process holds it: above ~24 MB raise Redis'
+   * `client-output-buffer-limit pubsub` (32 MB hard by default).
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(100 * 1024 * 1024)
+  WHATSAPP_WEB_MEDIA_MAX_BYTES = 16 * 1024 * 1024;
+
   /** Also store history WhatsApp syncs to a newly linked device (`append` messages). */
   @Transform(toBool)
   @IsBoolean()

@@ -13,6 +13,7 @@ import { STOP_GRACE_MS } from '../../src/modules/providers/whatsapp-web/whatsapp
 import { WhatsAppWebRemote } from '../../src/modules/providers/whatsapp-web/whatsapp-web.remote';
 import { WhatsAppWebService } from '../../src/modules/providers/whatsapp-web/whatsapp-web.service';
 import { SecretBox } from '../../src/common/crypto/secret-box';
+import { MediaFetcher } from '../../src/common/http/media-fetcher';
 import { RedisService } from '../../src/common/redis/redis.service';
 import { AppConfig } from '../../src/config/app-config';
 import { WebhookReceiver } from '../fakes/webhook-receiver';
@@ -503,7 +504,8 @@ describe('WhatsApp Web (e2e, fake engine)', () => {
     expect(hub.sent[hub.sent.length - 1].jid).toBe('999888777666555@lid');
   });
 
-  it('media in (streamed from WhatsApp) and out (by URL), edits, revokes and reactions on stored messages', async () => {
+  // media out (by URL, fetched by the gateway, and uploaded): whatsapp-web-media.e2e-spec.ts
+  it('media in (streamed from WhatsApp), edits, revokes and reactions on stored messages', async () => {
     const { id } = await create();
     const engine = await link(id);
     const F = JSON.parse(
@@ -540,35 +542,12 @@ describe('WhatsApp Web (e2e, fake engine)', () => {
     engine.deliver(F.revoke);
     await until(async () => (await stored('3EB0ORIGINAL0001'))[0]?.type === 'deleted', 'revoke');
 
-    // outbound media by URL, voice note, location, contacts, reaction to a stored message
+    // outbound location, contacts, reaction to a stored message
     const send = (body: Row) =>
       alice
         .post(`/api/instances/${id}/messages`)
         .send({ to: '79001234567', ...body })
         .expect(201);
-    await send({ type: 'image', media: { url: 'https://cdn.example.com/a.png' }, caption: 'look' });
-    expect(hub.sent[hub.sent.length - 1].content).toEqual({
-      image: { url: 'https://cdn.example.com/a.png' },
-      caption: 'look',
-    });
-    // Baileys downloads media by URL in our process: internal addresses are refused, nothing stored
-    const sentBefore = hub.sent.length;
-    const ssrf = await alice
-      .post(`/api/instances/${id}/messages`)
-      .send({ to: '79001234567', type: 'image', media: { url: 'http://169.254.169.254/latest/meta-data' } })
-      .expect(400);
-    expect(ssrf.body.errors).toEqual([expect.objectContaining({ field: 'media.url' })]);
-    expect(hub.sent.length).toBe(sentBefore);
-    expect(
-      await rows(`SELECT 1 FROM messages WHERE instance_id = $1 AND media->>'url' LIKE 'http://169.254.%'`, [
-        id,
-      ]),
-    ).toHaveLength(0);
-    await send({ type: 'voice', media: { url: 'https://cdn.example.com/a.ogg' } });
-    expect(hub.sent[hub.sent.length - 1].content).toMatchObject({
-      audio: { url: 'https://cdn.example.com/a.ogg' },
-      ptt: true,
-    });
     await send({ type: 'location', latitude: 55.75, longitude: 37.61, name: 'Here' });
     expect(hub.sent[hub.sent.length - 1].content).toEqual({
       location: { degreesLatitude: 55.75, degreesLongitude: 37.61, name: 'Here' },
@@ -610,7 +589,7 @@ describe('WhatsApp Web (e2e, fake engine)', () => {
     const remote2 = new WhatsAppWebRemote(redis2);
     const svc = t.app.get(WhatsAppWebService);
     const svc2 = new WhatsAppWebService(t.db, t.app.get(SecretBox), config, svc.engineFactory, remote2);
-    const apiSide = new WhatsAppWebAdapter(svc2, t.db, config);
+    const apiSide = new WhatsAppWebAdapter(svc2, t.db, config, t.app.get(MediaFetcher));
     try {
       const { id } = await create();
       const instance = () => t.db.getRepository(InstanceEntity).findOneByOrFail({ id });

@@ -69,10 +69,10 @@ export class AddressPolicy {
 }
 
 /**
- * Check of a URL our process is about to fetch or hand to a library that fetches it: http(s)
- * only, and no address the policy refuses (a literal IP, and every address the hostname resolves
- * to now). Used at webhook save time and before WhatsApp Web media by URL (Baileys downloads it).
- * A later DNS change is not covered here: the webhook sender re-checks at connect time.
+ * Save-time check of a URL our process will fetch later: http(s) only, and no address the policy
+ * refuses (a literal IP, and every address the hostname resolves to now). Used when a webhook URL
+ * is saved. A later DNS change is not covered here: fetches go through createGuardedAgent
+ * (guarded-agent.ts), which checks the address actually dialled.
  * @returns why the URL is refused, or null when it is acceptable (or its name does not resolve yet).
  */
 export async function urlRefusal(url: string, policy: AddressPolicy): Promise<string | null> {

@@ -1,9 +1,9 @@
 import { Injectable, OnModuleDestroy } from '@nestjs/common';
-import { lookup as dnsLookup, LookupAddress } from 'node:dns';
 import { isIP } from 'node:net';
-import { Agent, errors, request } from 'undici';
+import { Agent, request } from 'undici';
 import { AppConfig } from '../../config/app-config';
 import { AddressPolicy, urlRefusal } from './address-policy';
+import { classifyHttpError, createGuardedAgent } from './guarded-agent';
 
 /** Outcome of one outbound attempt. durationMs: ms; snippet: first ≤ 4 KiB of the response body. */
 export interface HttpAttemptResult {
@@ -19,10 +19,6 @@ export interface HttpAttemptResult {
 
 const SNIPPET_BYTES = 4096;
 
-export class BlockedAddressError extends Error {
-  readonly code = 'EBLOCKEDADDRESS';
-}
-
 /**
  * SSRF-safe POST for client webhooks (WEBHOOKS.md § SSRF and transport): http/https only; the
  * address actually dialled is checked after DNS (a hostname with any blocked address is refused);
@@ -36,28 +32,13 @@ export class WebhookHttpClient implements OnModuleDestroy {
 
   constructor(private readonly config: AppConfig) {
     this.policy = new AddressPolicy(config.webhooks.allowedNetworks);
-    const policy = this.policy;
-    this.agent = new Agent({
+    // the address actually dialled is the one checked (createGuardedAgent), so DNS changes cannot get around it
+    this.agent = createGuardedAgent(this.policy, {
       connectTimeout: Math.min(5000, config.webhooks.timeoutMs),
       headersTimeout: config.webhooks.timeoutMs,
       bodyTimeout: config.webhooks.timeoutMs,
       keepAliveTimeout: 10_000,
       connections: 64,
-      connect: {
-        lookup: (hostname: string, options: object, callback: (...args: any[]) => void) => {
-          dnsLookup(hostname, { ...options, all: true }, (err, addresses: LookupAddress[]) => {
-            if (err) return callback(err);
-            const bad = addresses.find((a) => !policy.isAllowed(a.address));
-            if (bad)
-              return callback(
-                new BlockedAddressError(`${hostname} resolves to a blocked address (${bad.address})`),
-              );
-            const wantAll = (options as { all?: boolean }).all;
-            if (wantAll) return callback(null, addresses);
-            return callback(null, addresses[0].address, addresses[0].family);
-          });
-        },
-      } as never,
     });
   }
 
@@ -120,7 +101,7 @@ export class WebhookHttpClient implements OnModuleDestroy {
             : null,
       });
     } catch (err) {
-      return done(classifyError(err));
+      return done(classifyHttpError(err));
     }
   }
 
@@ -142,26 +123,4 @@ async function readSnippet(body: AsyncIterable<Buffer> & { destroy(): void }): P
     body.destroy();
   }
   return Buffer.concat(chunks).subarray(0, SNIPPET_BYTES).toString('utf8');
-}
-
-function classifyError(err: unknown): Partial<HttpAttemptResult> {
-  const e = err as Error & { code?: string; cause?: Error & { code?: string } };
-  const cause = e.cause ?? e;
-  if (
-    e instanceof BlockedAddressError ||
-    cause instanceof BlockedAddressError ||
-    cause.code === 'EBLOCKEDADDRESS'
-  ) {
-    return { error: 'blocked_address', errorDetail: cause.message };
-  }
-  if (
-    e.name === 'TimeoutError' ||
-    e.name === 'AbortError' ||
-    e instanceof errors.HeadersTimeoutError ||
-    e instanceof errors.BodyTimeoutError ||
-    e instanceof errors.ConnectTimeoutError
-  ) {
-    return { error: 'timeout', errorDetail: e.message };
-  }
-  return { error: 'connect_error', errorDetail: `${cause.code ?? e.name}: ${cause.message}` };
 }

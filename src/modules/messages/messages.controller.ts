@@ -145,7 +145,8 @@ export class MessagesController {
     [
       422,
       'The provider does not support this type or size (names the provider), the recipient blocked the bot, ' +
-        'or the Idempotency-Key was used with another body (`idempotency_key_reused`)',
+        'a media URL the gateway refuses or cannot fetch (WhatsApp Web: `media_url_refused`, `media_fetch_failed`, ' +
+        '`media_too_large`, naming `media.url`), or the Idempotency-Key was used with another body (`idempotency_key_reused`)',
     ],
     ...PROVIDER_FAILURES,
   )
@@ -244,7 +245,10 @@ export class MessagesController {
   })
   @ApiOperation({
     summary: 'Send a file (multipart): uploaded to the provider, then sent by its media id',
-    description: 'WhatsApp Cloud: `POST /<phone>/media` then a message with `{id}`. Files up to 16 MB.',
+    description:
+      'WhatsApp Cloud: `POST /<phone>/media` then a message with `{id}`; Slack: its external upload. Discord and ' +
+      'WhatsApp Web take files only inside the message: the gateway sends the bytes, type and file name with it. ' +
+      'Files up to 16 MB.',
   })
   @ApiHeader(IDEMPOTENCY_HEADER)
   @ApiHeader(PREFER_HEADER)

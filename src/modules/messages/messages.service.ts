@@ -77,8 +77,10 @@ export class MessagesService {
   private readonly chatIds: ChatIds;
 
   /**
-   * Send flow (DESIGN.md §4): capability check → provider call → the message (`sent`), its
-   * `message_sent` event and the event's delivery in ONE statement (data-modifying CTEs, atomic),
+   * Send flow (DESIGN.md §4): capability check → the adapter's `prepareSend` (I/O before anything
+   * is written, e.g. WhatsApp Web fetching media by URL; its 4xx leaves no row) → provider call →
+   * the message (`sent`), its `message_sent` event and the event's delivery in ONE statement
+   * (data-modifying CTEs, atomic),
    * or on a provider error the message as `failed` with `message_failed`, and the provider's error
    * re-thrown (429 with Retry-After, 4xx for bad recipients, 502 when the provider is down).
    * With an Idempotency-Key the `queued` row is written first (it claims the key), then moved to
@@ -98,6 +100,8 @@ export class MessagesService {
     if ('replay' in prepared) return prepared.replay;
     const { adapter, resolved, requestHash, media } = prepared;
     await this.limits.assertCanSend(instance, media);
+    // the adapter's I/O before anything is written (WhatsApp Web fetches media by URL): a refusal leaves no row
+    const outbound = adapter.prepareSend ? await adapter.prepareSend(instance, resolved) : resolved;
     const chatId = await this.chatIds.resolve(instance.id, dto.to);
     const message = this.newOutbound(instance.id, chatId, dto, resolved, idempotencyKey, requestHash);
     let claimed = false;
@@ -119,7 +123,7 @@ export class MessagesService {
 
     let result: SendResult;
     try {
-      result = await adapter.send(instance, resolved);
+      result = await adapter.send(instance, outbound);
     } catch (err) {
       await this.finish(instance, message, dto, { error: err }, claimed);
       if (err instanceof ProviderError)

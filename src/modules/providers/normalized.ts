@@ -3,6 +3,8 @@
  * provider's wire format; everything else in the gateway sees only these shapes.
  */
 
+import type { UploadFile } from './provider-adapter';
+
 export const OUTBOUND_TYPES = [
   'text',
   'image',
@@ -31,6 +33,12 @@ export interface MediaRef {
   url?: string;
   /** An id the provider already knows (Telegram `file_id`, Graph media id). */
   providerMediaId?: string;
+  /**
+   * Gateway-internal, never part of an API body nor stored: the media's bytes already in hand,
+   * with their type and name — fetched from `url` by the gateway or taken from an upload
+   * (ProviderAdapter.prepareSend, WhatsApp Web).
+   */
+  file?: UploadFile;
 }
 
 /** One phone number of a contact card (WhatsApp `phones[]`, vCard `TEL`). */

@@ -122,6 +122,16 @@ export interface ProviderAdapter {
    */
   validateOutbound(message: OutboundMessage): void;
 
+  /**
+   * Optional: I/O a synchronous send needs before anything is written (WhatsApp Web fetches media
+   * by URL under the SSRF policy, or takes the uploaded file), so a refused or unreachable URL is
+   * answered with a 4xx and leaves no message row. Queued sends do not call it: `send` must do
+   * the same work itself when it gets the message unprepared.
+   * @returns the message to hand to `send` (e.g. with `media.file` set).
+   * @throws AppError 4xx naming the field (e.g. 422 `media_url_refused` on `media.url`).
+   */
+  prepareSend?(instance: InstanceEntity, message: OutboundMessage): Promise<OutboundMessage>;
+
   /** Sends one normalized message (ids in `replyTo`/`messageId` already resolved to provider ids). */
   send(instance: InstanceEntity, message: OutboundMessage): Promise<SendResult>;
 

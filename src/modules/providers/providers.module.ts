@@ -26,6 +26,7 @@ import { WhatsAppWebService } from './whatsapp-web/whatsapp-web.service';
 import { WhatsAppWebRemote } from './whatsapp-web/whatsapp-web.remote';
 import { WhatsAppWebController } from './whatsapp-web/whatsapp-web.controller';
 import { InstanceEntity } from '../instances-core/instance.entity';
+import { MediaFetcher } from '../../common/http/media-fetcher';
 
 /**
  * THE list of adapters: adding a provider is one line here (plus its folder and migration). The
@@ -69,6 +70,7 @@ export const CREATE_INSTANCE_EXAMPLES = Object.fromEntries(
     GraphClient,
     DiscordClient,
     SlackClient,
+    MediaFetcher,
     WHATSAPP_WEB_ENGINE_PROVIDER,
     WhatsAppWebRemote,
     WhatsAppWebService,

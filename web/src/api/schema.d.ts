@@ -530,7 +530,7 @@ export interface paths {
         put?: never;
         /**
          * Send a file (multipart): uploaded to the provider, then sent by its media id
-         * @description WhatsApp Cloud: `POST /<phone>/media` then a message with `{id}`. Files up to 16 MB.
+         * @description WhatsApp Cloud: `POST /<phone>/media` then a message with `{id}`; Slack: its external upload. Discord and WhatsApp Web take files only inside the message: the gateway sends the bytes, type and file name with it. Files up to 16 MB.
          */
         post: operations["MessagesController_sendUpload"];
         delete?: never;
@@ -6383,7 +6383,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description The provider does not support this type or size (names the provider), the recipient blocked the bot, or the Idempotency-Key was used with another body (`idempotency_key_reused`) */
+            /** @description The provider does not support this type or size (names the provider), the recipient blocked the bot, a media URL the gateway refuses or cannot fetch (WhatsApp Web: `media_url_refused`, `media_fetch_failed`, `media_too_large`, naming `media.url`), or the Idempotency-Key was used with another body (`idempotency_key_reused`) */
             422: {
                 headers: {
                     [name: string]: unknown;

@@ -5,7 +5,6 @@ import type { SessionInfo } from '@discordjs/ws';
 import { Transform } from 'class-transformer';
 import { IsOptional, IsString, Matches, ValidateBy } from 'class-validator';
 import { JSONSchema } from 'class-validator-jsonschema';
-import { randomUUID } from 'node:crypto';
 import { isUUID } from 'class-validator';
 import { EntityManager, Repository } from 'typeorm';
 import { maskSecret, SecretBox } from '../../../common/crypto/secret-box';
@@ -38,6 +37,7 @@ import type {
   InboundWebhookSource,
   ProviderConnection,
 } from '../provider-seams';
+import { PendingUploads } from '../pending-uploads';
 import { DiscordInstanceEntity } from './discord-instance.entity';
 import { DISCORD, DiscordClient } from './discord.client';
 import { DiscordGatewayConnection } from './discord.gateway';
@@ -136,9 +136,6 @@ const CAPABILITIES: ProviderCapabilities = {
   inbound: ['gateway', 'webhook'],
 };
 
-/** Uploaded files wait here for the send that follows (Discord takes files only inside a message). */
-const UPLOAD_TTL_MS = 10 * 60_000;
-const UPLOAD_MAX_PENDING = 50;
 /** Message flag SUPPRESS_EMBEDS (1 << 2): no link preview. */
 const SUPPRESS_EMBEDS = 1 << 2;
 
@@ -173,7 +170,8 @@ export class DiscordAdapter implements ProviderAdapter, InboundWebhookSource, Co
   private readonly credentials = new Map<string, DiscordCredentials>();
   /** user id → DM channel id, per bot token (`POST /users/@me/channels` answers the same channel). */
   private readonly dmChannels = new Map<string, string>();
-  private readonly uploads = new Map<string, { file: UploadFile; expiresAt: number }>();
+  /** Uploaded files wait here for the send that follows (Discord takes files only inside a message). */
+  private readonly uploads = new PendingUploads(DISCORD, 'Discord');
   /** Gateway session per instance and shard (RESUME across connection attempts in this process). */
   private readonly sessions = new Map<string, Map<number, SessionInfo>>();
   /** Test hook: extra `@discordjs/ws` options for every Gateway connection. */
@@ -283,7 +281,7 @@ export class DiscordAdapter implements ProviderAdapter, InboundWebhookSource, Co
       ]);
     }
     const media = m.media?.providerMediaId;
-    if (media && m.type !== 'sticker' && !media.startsWith('upload:')) {
+    if (media && m.type !== 'sticker' && !PendingUploads.isUploadId(media)) {
       throw new ValidationError('Discord has no media ids to send by: send by url or upload the file', [
         { field: 'media.providerMediaId', message: 'use media.url or POST …/messages/upload' },
       ]);
@@ -362,22 +360,7 @@ export class DiscordAdapter implements ProviderAdapter, InboundWebhookSource, Co
    * under `upload:<uuid>`, and the send that follows posts it as multipart `files[0]` + `payload_json`.
    */
   async uploadMedia(_instance: InstanceEntity, file: UploadFile): Promise<string> {
-    const now = Date.now();
-    for (const [id, u] of this.uploads) if (u.expiresAt < now) this.uploads.delete(id);
-    if (this.uploads.size >= UPLOAD_MAX_PENDING) {
-      throw new ProviderError(
-        429,
-        'provider_rate_limited',
-        'Too many Discord uploads waiting to be sent',
-        DISCORD,
-        undefined,
-        undefined,
-        10,
-      );
-    }
-    const id = `upload:${randomUUID()}`;
-    this.uploads.set(id, { file, expiresAt: now + UPLOAD_TTL_MS });
-    return id;
+    return this.uploads.put(file);
   }
 
   /** `<channel>:<message>:<attachment>` → the attachment's fresh CDN URL (`GET …/messages/:id`), streamed. */
@@ -567,20 +550,9 @@ export class DiscordAdapter implements ProviderAdapter, InboundWebhookSource, Co
       case 'document': {
         const upload = m.media?.providerMediaId;
         if (upload) {
-          const pending = this.uploads.get(upload);
-          if (!pending) {
-            throw new UnprocessableError(
-              'upload_expired',
-              'The uploaded file is no longer waiting to be sent (uploads are kept 10 minutes); upload it again',
-              {
-                provider: DISCORD,
-                errors: [{ field: 'media.providerMediaId', message: 'expired or unknown' }],
-              },
-            );
-          }
-          this.uploads.delete(upload);
-          const name = m.filename ?? pending.file.fileName ?? defaultName(m.type, pending.file.mimeType);
-          files.push({ name, data: pending.file.buffer, contentType: pending.file.mimeType });
+          const file = this.uploads.take(upload);
+          const name = m.filename ?? file.fileName ?? defaultName(m.type, file.mimeType);
+          files.push({ name, data: file.buffer, contentType: file.mimeType });
           body.attachments = [{ id: 0, filename: name }];
           if (caption) body.content = caption;
         } else {

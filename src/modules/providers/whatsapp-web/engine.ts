@@ -63,8 +63,11 @@ export interface RawContact {
   verifiedName?: string;
 }
 
-/** Media bytes, or a URL the engine fetches (Baileys `WAMediaUpload`). */
-export type EngineMedia = Buffer | { url: string };
+/**
+ * Media bytes (Baileys `WAMediaUpload`). Never `{url}`: Baileys would fetch it itself, outside the
+ * gateway's SSRF policy; the gateway fetches URLs (MediaFetcher) and hands over the bytes.
+ */
+export type EngineMedia = Buffer;
 
 /** What the engine sends (Baileys `AnyMessageContent`, restricted to what the gateway uses). */
 export type EngineOutbound =

@@ -5,9 +5,17 @@ import { DataSource, EntityManager } from 'typeorm';
 import { AppError, UnprocessableError, ValidationError } from '../../../common/errors/app-error';
 import type { InstanceEntity } from '../../instances-core/instance.entity';
 import type { OutboundMessage, ProviderCapabilities, SendResult } from '../normalized';
-import { AddressPolicy, urlRefusal } from '../../../common/http/address-policy';
+import { AddressPolicy } from '../../../common/http/address-policy';
+import { MediaFetcher, MediaFetchError } from '../../../common/http/media-fetcher';
 import { AppConfig } from '../../../config/app-config';
-import type { ConnectResult, MediaDownload, ProviderAdapter, SendPacingRule } from '../provider-adapter';
+import type {
+  ConnectResult,
+  MediaDownload,
+  ProviderAdapter,
+  SendPacingRule,
+  UploadFile,
+} from '../provider-adapter';
+import { PendingUploads } from '../pending-uploads';
 import type { ConnectionSource, ProviderConnection } from '../provider-seams';
 import { isIP } from 'node:net';
 import type { Readable } from 'node:stream';
@@ -48,7 +56,7 @@ const CAPABILITIES: ProviderCapabilities = {
   captionMaxLength: 1024,
   mediaByUrl: true,
   mediaByProviderId: false,
-  mediaUpload: false,
+  mediaUpload: true,
   reactions: true,
   readReceipts: true,
   deliveryReceipts: true,
@@ -57,10 +65,16 @@ const CAPABILITIES: ProviderCapabilities = {
   inbound: ['gateway'],
 };
 
+/** Types whose bytes the gateway hands to Baileys (fetched from `media.url` or uploaded). */
+const MEDIA_TYPES: ReadonlySet<string> = new Set(['image', 'video', 'audio', 'voice', 'document', 'sticker']);
+
 /**
  * WhatsApp Web, a phone linked as a companion device by QR or pairing code, on Baileys
  * (providers/whatsapp-web.md). The socket lives in a worker through the connection runtime
  * (ConnectionSource); sends, reads, typing and media go through the socket this process holds.
+ * Outbound media reaches Baileys as bytes only: by URL it is fetched by the gateway (MediaFetcher,
+ * the client-webhook SSRF policy checked on the address dialled, ≤ WHATSAPP_WEB_MEDIA_MAX_BYTES,
+ * 30 s), uploaded files wait under `upload:<uuid>` (PendingUploads) for the send that follows.
  */
 @Injectable()
 export class WhatsAppWebAdapter implements ProviderAdapter, ConnectionSource {
@@ -72,21 +86,23 @@ export class WhatsAppWebAdapter implements ProviderAdapter, ConnectionSource {
   readonly capabilities = CAPABILITIES;
   readonly configDto = WhatsAppWebConfigDto;
 
+  /** Files of POST …/messages/upload, until the send that follows takes them. */
+  private readonly uploads = new PendingUploads(WHATSAPP_WEB, 'WhatsApp Web');
+  private readonly addressPolicy: AddressPolicy;
+
   constructor(
     private readonly svc: WhatsAppWebService,
     @InjectDataSource() private readonly db: DataSource,
     private readonly config: AppConfig,
-  ) {}
+    private readonly media: MediaFetcher,
+  ) {
+    this.addressPolicy = new AddressPolicy(config.webhooks.allowedNetworks);
+  }
 
   /**
    * Async sends: WHATSAPP_WEB_SEND_GAP_MS (default 1 s) between two messages to one chat —
    * WhatsApp bans bursts from linked devices (PROVIDERS.md WhatsApp Web; README "WhatsApp Web").
    */
-  private get addressPolicy(): AddressPolicy {
-    return (this.policy ??= new AddressPolicy(this.config.webhooks.allowedNetworks));
-  }
-  private policy?: AddressPolicy;
-
   sendPacing(): SendPacingRule[] {
     return [{ scope: 'chat', gapMs: this.config.whatsappWeb.sendGapMs }];
   }
@@ -148,18 +164,42 @@ export class WhatsAppWebAdapter implements ProviderAdapter, ConnectionSource {
   }
 
   /**
-   * @throws ValidationError for a bad `to`, or a `media.url` whose host is a literal address the
-   * SSRF policy refuses (checked before anything is stored; hostnames are resolved in `send`).
+   * @throws ValidationError (400) for a bad `to`, or a `media.providerMediaId` that is no upload;
+   *   UnprocessableError (422) `media_url_refused` for a `media.url` whose host is a literal
+   *   address the SSRF policy refuses (names are checked when the gateway dials them).
    */
   validateOutbound(m: OutboundMessage): void {
     toJid(m.to);
     const host = m.media?.url ? hostOf(m.media.url) : null;
     if (host && isIP(host) && !this.addressPolicy.isAllowed(host))
-      throw new ValidationError(`media.url points at a blocked address (${host})`, [
-        { field: 'media.url', message: 'private, loopback and link-local networks are refused' },
+      throw mediaUrlError(new MediaFetchError('refused', `points at a blocked address (${host})`));
+    const id = m.media?.providerMediaId;
+    if (id && !PendingUploads.isUploadId(id))
+      throw new ValidationError('WhatsApp Web has no media ids to send by: send by url or upload the file', [
+        { field: 'media.providerMediaId', message: 'use media.url or POST …/messages/upload' },
       ]);
   }
 
+  /**
+   * Files kept in this process under `upload:<uuid>` (10 minutes at most) for the send that
+   * follows (POST …/messages/upload sends at once, in the same process).
+   */
+  async uploadMedia(_instance: InstanceEntity, file: UploadFile): Promise<string> {
+    return this.uploads.put(file);
+  }
+
+  /**
+   * A synchronous send's media in hand before anything is stored: `media.url` fetched under the
+   * SSRF policy, or the uploaded file taken. @returns the message with `media.file` set.
+   * @throws UnprocessableError 422 naming `media.url` (`media_url_refused`, `media_fetch_failed`
+   *   with the URL's HTTP status, `media_too_large`) or `media.providerMediaId` (`upload_expired`).
+   */
+  async prepareSend(_instance: InstanceEntity, m: OutboundMessage): Promise<OutboundMessage> {
+    if (!m.media || m.media.file || !MEDIA_TYPES.has(m.type)) return m;
+    return { ...m, media: { ...m.media, file: await this.mediaFile(m) } };
+  }
+
+  /** Queued sends come unprepared: their media is fetched (or taken) here, with the same errors. */
   async send(instance: InstanceEntity, m: OutboundMessage): Promise<SendResult> {
     const jid = toJid(m.to);
     const quoted = m.replyTo ? await this.storedRaw(instance.id, m.replyTo) : undefined;
@@ -172,12 +212,7 @@ export class WhatsAppWebAdapter implements ProviderAdapter, ConnectionSource {
       };
       content = { react: { text: m.emoji ?? '', key: target as RawKey } };
     } else {
-      // Baileys downloads media by URL in this process: refuse private and internal addresses
-      // first (the client-webhook SSRF policy, WEBHOOK_ALLOWED_NETWORKS opens networks)
-      const refusal = m.media?.url ? await urlRefusal(m.media.url, this.addressPolicy) : null;
-      if (refusal)
-        throw new ValidationError(`media.url ${refusal}`, [{ field: 'media.url', message: refusal }]);
-      content = toEngineContent(m);
+      content = toEngineContent(m, MEDIA_TYPES.has(m.type) ? await this.mediaFile(m) : undefined);
     }
     const sent = (await this.svc.exec(instance, {
       op: 'send',
@@ -303,6 +338,21 @@ export class WhatsAppWebAdapter implements ProviderAdapter, ConnectionSource {
     return this.svc.importContacts(instance.id);
   }
 
+  /** The media's bytes: already in hand, an upload of this process, or fetched from `media.url`. */
+  private async mediaFile(m: OutboundMessage): Promise<UploadFile | undefined> {
+    const media = m.media;
+    if (!media) return undefined;
+    if (media.file) return media.file;
+    if (media.providerMediaId) return this.uploads.take(media.providerMediaId);
+    if (!media.url) return undefined;
+    try {
+      return await this.media.fetch(media.url, { maxBytes: this.config.whatsappWeb.mediaMaxBytes });
+    } catch (err) {
+      if (err instanceof MediaFetchError) throw mediaUrlError(err, this.config.whatsappWeb.mediaMaxBytes);
+      throw err;
+    }
+  }
+
   private async storedRaw(instanceId: string, providerMessageId: string): Promise<RawWAMessage | undefined> {
     if (!providerMessageId) return undefined;
     const [row] = await this.db.query(
@@ -328,6 +378,30 @@ function mediaFields(
     if (v) return v as { mimetype?: string; fileLength?: unknown; fileName?: string };
   }
   return undefined;
+}
+
+/**
+ * A media URL the gateway could not fetch → 422 naming `media.url`: `media_url_refused` (SSRF
+ * policy), `media_too_large`, else `media_fetch_failed` (with `mediaStatus`, the URL's HTTP status).
+ */
+function mediaUrlError(err: MediaFetchError, maxBytes?: number): UnprocessableError {
+  const why =
+    err.reason === 'refused'
+      ? `${err.message}; private, loopback and link-local networks are refused (WEBHOOK_ALLOWED_NETWORKS opens some)`
+      : err.reason === 'too_large'
+        ? `${err.message} (WHATSAPP_WEB_MEDIA_MAX_BYTES${maxBytes ? ` = ${maxBytes}` : ''})`
+        : err.message;
+  const code =
+    err.reason === 'refused'
+      ? 'media_url_refused'
+      : err.reason === 'too_large'
+        ? 'media_too_large'
+        : 'media_fetch_failed';
+  return new UnprocessableError(code, `media.url ${why}`, {
+    provider: WHATSAPP_WEB,
+    ...(err.status ? { mediaStatus: err.status } : {}),
+    errors: [{ field: 'media.url', message: why }],
+  });
 }
 
 /** The host of a URL without IPv6 brackets, or null when it is not a URL. */

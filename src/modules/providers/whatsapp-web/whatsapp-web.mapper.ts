@@ -1,5 +1,6 @@
 import { ValidationError } from '../../../common/errors/app-error';
 import type { OutboundMessage } from '../normalized';
+import type { UploadFile } from '../provider-adapter';
 import type { EngineOutbound } from './engine';
 import { cardToVcard } from './whatsapp-web.normalizer';
 
@@ -23,29 +24,47 @@ export function toJid(to: string, field = 'to'): string {
   ]);
 }
 
-/** A normalized outbound message (not reaction, resolved elsewhere) → engine content. */
-export function toEngineContent(m: OutboundMessage): EngineOutbound {
-  const media = () => ({ url: m.media!.url! });
+/**
+ * A normalized outbound message (not reaction, resolved elsewhere) → engine content. Media goes
+ * as bytes (`file`: fetched from `media.url` by the gateway, or uploaded), never as a URL Baileys
+ * would fetch itself. Mimetypes: the file's when it is of the message's kind, else WhatsApp's
+ * usual one (image/jpeg, video/mp4, audio/mpeg, voice `audio/ogg; codecs=opus`,
+ * document application/octet-stream); a document's name is `filename`, else the file's.
+ * @throws ValidationError naming `media` when a media type comes without its bytes.
+ */
+export function toEngineContent(m: OutboundMessage, file?: UploadFile): EngineOutbound {
+  const media = (): Buffer => {
+    if (!file)
+      throw new ValidationError(`A WhatsApp Web ${m.type} needs its media`, [
+        { field: 'media', message: 'give media.url or upload the file' },
+      ]);
+    return file.buffer;
+  };
+  const mime = (kind: string, fallback: string) =>
+    file?.mimeType && (kind === '' || file.mimeType.startsWith(kind)) ? file.mimeType : fallback;
   const caption = m.caption ? { caption: m.caption } : {};
   switch (m.type) {
     case 'text':
       // link previews off unless asked (Baileys needs link-preview-js for them, not installed)
       return m.previewUrl ? { text: m.text ?? '' } : { text: m.text ?? '', linkPreview: null };
     case 'image':
-      return { image: media(), ...caption };
+      return { image: media(), mimetype: mime('image/', 'image/jpeg'), ...caption };
     case 'video':
-      return { video: media(), ...caption };
+      return { video: media(), mimetype: mime('video/', 'video/mp4'), ...caption };
     case 'audio':
-      return { audio: media(), mimetype: 'audio/mpeg' };
+      return { audio: media(), mimetype: mime('audio/', 'audio/mpeg') };
     case 'voice':
-      return { audio: media(), ptt: true, mimetype: 'audio/ogg; codecs=opus' };
-    case 'document':
+      // WhatsApp plays voice notes as ogg/opus
+      return { audio: media(), ptt: true, mimetype: mime('audio/', 'audio/ogg; codecs=opus') };
+    case 'document': {
+      const fileName = m.filename ?? file?.fileName;
       return {
         document: media(),
-        mimetype: 'application/octet-stream',
-        ...(m.filename ? { fileName: m.filename } : {}),
+        mimetype: mime('', 'application/octet-stream'),
+        ...(fileName ? { fileName } : {}),
         ...caption,
       };
+    }
     case 'sticker':
       return { sticker: media() };
     case 'location':
