@@ -248,16 +248,11 @@ export class MessagesController {
     description:
       'WhatsApp Cloud: `POST /<phone>/media` then a message with `{id}`; Slack: its external upload. Discord and ' +
       'WhatsApp Web take files only inside the message: the gateway sends the bytes, type and file name with it. ' +
-      'Files up to 16 MB.',
+      'Files up to 16 MB. Always synchronous (`Prefer: respond-async` is not applied): the file is uploaded ' +
+      'before the answer, and files Discord and WhatsApp Web take inside the message are held by this process only.',
   })
   @ApiHeader(IDEMPOTENCY_HEADER)
-  @ApiHeader(PREFER_HEADER)
   @ApiCreatedResponse({ type: MessageDto, description: 'The stored message with status `sent`' })
-  @ApiAcceptedResponse({
-    type: MessageDto,
-    description:
-      'With `Prefer: respond-async`: the stored message with status `queued` (header `Preference-Applied: respond-async`)',
-  })
   @ApiProblemResponses(
     [400, 'Validation failed (the `file` part is required), or the provider rejected the file'],
     NOT_FOUND,

@@ -530,7 +530,7 @@ export interface paths {
         put?: never;
         /**
          * Send a file (multipart): uploaded to the provider, then sent by its media id
-         * @description WhatsApp Cloud: `POST /<phone>/media` then a message with `{id}`; Slack: its external upload. Discord and WhatsApp Web take files only inside the message: the gateway sends the bytes, type and file name with it. Files up to 16 MB.
+         * @description WhatsApp Cloud: `POST /<phone>/media` then a message with `{id}`; Slack: its external upload. Discord and WhatsApp Web take files only inside the message: the gateway sends the bytes, type and file name with it. Files up to 16 MB. Always synchronous (`Prefer: respond-async` is not applied): the file is uploaded before the answer, and files Discord and WhatsApp Web take inside the message are held by this process only.
          */
         post: operations["MessagesController_sendUpload"];
         delete?: never;
@@ -6505,8 +6505,6 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description `respond-async` (RFC 7240): store the message as `queued` and answer 202 at once; the send queue sends it paced by the provider's limits, in order within the chat, retrying provider 429s; the outcome arrives as `message_sent` / `message_failed` */
-                Prefer?: string;
                 /** @description Same key + same body → the first result, never a second provider call (1–200 characters) */
                 "Idempotency-Key"?: string;
             };
@@ -6534,15 +6532,6 @@ export interface operations {
         responses: {
             /** @description The stored message with status `sent` */
             201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["MessageDto"];
-                };
-            };
-            /** @description With `Prefer: respond-async`: the stored message with status `queued` (header `Preference-Applied: respond-async`) */
-            202: {
                 headers: {
                     [name: string]: unknown;
                 };
