@@ -2,8 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { ProviderError, UnprocessableError } from '../../common/errors/app-error';
 import type { UploadFile } from './provider-adapter';
 
-/** How long an uploaded file waits for its send, ms. */
-export const UPLOAD_TTL_MS = 10 * 60_000;
+/**
+ * How long an uploaded file waits for its send, ms: the upload route sends at once in the same
+ * request, so this only bounds how long a file whose send failed before taking it stays in memory.
+ */
+export const UPLOAD_TTL_MS = 60_000;
 /** Files waiting at most, per adapter (each ≤ the upload route's 16 MB). */
 export const UPLOAD_MAX_PENDING = 50;
 
@@ -62,7 +65,7 @@ export class PendingUploads {
     if (!pending || pending.expiresAt < Date.now()) {
       throw new UnprocessableError(
         'upload_expired',
-        `The uploaded file is no longer waiting to be sent (uploads are kept ${UPLOAD_TTL_MS / 60_000} minutes); upload it again`,
+        `The uploaded file is no longer waiting to be sent (uploads are kept ${UPLOAD_TTL_MS / 1000} s); upload it again`,
         {
           provider: this.provider,
           errors: [{ field: 'media.providerMediaId', message: 'expired or unknown' }],
