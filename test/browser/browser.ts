@@ -1,7 +1,13 @@
 import AxeBuilder from '@axe-core/playwright';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import {
+  chromium,
+  type Browser,
+  type BrowserContext,
+  type BrowserContextOptions,
+  type Page,
+} from 'playwright-core';
 
 /** Debian's Chromium (scripts/services.sh installs it where missing). */
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -47,11 +53,13 @@ export function watchConsole(page: Page): string[] {
   return problems;
 }
 
+/** A fresh context and page; `options` adds to the context's (e.g. `timezoneId` for date inputs). */
 export async function newPage(
   browser: Browser,
   viewport = DESKTOP,
+  options: BrowserContextOptions = {},
 ): Promise<{ context: BrowserContext; page: Page; problems: string[] }> {
-  const context = await browser.newContext({ viewport, reducedMotion: 'reduce' });
+  const context = await browser.newContext({ viewport, reducedMotion: 'reduce', ...options });
   const page = await context.newPage();
   return { context, page, problems: watchConsole(page) };
 }
@@ -80,4 +88,14 @@ export async function seriousA11yViolations(page: Page): Promise<string[]> {
 export async function horizontalOverflow(page: Page): Promise<number> {
   // a string: these specs compile without the DOM library
   return page.evaluate<number>('document.documentElement.scrollWidth - window.innerWidth');
+}
+
+/**
+ * How far the document scrolls sideways, px: `document.scrollingElement`'s scrollWidth minus its
+ * clientWidth (the viewport without a vertical scrollbar). At most 1 (subpixel rounding) passes.
+ */
+export async function sidewaysScroll(page: Page): Promise<number> {
+  return page.evaluate<number>(
+    '(() => { const e = document.scrollingElement; return e.scrollWidth - e.clientWidth })()',
+  );
 }

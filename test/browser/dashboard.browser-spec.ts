@@ -7,6 +7,7 @@ import { FakeTelegramApi } from '../fakes/fake-telegram-api';
 import { WebhookReceiver } from '../fakes/webhook-receiver';
 import { createTenant, eventually, startTestApp, TestApp, TestTenant } from '../utils/test-app';
 import {
+  DESKTOP,
   horizontalOverflow,
   launchChromium,
   newPage,
@@ -312,6 +313,73 @@ describe('Dashboard in headless Chromium (browser)', () => {
     await go(page, `/deliveries?instance=${instanceId}`);
     await page.getByRole('button', { name: 'Send a test event' }).click();
     await page.getByText(/Delivered: 200/).waitFor();
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+
+  it('replays a time range from the Deliveries page: a new delivery per event of the range, listed and delivered', async () => {
+    // the range: from the minute of this instance's first event (datetime-local has minutes) to now
+    const [{ first }] = (await t.db.query(
+      'SELECT min(created_at) AS first FROM events WHERE instance_id = $1',
+      [instanceId],
+    )) as { first: Date }[];
+    const since = new Date(Math.floor(first.getTime() / 60_000) * 60_000);
+    const earlier = new Set(
+      (
+        (await t.db.query('SELECT id FROM webhook_deliveries WHERE instance_id = $1', [instanceId])) as {
+          id: string;
+        }[]
+      ).map((r) => r.id),
+    );
+    const events = (
+      (await t.db.query(
+        'SELECT id FROM events WHERE instance_id = $1 AND created_at >= $2 ORDER BY sequence',
+        [instanceId, since],
+      )) as { id: string }[]
+    ).map((r) => r.id);
+    expect(events.length).toBeGreaterThanOrEqual(5); // 3 messages in, 2 out, the test event, …
+    expect(events.length).toBeLessThanOrEqual(20); // all on the list's first page with the earlier ones
+
+    // the browser in UTC: the datetime-local value is the UTC minute
+    const { context, page, problems } = await newPage(browser, DESKTOP, { timezoneId: 'UTC' });
+    await login(page, operatorLogin);
+    await page.getByRole('link', { name: 'Deliveries' }).click();
+    await page.getByRole('heading', { name: 'Deliveries', level: 1 }).waitFor();
+    await page.locator('tr[data-delivery]').first().waitFor();
+    const replay = page.getByRole('region', { name: 'Replay a time range' });
+    await replay.getByLabel('From *').fill(since.toISOString().slice(0, 16));
+    await replay.getByRole('button', { name: 'Replay' }).click();
+    await expect(replay.getByRole('status').textContent()).resolves.toBe(
+      `${events.length} events queued again.`,
+    );
+
+    // the rows: one new (ordered) delivery per event of the range, nothing else
+    const added = (
+      (await t.db.query(
+        `SELECT d.id, d.event_id, d.ordered FROM webhook_deliveries d JOIN events e ON e.id = d.event_id
+        WHERE d.instance_id = $1 ORDER BY e.sequence`,
+        [instanceId],
+      )) as { id: string; event_id: string; ordered: boolean }[]
+    ).filter((r) => !earlier.has(r.id));
+    expect(added.map((r) => r.event_id)).toEqual(events);
+    expect(added.every((r) => r.ordered)).toBe(true);
+
+    // listed without a reload, and each turns to succeeded as the receiver answers 200
+    for (const d of added)
+      await page.locator(`tr[data-delivery="${d.id}"]`).getByTestId('status').getByText('succeeded').waitFor({
+        timeout: 15_000,
+      });
+    const [{ succeeded }] = (await t.db.query(
+      `SELECT count(*)::int AS succeeded FROM webhook_deliveries WHERE id = ANY($1) AND status = 'succeeded'`,
+      [added.map((r) => r.id)],
+    )) as { succeeded: number }[];
+    expect(succeeded).toBe(events.length);
+    // the receiver got them in the events' order (a replay is delivered one at a time)
+    const received = receiver.requests
+      .map((r) => r.headers['x-webhook-delivery'])
+      .filter((id) => added.some((d) => d.id === id));
+    expect(received).toEqual(added.map((d) => d.id));
+    await inspect(page, '11b-deliveries-replayed');
     expect(problems).toEqual([]);
     await context.close();
   });

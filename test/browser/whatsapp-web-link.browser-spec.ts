@@ -135,7 +135,6 @@ describe('Linking WhatsApp Web in headless Chromium (browser, fake engine)', () 
     // a webhook signing secret is generated with every instance and shown once
     await expect(page.getByTestId('secret-once').textContent()).resolves.toMatch(/^\s*whsec_/);
     await page.getByRole('button', { name: 'I have stored it' }).click();
-    await page.getByRole('heading', { name: 'Shop WhatsApp', level: 1 }).waitFor();
 
     const listed = (await operator.get('/api/instances').expect(200)).body as {
       instances: { id: string; name: string; provider: string }[];
@@ -145,8 +144,9 @@ describe('Linking WhatsApp Web in headless Chromium (browser, fake engine)', () 
     const id = mine[0].id;
     created.push(id);
 
-    await page.getByRole('link', { name: 'Link by QR' }).click();
+    // a provider that logs in by QR: straight to the new instance's link page
     await page.getByRole('heading', { name: 'Link WhatsApp', level: 1 }).waitFor();
+    expect(new URL(page.url()).pathname).toBe(`/dashboard/instances/${id}/link`);
     // from here on, everything must happen in this document (no reload)
     await page.evaluate('window.sameDocument = true');
 
@@ -246,6 +246,55 @@ describe('Linking WhatsApp Web in headless Chromium (browser, fake engine)', () 
     expect(await page.evaluate('window.sameDocument')).toBe(true);
     expect(problems).toEqual([]);
     await context.close();
+  });
+
+  it('the instance page and the instance list turn to "waiting for qr" live on qr_received, and the instance page offers "Link this phone"', async () => {
+    // no QR until the test asks for one: the instances stay "connecting" while the pages load
+    hub.qrDelayMs = 600_000;
+    try {
+      const first = await createByApi('Live status WhatsApp 1');
+      const second = await createByApi('Live status WhatsApp 2');
+      const engine1 = await hub.engine(first);
+      const engine2 = await hub.engine(second);
+      expect(await dbStatus(first)).toBe('connecting');
+      expect(await dbStatus(second)).toBe('connecting');
+
+      const { context, page, problems } = await newPage(browser);
+      await logIn(page);
+      await go(page, `/instances/${first}`);
+      await page.getByRole('heading', { name: 'Live status WhatsApp 1', level: 1 }).waitFor();
+      await page.getByTestId('status').getByText('connecting').waitFor();
+      expect(await page.getByRole('link', { name: 'Link this phone' }).count()).toBe(0);
+      await page.evaluate('window.sameDocument = true');
+
+      // WhatsApp sends the first QR: the status and the call to link change without a reload
+      engine1.emitQr();
+      await page.getByTestId('status').getByText('waiting for qr').waitFor();
+      await page.getByRole('heading', { name: 'This phone is not linked yet' }).waitFor();
+      expect(await dbStatus(first)).toBe('waiting_for_qr');
+      expect(await page.evaluate('window.sameDocument')).toBe(true);
+      await inspect(page, '28-whatsapp-web-instance-waiting');
+
+      await page.getByRole('link', { name: 'Instances', exact: true }).click();
+      const row1 = page.locator(`tr[data-instance="${first}"]`);
+      const row2 = page.locator(`tr[data-instance="${second}"]`);
+      await row1.getByTestId('status').getByText('waiting for qr').waitFor();
+      await row2.getByTestId('status').getByText('connecting').waitFor();
+      engine2.emitQr();
+      await row2.getByTestId('status').getByText('waiting for qr').waitFor();
+      expect(await dbStatus(second)).toBe('waiting_for_qr');
+      expect(await page.evaluate('window.sameDocument')).toBe(true);
+
+      // and the call to action leads to the QR
+      await row1.getByRole('link').click();
+      await page.getByRole('link', { name: 'Link this phone' }).click();
+      await page.getByRole('heading', { name: 'Link WhatsApp', level: 1 }).waitFor();
+      expect((await shownQr(page)).src).toBe((await apiQr(first)).qrImage);
+      expect(problems).toEqual([]);
+      await context.close();
+    } finally {
+      hub.qrDelayMs = 0;
+    }
   });
 
   it('works at 390 px wide: the whole QR on screen, no sideways scrolling', async () => {

@@ -23,7 +23,10 @@ export default function ActivityPage() {
     `activity:${id}:${skip}:${action}`,
   );
   useLiveEvents((e) => {
-    if (e.instanceId === id && ['connected', 'disconnected', 'webhook_updated'].includes(e.event))
+    if (
+      e.instanceId === id &&
+      ['connected', 'disconnected', 'qr_received', 'webhook_updated'].includes(e.event)
+    )
       logs.reload();
   }, logs.reload);
 
@@ -44,7 +47,14 @@ export default function ActivityPage() {
             }}
           >
             <option value="">All</option>
-            {['created', 'connected', 'disconnected', 'webhook_updated', 'webhook_disabled'].map((a) => (
+            {[
+              'created',
+              'connected',
+              'disconnected',
+              'qr_received',
+              'webhook_updated',
+              'webhook_disabled',
+            ].map((a) => (
               <option key={a}>{a}</option>
             ))}
           </select>

@@ -11,7 +11,8 @@ import { useTitle } from '../title';
 /**
  * Create an instance: the provider's `config` fields are generated from its JSON Schema
  * (GET /api/providers), secrets as password fields. The API checks the credentials with the
- * provider before saving; a generated webhook secret is shown once afterwards.
+ * provider before saving; a generated webhook secret is shown once afterwards. Then the instance's
+ * page, or its link page when the provider logs in by QR (`capabilities.qrLogin`: WhatsApp Web).
  */
 export default function CreateInstancePage() {
   useTitle('New instance');
@@ -38,7 +39,7 @@ function CreateForm({ providers }: { providers: Provider[] }) {
   const [webhook, setWebhook] = useState<WebhookValues>(DEFAULT_WEBHOOK);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
-  const [created, setCreated] = useState<{ id: string; secret?: string } | null>(null);
+  const [created, setCreated] = useState<{ next: string; secret?: string } | null>(null);
   const selected = providers.find((p) => p.provider === provider);
   const fields = useMemo(() => (selected ? schemaFields(selected.configSchema) : []), [selected]);
 
@@ -68,8 +69,10 @@ function CreateForm({ providers }: { providers: Provider[] }) {
         }),
       );
       setConfig({});
-      if (res.webhookSecret) setCreated({ id: res.id, secret: res.webhookSecret });
-      else navigate(`/instances/${res.id}`);
+      // a provider linked by scanning a QR (WhatsApp Web) has nothing to do until it is: its link page next
+      const next = selected?.capabilities.qrLogin ? `/instances/${res.id}/link` : `/instances/${res.id}`;
+      if (res.webhookSecret) setCreated({ next, secret: res.webhookSecret });
+      else navigate(next);
     } catch (err) {
       setError(err);
     } finally {
@@ -82,7 +85,7 @@ function CreateForm({ providers }: { providers: Provider[] }) {
       <SecretOnce
         label="Webhook signing secret"
         secret={created.secret}
-        onDone={() => navigate(`/instances/${created.id}`)}
+        onDone={() => navigate(created.next)}
       />
     );
 

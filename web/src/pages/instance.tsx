@@ -8,6 +8,9 @@ import { useLiveEvents, useLoad } from '../hooks';
 import { useTitle } from '../title';
 import { accountName, liveStatus } from '../model';
 
+/** Statuses in which an instance that logs in by QR waits for the phone (its link page has the QR). */
+const NEEDS_LINK = ['waiting_for_qr', 'needs_reauth'];
+
 export default function InstancePage() {
   const { id } = useParams<{ id: string }>();
   const instance = useLoad(
@@ -23,13 +26,15 @@ export default function InstancePage() {
     if (e.instanceId !== id) return;
     const s = liveStatus(e.event, e.data);
     if (s) setStatus(s);
-    if (e.event === 'webhook_updated') instance.reload();
+    // a status event changes the reason and account too (shown below the name)
+    if (s || e.event === 'webhook_updated') instance.reload();
   }, instance.reload);
   useTitle(instance.data?.name ?? 'Instance');
 
   if (instance.loading && !instance.data) return <Loading />;
   if (!instance.data) return <ErrorNotice error={instance.error} onRetry={instance.reload} />;
   const i = instance.data;
+  const current = status ?? i.status;
   return (
     <>
       <p>
@@ -38,7 +43,7 @@ export default function InstancePage() {
       <div className="page-head">
         <h1>{i.name}</h1>
         <span data-testid="status">
-          <StatusBadge status={status ?? i.status} />
+          <StatusBadge status={current} />
         </span>
       </div>
       <p className="muted">
@@ -52,6 +57,15 @@ export default function InstancePage() {
         <Link href={`/instances/${i.id}/activity`}>Activity</Link>
         {capabilities.data?.qrLogin && <Link href={`/instances/${i.id}/link`}>Link by QR</Link>}
       </nav>
+      {capabilities.data?.qrLogin && NEEDS_LINK.includes(current) && (
+        <section className="card call-to-action" aria-labelledby="link-cta">
+          <h2 id="link-cta">This phone is not linked yet</h2>
+          <p>Scan a QR code (or type a pairing code) on the phone to start receiving messages.</p>
+          <Link className="button" href={`/instances/${i.id}/link`}>
+            Link this phone
+          </Link>
+        </section>
+      )}
       <ErrorNotice error={instance.error} />
       <Actions instance={i} onChanged={instance.reload} />
       <div className="grid">
