@@ -1,4 +1,5 @@
 import type { DataSource, EntityManager } from 'typeorm';
+import { queryPrepared } from '../../database/prepared';
 import type { InstanceEntity } from '../instances-core/instance.entity';
 import { notifyFlag, NOTIFY_COLUMNS } from '../webhooks/event-types';
 import type { PendingDelivery } from '../webhooks/events.service';
@@ -43,6 +44,13 @@ export function outboundParams(m: MessageEntity): unknown[] {
   ];
 }
 
+/** What the statement says of the event's delivery: its id and the instance's retry settings (null without one). */
+interface DeliveryColumns {
+  delivery_id: string | null;
+  retry_interval_ms: number | null;
+  max_retries: number | null;
+}
+
 /** The message row's timestamps as the statement wrote them. */
 export interface WrittenTimes {
   created_at: Date;
@@ -59,7 +67,8 @@ export interface WrittenTimes {
  * The webhook settings (URL, enabled, notify flag, retry settings) are read from the instance row
  * by the statement itself, as it is when the event is written: `instance` only gives the id and
  * provider, so a copy read a moment earlier (InstancesService.getRecent) never sends an event to
- * a webhook changed since.
+ * a webhook changed since. It runs as a prepared statement (queryPrepared): its text only varies
+ * with `write` and the event's notify flag.
  * @returns the row's times (null when `write` matched nothing) and the delivery to enqueue after commit.
  */
 export async function writeMessageWithEvent(
@@ -78,7 +87,8 @@ export async function writeMessageWithEvent(
     maxPayloadBytes,
   );
   const n = write.params.length;
-  const [row] = await db.query(
+  const [row] = await queryPrepared<WrittenTimes & DeliveryColumns>(
+    db,
     `WITH msg AS (${write.sql}), inst AS (
        SELECT webhook_url, retry_interval_ms, max_retries FROM instances
         WHERE id = $${n + 1} AND webhook_enabled AND webhook_url IS NOT NULL AND ${wanted}
@@ -99,7 +109,12 @@ export async function writeMessageWithEvent(
     row,
     delivery:
       row.delivery_id && !tooLarge
-        ? { deliveryId: row.delivery_id, retryIntervalMs: row.retry_interval_ms, maxRetries: row.max_retries }
+        ? // a delivery was written, so the instance row was found: its settings are there
+          {
+            deliveryId: row.delivery_id,
+            retryIntervalMs: row.retry_interval_ms!,
+            maxRetries: row.max_retries!,
+          }
         : null,
   };
 }
