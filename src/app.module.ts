@@ -1,8 +1,8 @@
 import { BullModule } from '@nestjs/bullmq';
 import { DynamicModule, Module } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
-import { randomUUID } from 'node:crypto';
 import { CommonModule } from './common/common.module';
+import { httpLoggingOptions, logDestination } from './common/logging/http-logging';
 import { redisOptionsFromUrl } from './common/redis/redis-options';
 import { ThrottlingModule } from './common/throttling/throttling.module';
 import { AppConfig } from './config/app-config';
@@ -42,49 +42,7 @@ export class AppModule {
       imports: [
         ConfigModule,
         CommonModule,
-        LoggerModule.forRoot({
-          pinoHttp: {
-            level: config.logLevel,
-            genReqId: (req, res) => {
-              const incoming = req.headers['x-request-id'];
-              const id =
-                typeof incoming === 'string' && /^[\w.-]{1,128}$/.test(incoming) ? incoming : randomUUID();
-              res.setHeader('x-request-id', id);
-              return id;
-            },
-            redact: {
-              paths: [
-                'req.headers.authorization',
-                'req.headers["x-api-key"]',
-                'req.headers["x-telegram-bot-api-secret-token"]',
-                'req.headers.cookie',
-                '*.botToken',
-                '*.accessToken',
-                '*.pageAccessToken',
-                '*.appSecret',
-                '*.metaAppSecret',
-                '*.webhookVerifyToken',
-                '*.password',
-                '*.webhookSecret',
-                '*.secret',
-              ],
-              censor: '[redacted]',
-            },
-            autoLogging: { ignore: (req) => req.url === '/health' || req.url === '/metrics' },
-            // one `info` line per request: id, method, URL, status, time — never the request's or the
-            // response's headers (credentials, and the bulk of each line's cost: issue 11)
-            serializers: {
-              res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
-              // bot tokens travel in Telegram URLs: never log request URLs of the fake/provider, only ours
-              req: (req: { id: string; method: string; url: string }) => ({
-                id: req.id,
-                method: req.method,
-                // the Meta GET handshake carries hub.verify_token in the query (also on the seed's /webhook)
-                url: /^\/webhooks?[/?]/.test(req.url) ? req.url.split('?')[0] : req.url,
-              }),
-            },
-          },
-        }),
+        LoggerModule.forRoot({ pinoHttp: [httpLoggingOptions(config.logLevel), logDestination()] }),
         DatabaseModule,
         BullModule.forRootAsync({
           inject: [AppConfig],
@@ -94,9 +52,10 @@ export class AppModule {
           }),
         }),
         WebhooksModule.register({ workers, config: config.webhooks }),
-        UsageModule,
         AuthModule,
         ...(api ? [ThrottlingModule] : []),
+        // global guards run in import order: auth, rate limits, then API-call counting
+        UsageModule,
         ProvidersModule,
         InstancesModule,
         MessagesModule,

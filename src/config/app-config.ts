@@ -25,6 +25,8 @@ export class AppConfig {
   };
   readonly redis: { url: string; prefix: string };
   readonly jwt: { secret: string; expiresIn: string };
+  /** How long a credential's caller is reused per process, ms (0: off; PrincipalCache). */
+  readonly authCacheTtlMs: number;
   readonly admin: { email: string; password: string; firstName: string; lastName: string };
   /** base64 32-byte keys: the current one first, then previous ones still accepted for decryption. */
   readonly encryptionKeys: string[];
@@ -138,6 +140,7 @@ export class AppConfig {
     };
     this.redis = { url: env.REDIS_URL, prefix: env.REDIS_PREFIX };
     this.jwt = { secret: env.JWT_SECRET, expiresIn: env.JWT_EXPIRATION };
+    this.authCacheTtlMs = env.AUTH_CACHE_TTL_MS;
     this.admin = {
       email: env.ADMIN_EMAIL.toLowerCase(),
       password: env.ADMIN_PASSWORD,

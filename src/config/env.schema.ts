@@ -114,6 +114,17 @@ export class EnvSchema {
   @IsString()
   JWT_EXPIRATION = '24h';
 
+  /**
+   * How long each API process reuses the caller a credential (JWT or API key) resolved to, ms
+   * (0: every request reads PostgreSQL). A revoked key, a deactivated or changed user stop working
+   * at once on the process that made the change and within this time on the others.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(60_000)
+  AUTH_CACHE_TTL_MS = 5_000;
+
   @IsString()
   ADMIN_EMAIL = 'admin@example.com';
 

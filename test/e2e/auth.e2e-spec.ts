@@ -1,3 +1,4 @@
+import request from 'supertest';
 import { createTenant, startTestApp, TestApp } from '../utils/test-app';
 
 describe('auth (e2e)', () => {
@@ -160,5 +161,109 @@ describe('auth (e2e)', () => {
     expect((await t.http().get('/health').expect(200)).body.status).toBe('ok');
     const ready = await t.http().get('/health/ready').expect(200);
     expect(ready.body.info).toMatchObject({ database: { status: 'up' }, redis: { status: 'up' } });
+  });
+});
+
+/**
+ * The callers credentials resolve to are kept per API process for AUTH_CACHE_TTL_MS (PrincipalCache):
+ * the process that revokes or deactivates refuses at once (above), another one within the TTL, and
+ * no cached caller outlives its JWT.
+ */
+describe('auth across API processes (e2e)', () => {
+  const TTL_MS = 1000;
+  let a: TestApp;
+  let b: TestApp;
+
+  beforeAll(async () => {
+    const env = { AUTH_CACHE_TTL_MS: String(TTL_MS) };
+    a = await startTestApp(env);
+    b = await startTestApp(env);
+  });
+  afterAll(async () => {
+    await a.close();
+    await b.close();
+  });
+
+  /** ms until GET /api/auth/me on `app` answers 401, polled every 50 ms for at most `withinMs`. */
+  async function msUntilRefused(app: TestApp, auth: [string, string], withinMs: number): Promise<number> {
+    const started = Date.now();
+    while (Date.now() - started < withinMs) {
+      const res = await request(app.baseUrl)
+        .get('/api/auth/me')
+        .set(...auth);
+      if (res.status === 401) return Date.now() - started;
+      expect(res.status).toBe(200);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error(`still accepted after ${withinMs} ms`);
+  }
+
+  it('a key revoked on one process stops working on the other within AUTH_CACHE_TTL_MS', async () => {
+    const user = await createTenant(a);
+    const key: [string, string] = ['x-api-key', user.apiKey];
+    await request(b.baseUrl)
+      .get('/api/auth/me')
+      .set(...key)
+      .expect(200); // b remembers it
+    const [{ id }] = (await user.get('/api/auth/api-keys').expect(200)).body.apiKeys;
+    await user.del(`/api/auth/api-keys/${id}`).expect(200);
+    await request(a.baseUrl)
+      .get('/api/auth/me')
+      .set(...key)
+      .expect(401);
+    expect(await msUntilRefused(b, key, TTL_MS + 1000)).toBeLessThanOrEqual(TTL_MS + 250);
+  });
+
+  it('a user deactivated on one process is refused by the other within AUTH_CACHE_TTL_MS', async () => {
+    const user = await createTenant(a);
+    const login = await request(b.baseUrl)
+      .post('/api/auth/login')
+      .send({ email: user.email, password: 'password-123' })
+      .expect(200);
+    const jwt: [string, string] = ['authorization', `Bearer ${login.body.token}`];
+    const key: [string, string] = ['x-api-key', user.apiKey];
+    await request(b.baseUrl)
+      .get('/api/auth/me')
+      .set(...jwt)
+      .expect(200);
+    await request(b.baseUrl)
+      .get('/api/auth/me')
+      .set(...key)
+      .expect(200);
+    await request(a.baseUrl)
+      .patch(`/api/users/${user.userId}`)
+      .set('authorization', `Bearer ${a.adminToken}`)
+      .send({ isActive: false })
+      .expect(200);
+    await request(a.baseUrl)
+      .get('/api/auth/me')
+      .set(...key)
+      .expect(401);
+    const [viaJwt, viaKey] = await Promise.all([
+      msUntilRefused(b, jwt, TTL_MS + 1000),
+      msUntilRefused(b, key, TTL_MS + 1000),
+    ]);
+    expect(Math.max(viaJwt, viaKey)).toBeLessThanOrEqual(TTL_MS + 250);
+  });
+
+  it("never serves a cached caller past its JWT's expiry", async () => {
+    // a longer cache than the token's life: the token's `exp` must end the entry
+    const c = await startTestApp({ AUTH_CACHE_TTL_MS: '60000', JWT_EXPIRATION: '2s' });
+    try {
+      const login = await request(c.baseUrl)
+        .post('/api/auth/login')
+        .send({ email: process.env.ADMIN_EMAIL, password: process.env.ADMIN_PASSWORD })
+        .expect(200);
+      const issued = Date.now();
+      const jwt: [string, string] = ['authorization', `Bearer ${login.body.token}`];
+      await request(c.baseUrl)
+        .get('/api/auth/me')
+        .set(...jwt)
+        .expect(200);
+      await msUntilRefused(c, jwt, 4000);
+      expect(Date.now() - issued).toBeLessThanOrEqual(2000 + 1000);
+    } finally {
+      await c.close();
+    }
   });
 });

@@ -12,7 +12,9 @@ import { RedisThrottlerStorage } from './redis-throttler.storage';
  * - `default`: every API request, RATE_LIMIT_LIMIT per user / API key;
  * - `send`: message sends additionally, RATE_LIMIT_SEND_LIMIT per user / API key;
  * - `webhooks`: provider inbound webhooks, RATE_LIMIT_WEBHOOK_LIMIT for all callers together.
- * /health* and /metrics are never throttled; a budget of 0 turns its throttler off.
+ * /health* and /metrics are never throttled; a budget of 0 turns its throttler off. Each
+ * `skipIf` decides by route only (path and handler): ApiThrottlerGuard asks once per route.
+ * A request's budgets are counted together, in one Redis round trip.
  * Registered after the auth guard (AppModule order), so the tracker sees the principal.
  */
 @Module({

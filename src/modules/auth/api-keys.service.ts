@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { IsNull, Repository } from 'typeorm';
 import type { Principal } from '../../common/auth/principal';
+import { PrincipalCache } from '../../common/auth/principal-cache';
 import { randomToken, sha256Hex } from '../../common/crypto/tokens';
 import { NotFoundError } from '../../common/errors/app-error';
 import { ApiKeyEntity } from './api-key.entity';
@@ -33,7 +34,10 @@ const TOUCH_INTERVAL_MS = 60_000;
 /** API keys: `sb_<8 chars>_<43 chars>`; sha256 stored, the key itself returned once (immich's pattern). */
 @Injectable()
 export class ApiKeysService {
-  constructor(@InjectRepository(ApiKeyEntity) private readonly repo: Repository<ApiKeyEntity>) {}
+  constructor(
+    @InjectRepository(ApiKeyEntity) private readonly repo: Repository<ApiKeyEntity>,
+    private readonly principals: PrincipalCache,
+  ) {}
 
   async create(userId: string, name: string, expiresAt?: Date): Promise<ApiKeyView & { key: string }> {
     const prefix = `sb_${randomToken(6)}`;
@@ -49,9 +53,13 @@ export class ApiKeysService {
     return keys.map(toView);
   }
 
-  /** @throws NotFoundError when the key is not the caller's. */
+  /**
+   * Revokes the key: refused from now on by this process, by other API processes within
+   * AUTH_CACHE_TTL_MS (PrincipalCache). @throws NotFoundError when the key is not the caller's.
+   */
   async revoke(userId: string, id: string): Promise<void> {
     const res = await this.repo.update({ id, userId, revokedAt: IsNull() }, { revokedAt: new Date() });
+    this.principals.forgetApiKey(id);
     if (!res.affected) throw new NotFoundError('API key', id);
   }
 
@@ -69,6 +77,13 @@ export class ApiKeysService {
     if (!row.lastUsedAt || Date.now() - row.lastUsedAt.getTime() > TOUCH_INTERVAL_MS) {
       void this.repo.update({ id: row.id }, { lastUsedAt: new Date() }).catch(() => undefined);
     }
-    return { userId: user.id, email: user.email, role: user.role, via: 'api-key', apiKeyId: row.id };
+    return {
+      userId: user.id,
+      email: user.email,
+      role: user.role,
+      via: 'api-key',
+      apiKeyId: row.id,
+      ...(row.expiresAt ? { credentialExpiresAt: row.expiresAt.getTime() } : {}),
+    };
   }
 }

@@ -4,6 +4,7 @@ import { JwtModule } from '@nestjs/jwt';
 import { PassportModule } from '@nestjs/passport';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuthGuard } from '../../common/auth/auth.guard';
+import { PrincipalCache } from '../../common/auth/principal-cache';
 import { AppConfig } from '../../config/app-config';
 import { ApiKeyStrategy } from './api-key.strategy';
 import { ApiKeyEntity } from './api-key.entity';
@@ -34,6 +35,7 @@ import { UsersService } from './users.service';
     ApiKeysService,
     JwtStrategy,
     ApiKeyStrategy,
+    PrincipalCache,
     { provide: APP_GUARD, useClass: AuthGuard },
   ],
   exports: [UsersService],

@@ -22,8 +22,15 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
     });
   }
 
-  async validate(payload: { sub: string }): Promise<Principal | false> {
+  async validate(payload: { sub: string; exp?: number }): Promise<Principal | false> {
     const user = await this.users.findActive(payload.sub);
-    return user ? { userId: user.id, email: user.email, role: user.role, via: 'jwt' } : false;
+    if (!user) return false;
+    return {
+      userId: user.id,
+      email: user.email,
+      role: user.role,
+      via: 'jwt',
+      ...(payload.exp ? { credentialExpiresAt: payload.exp * 1000 } : {}),
+    };
   }
 }

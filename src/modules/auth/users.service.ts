@@ -3,6 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import * as argon2 from 'argon2';
 import { Repository } from 'typeorm';
 import { AppConfig } from '../../config/app-config';
+import { PrincipalCache } from '../../common/auth/principal-cache';
 import { ConflictError, NotFoundError } from '../../common/errors/app-error';
 import { paginate, Page, PageQuery } from '../../common/pagination/pagination';
 import { UserEntity, UserRole } from './user.entity';
@@ -47,6 +48,7 @@ export class UsersService implements OnApplicationBootstrap {
   constructor(
     @InjectRepository(UserEntity) private readonly repo: Repository<UserEntity>,
     private readonly config: AppConfig,
+    private readonly principals: PrincipalCache,
   ) {}
 
   /** Creates the first admin from ADMIN_EMAIL / ADMIN_PASSWORD when no admin exists. */
@@ -95,6 +97,10 @@ export class UsersService implements OnApplicationBootstrap {
     }
   }
 
+  /**
+   * Changes a user. Their JWTs and API keys carry the change (or stop working, when deactivated)
+   * at once on this process, within AUTH_CACHE_TTL_MS on other API processes (PrincipalCache).
+   */
   async update(id: string, patch: Partial<CreateUserInput> & { isActive?: boolean }): Promise<UserEntity> {
     const user = await this.get(id);
     if (patch.email && patch.email.toLowerCase() !== user.email) {
@@ -107,11 +113,15 @@ export class UsersService implements OnApplicationBootstrap {
     if (patch.lastName !== undefined) user.lastName = patch.lastName;
     if (patch.role) user.role = patch.role;
     if (patch.isActive !== undefined) user.isActive = patch.isActive;
-    return this.repo.save(user);
+    const saved = await this.repo.save(user);
+    this.principals.forgetUser(id);
+    return saved;
   }
 
+  /** Deletes the user; their credentials stop working as {@link update}'s changes take effect. */
   async remove(id: string): Promise<void> {
     const res = await this.repo.delete({ id });
+    this.principals.forgetUser(id);
     if (!res.affected) throw new NotFoundError('User', id);
   }
 

@@ -86,7 +86,8 @@ export class MessagesService {
    * With an Idempotency-Key the `queued` row is written first (it claims the key), then moved to
    * `sent`/`failed` in one statement; the same key and body return the first result without
    * calling the provider again. The chat's `last_message_at` is stamped in batches (ChatActivity):
-   * no send takes a lock on its chat's row (issue 11).
+   * no send takes a lock on its chat's row (issue 11). The instance is the copy this process read
+   * in the last 2 s (InstancesService.getRecent); the event's webhook settings are read as it is written.
    * @returns the stored message (toMessageView), built from the written row without re-reading it.
    */
   async send(
@@ -95,7 +96,7 @@ export class MessagesService {
     dto: SendMessageDto,
     idempotencyKey?: string,
   ): Promise<MessageView> {
-    const instance = await this.instances.get(principal, instanceId);
+    const instance = await this.instances.getRecent(principal, instanceId);
     const prepared = await this.prepare(instance, dto, idempotencyKey);
     if ('replay' in prepared) return prepared.replay;
     const { adapter, resolved, requestHash, media } = prepared;
@@ -395,6 +396,7 @@ export class MessagesService {
    * `queued` row exists) as `sent` with the provider's id, or `failed` with the error, plus the
    * `message_sent` / `message_failed` event and its delivery; then enqueues the delivery.
    * `message` is updated in place to what was written.
+   * @throws NotFoundError when the instance was deleted meanwhile (nothing is written)
    */
   async finish(
     instance: InstanceEntity,
@@ -444,7 +446,11 @@ export class MessagesService {
       type,
       data,
       { sql: write, params },
-    );
+    ).catch((err: unknown) => {
+      // a foreign key: the instance (and its chats) was deleted while the provider was called
+      if ((err as { code?: string }).code === '23503') throw new NotFoundError('Instance', instance.id);
+      throw err;
+    });
     if (delivery.row) {
       message.createdAt = delivery.row.created_at;
       message.updatedAt = delivery.row.updated_at;

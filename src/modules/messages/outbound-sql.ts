@@ -1,6 +1,7 @@
 import type { DataSource, EntityManager } from 'typeorm';
+import { queryPrepared } from '../../database/prepared';
 import type { InstanceEntity } from '../instances-core/instance.entity';
-import { wantsEvent } from '../webhooks/event-types';
+import { notifyFlag, NOTIFY_COLUMNS } from '../webhooks/event-types';
 import type { PendingDelivery } from '../webhooks/events.service';
 import { envelopeBytes, payloadTooLarge } from '../webhooks/payload-size';
 import { json } from './conversations.service';
@@ -43,6 +44,13 @@ export function outboundParams(m: MessageEntity): unknown[] {
   ];
 }
 
+/** What the statement says of the event's delivery: its id and the instance's retry settings (null without one). */
+interface DeliveryColumns {
+  delivery_id: string | null;
+  retry_interval_ms: number | null;
+  max_retries: number | null;
+}
+
 /** The message row's timestamps as the statement wrote them. */
 export interface WrittenTimes {
   created_at: Date;
@@ -56,45 +64,56 @@ export interface WrittenTimes {
  * event `type` with `data`, and — when the instance's webhook wants the event — its delivery, like
  * EventsService.record does in a transaction (an envelope over `maxPayloadBytes` gets a `dead`
  * delivery with `payload_too_large` and no job). Nothing is written when `write` matches no row.
+ * The webhook settings (URL, enabled, notify flag, retry settings) are read from the instance row
+ * by the statement itself, as it is when the event is written: `instance` only gives the id and
+ * provider, so a copy read a moment earlier (InstancesService.getRecent) never sends an event to
+ * a webhook changed since. It runs as a prepared statement (queryPrepared): its text only varies
+ * with `write` and the event's notify flag.
  * @returns the row's times (null when `write` matched nothing) and the delivery to enqueue after commit.
  */
 export async function writeMessageWithEvent(
   db: DataSource | EntityManager,
   maxPayloadBytes: number,
-  instance: InstanceEntity,
+  instance: Pick<InstanceEntity, 'id' | 'provider'>,
   type: string,
   data: Record<string, unknown>,
   write: { sql: string; params: unknown[] },
 ): Promise<{ row: WrittenTimes | null; delivery: PendingDelivery | null }> {
-  const url =
-    instance.webhookEnabled && instance.webhookUrl && wantsEvent(instance, type, data)
-      ? instance.webhookUrl
-      : null;
+  const flag = notifyFlag(type, data);
+  const wanted = flag ? NOTIFY_COLUMNS[flag] : 'true';
   const dataJson = JSON.stringify(data);
-  const tooLarge = url
-    ? payloadTooLarge(envelopeBytes(type, instance.id, instance.provider, dataJson), maxPayloadBytes)
-    : null;
+  const tooLarge = payloadTooLarge(
+    envelopeBytes(type, instance.id, instance.provider, dataJson),
+    maxPayloadBytes,
+  );
   const n = write.params.length;
-  const [row] = await db.query(
-    `WITH msg AS (${write.sql}), ev AS (
+  const [row] = await queryPrepared<WrittenTimes & DeliveryColumns>(
+    db,
+    `WITH msg AS (${write.sql}), inst AS (
+       SELECT webhook_url, retry_interval_ms, max_retries FROM instances
+        WHERE id = $${n + 1} AND webhook_enabled AND webhook_url IS NOT NULL AND ${wanted}
+     ), ev AS (
        INSERT INTO events (instance_id, type, payload) SELECT $${n + 1}, $${n + 2}, $${n + 3} FROM msg RETURNING id
      ), dl AS (
        INSERT INTO webhook_deliveries (event_id, instance_id, url, status, last_error)
-       SELECT ev.id, $${n + 1}, $${n + 4}, CASE WHEN $${n + 5}::text IS NULL THEN 'pending' ELSE 'dead' END, $${n + 5}
-         FROM ev WHERE $${n + 4}::text IS NOT NULL RETURNING id
+       SELECT ev.id, $${n + 1}, inst.webhook_url, CASE WHEN $${n + 4}::text IS NULL THEN 'pending' ELSE 'dead' END, $${n + 4}
+         FROM ev, inst RETURNING id
      )
-     SELECT msg.created_at, msg.updated_at, msg.status_updated_at, (SELECT id FROM dl) AS delivery_id FROM msg`,
-    [...write.params, instance.id, type, dataJson, url, tooLarge],
+     SELECT msg.created_at, msg.updated_at, msg.status_updated_at, (SELECT id FROM dl) AS delivery_id,
+            (SELECT retry_interval_ms FROM inst) AS retry_interval_ms, (SELECT max_retries FROM inst) AS max_retries
+       FROM msg`,
+    [...write.params, instance.id, type, dataJson, tooLarge],
   );
   if (!row) return { row: null, delivery: null };
   return {
     row,
     delivery:
       row.delivery_id && !tooLarge
-        ? {
+        ? // a delivery was written, so the instance row was found: its settings are there
+          {
             deliveryId: row.delivery_id,
-            retryIntervalMs: instance.retryIntervalMs,
-            maxRetries: instance.maxRetries,
+            retryIntervalMs: row.retry_interval_ms!,
+            maxRetries: row.max_retries!,
           }
         : null,
   };

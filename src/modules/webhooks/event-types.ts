@@ -15,25 +15,40 @@ export const EVENT_TYPES = [
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
+/** An instance's notify flags (seeds), by property and by column. */
+export const NOTIFY_COLUMNS = {
+  notifyReceived: 'notify_received',
+  notifySent: 'notify_sent',
+  notifyDelivery: 'notify_delivery',
+  notifyRead: 'notify_read',
+} as const;
+export type NotifyFlag = keyof typeof NOTIFY_COLUMNS;
+
 /**
- * The notify flags (seeds) filter message events: received → notifyReceived; sent/failed →
- * notifySent; status delivered → notifyDelivery; status read/played → notifyRead.
- * Lifecycle events always go out while the webhook is enabled.
+ * The notify flag that filters an event (seeds): received → notifyReceived; sent/failed →
+ * notifySent; status delivered → notifyDelivery; status read/played → notifyRead; null for
+ * lifecycle events, which always go out while the webhook is enabled.
  */
-export function wantsEvent(instance: InstanceEntity, type: string, data: Record<string, unknown>): boolean {
+export function notifyFlag(type: string, data: Record<string, unknown>): NotifyFlag | null {
   switch (type) {
     case 'message_received':
-      return instance.notifyReceived;
+      return 'notifyReceived';
     case 'message_sent':
     case 'message_failed':
-      return instance.notifySent;
+      return 'notifySent';
     case 'message_status':
-      if (data.status === 'delivered') return instance.notifyDelivery;
-      if (data.status === 'read' || data.status === 'played') return instance.notifyRead;
-      return instance.notifySent;
+      if (data.status === 'delivered') return 'notifyDelivery';
+      if (data.status === 'read' || data.status === 'played') return 'notifyRead';
+      return 'notifySent';
     default:
-      return true;
+      return null;
   }
+}
+
+/** Whether the instance's notify flags let this event through ({@link notifyFlag}). */
+export function wantsEvent(instance: InstanceEntity, type: string, data: Record<string, unknown>): boolean {
+  const flag = notifyFlag(type, data);
+  return flag ? instance[flag] : true;
 }
 
 /** Envelope POSTed to client webhooks: `{id, event, instanceId, provider, sequence, data, timestamp}`. */

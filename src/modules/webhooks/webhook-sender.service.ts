@@ -13,6 +13,7 @@ import { RetryableDeliveryError } from './retryable-delivery.error';
 import { webhookSignatureHeader } from './signature-header';
 import { WebhookEndpointService } from './webhook-endpoint.service';
 import { MicroBatcher } from '../../common/batching/micro-batcher';
+import { queryPrepared } from '../../database/prepared';
 import { GatewayMetrics } from '../../common/metrics/gateway-metrics';
 import { UsageService } from '../usage/usage.service';
 
@@ -76,7 +77,7 @@ interface FinishInput {
 
 @Injectable()
 export class WebhookSenderService {
-  /** Concurrent jobs share one row-load query and one attempt-recording statement per batch. */
+  /** Concurrent jobs share one row-load query and one attempt-recording statement per batch (both prepared). */
   private readonly loader = new MicroBatcher<string, DeliveryRow | undefined>((ids) => this.load(ids));
   private readonly recorder = new MicroBatcher<FinishInput, void>((items) => this.record(items));
 
@@ -121,9 +122,10 @@ export class WebhookSenderService {
     return this.attemptRow(row, opts);
   }
 
-  /** Loads many deliveries (with event and instance settings) in one query; `undefined` for unknown ids. */
+  /** Loads many deliveries (with event and instance settings) in one prepared query; `undefined` for unknown ids. */
   private async load(ids: string[]): Promise<(DeliveryRow | undefined)[]> {
-    const rows: DeliveryRow[] = await this.db.query(
+    const rows = await queryPrepared<DeliveryRow>(
+      this.db,
       `SELECT d.id, d.status, d.attempts, d.series_start_attempt, d.url,
               e.id AS event_id, e.type AS event_type, e.payload AS event_payload,
               e.sequence AS event_sequence, e.created_at AS event_created_at,
@@ -284,7 +286,8 @@ export class WebhookSenderService {
   /** One statement for a batch: every attempt row and every delivery's new state commit together. */
   private async record(items: FinishInput[]): Promise<void[]> {
     const col = <K extends keyof FinishInput>(k: K) => items.map((i) => i[k]);
-    await this.db.query(
+    await queryPrepared(
+      this.db,
       `WITH v AS (
          SELECT * FROM unnest($1::uuid[], $2::text[], $3::int[], $4::int[], $5::text[], $6::text[], $7::text[],
                               $8::int[], $9::boolean[], $10::int[])

@@ -1,7 +1,6 @@
-import { CallHandler, ExecutionContext, Injectable, NestInterceptor } from '@nestjs/common';
+import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import type { Request } from 'express';
 import { isUUID } from 'class-validator';
-import { from, Observable, switchMap } from 'rxjs';
 import type { Principal } from '../../common/auth/principal';
 import { LimitsService } from './limits.service';
 
@@ -10,21 +9,22 @@ const INSTANCE_ROUTE = /\/instances\/:id(\/|$)|:instanceId(\/|$)/;
 
 /**
  * Counts authenticated API requests touching an instance (`apiCalls`) and enforces the
- * instance's `maxApiCalls` before the handler runs (429 `limit_exceeded`).
+ * instance's `maxApiCalls` before the handler runs (429 `limit_exceeded`). A guard, the last of
+ * the global ones (AppModule imports UsageModule after AuthModule and ThrottlingModule, so
+ * `req.user` is set): an interceptor put Nest's rxjs chain around every request (issue 11).
  */
 @Injectable()
-export class ApiUsageInterceptor implements NestInterceptor {
+export class ApiUsageGuard implements CanActivate {
   constructor(private readonly limits: LimitsService) {}
 
-  intercept(ctx: ExecutionContext, next: CallHandler): Observable<unknown> {
-    if (ctx.getType() !== 'http') return next.handle();
+  async canActivate(ctx: ExecutionContext): Promise<boolean> {
+    if (ctx.getType() !== 'http') return true;
     const req = ctx.switchToHttp().getRequest<Request & { user?: Principal }>();
     const path = (req.route as { path?: string } | undefined)?.path;
     const param: unknown = req.params?.instanceId ?? req.params?.id;
     const instanceId = typeof param === 'string' ? param : '';
-    if (!req.user || !path || !INSTANCE_ROUTE.test(path) || !isUUID(instanceId)) {
-      return next.handle();
-    }
-    return from(this.limits.countApiCall(req.user, instanceId)).pipe(switchMap(() => next.handle()));
+    if (req.user && path && INSTANCE_ROUTE.test(path) && isUUID(instanceId))
+      await this.limits.countApiCall(req.user, instanceId);
+    return true;
   }
 }
