@@ -630,7 +630,8 @@ describe('Discord end to end (e2e)', () => {
         `${dm.channel_id}:${dm.id}`,
       ]);
       expect(count.n).toBe(1);
-      expect((await statusOf(instanceId)).status).toBe('connected');
+      // the status follows RESUMED through the runtime's report queue: stored shortly after
+      await eventually(async () => (await statusOf(instanceId)).status === 'connected');
     });
 
     it('a second bot in the same process identifies with its own token and intents (no shared session store)', async () => {
