@@ -117,7 +117,7 @@ export class EnvSchema {
   /**
    * How long each API process reuses the caller a credential (JWT or API key) resolved to, ms
    * (0: every request reads PostgreSQL). A revoked key, a deactivated or changed user stop working
-   * at once on the process that made the change and within this time on the others.
+   * at once (other API processes hear of it on Redis), at the latest after this time.
    */
   @Transform(toInt)
   @IsInt()

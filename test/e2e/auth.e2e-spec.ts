@@ -166,16 +166,16 @@ describe('auth (e2e)', () => {
 
 /**
  * The callers credentials resolve to are kept per API process for AUTH_CACHE_TTL_MS (PrincipalCache):
- * the process that revokes or deactivates refuses at once (above), another one within the TTL, and
- * no cached caller outlives its JWT.
+ * the process that revokes or deactivates refuses at once (above), the other one as soon as it
+ * hears of it on Redis — long before this suite's TTL of a minute — and no cached caller outlives
+ * its JWT. (That an entry ends with the TTL when the message is lost: principal-cache.spec.ts.)
  */
 describe('auth across API processes (e2e)', () => {
-  const TTL_MS = 1000;
   let a: TestApp;
   let b: TestApp;
 
   beforeAll(async () => {
-    const env = { AUTH_CACHE_TTL_MS: String(TTL_MS) };
+    const env = { AUTH_CACHE_TTL_MS: '60000' };
     a = await startTestApp(env);
     b = await startTestApp(env);
   });
@@ -198,7 +198,7 @@ describe('auth across API processes (e2e)', () => {
     throw new Error(`still accepted after ${withinMs} ms`);
   }
 
-  it('a key revoked on one process stops working on the other within AUTH_CACHE_TTL_MS', async () => {
+  it('a key revoked on one process stops working on the other at once', async () => {
     const user = await createTenant(a);
     const key: [string, string] = ['x-api-key', user.apiKey];
     await request(b.baseUrl)
@@ -211,10 +211,10 @@ describe('auth across API processes (e2e)', () => {
       .get('/api/auth/me')
       .set(...key)
       .expect(401);
-    expect(await msUntilRefused(b, key, TTL_MS + 1000)).toBeLessThanOrEqual(TTL_MS + 250);
+    expect(await msUntilRefused(b, key, 5000)).toBeLessThanOrEqual(1000);
   });
 
-  it('a user deactivated on one process is refused by the other within AUTH_CACHE_TTL_MS', async () => {
+  it('a user deactivated on one process is refused by the other at once, by JWT and by key', async () => {
     const user = await createTenant(a);
     const login = await request(b.baseUrl)
       .post('/api/auth/login')
@@ -239,11 +239,8 @@ describe('auth across API processes (e2e)', () => {
       .get('/api/auth/me')
       .set(...key)
       .expect(401);
-    const [viaJwt, viaKey] = await Promise.all([
-      msUntilRefused(b, jwt, TTL_MS + 1000),
-      msUntilRefused(b, key, TTL_MS + 1000),
-    ]);
-    expect(Math.max(viaJwt, viaKey)).toBeLessThanOrEqual(TTL_MS + 250);
+    const [viaJwt, viaKey] = await Promise.all([msUntilRefused(b, jwt, 5000), msUntilRefused(b, key, 5000)]);
+    expect(Math.max(viaJwt, viaKey)).toBeLessThanOrEqual(1000);
   });
 
   it("never serves a cached caller past its JWT's expiry", async () => {

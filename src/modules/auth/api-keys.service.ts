@@ -54,8 +54,9 @@ export class ApiKeysService {
   }
 
   /**
-   * Revokes the key: refused from now on by this process, by other API processes within
-   * AUTH_CACHE_TTL_MS (PrincipalCache). @throws NotFoundError when the key is not the caller's.
+   * Revokes the key: refused from now on, by other API processes as soon as they hear of it on
+   * Redis, at the latest after AUTH_CACHE_TTL_MS (PrincipalCache). @throws NotFoundError when the
+   * key is not the caller's.
    */
   async revoke(userId: string, id: string): Promise<void> {
     const res = await this.repo.update({ id, userId, revokedAt: IsNull() }, { revokedAt: new Date() });

@@ -99,7 +99,8 @@ export class UsersService implements OnApplicationBootstrap {
 
   /**
    * Changes a user. Their JWTs and API keys carry the change (or stop working, when deactivated)
-   * at once on this process, within AUTH_CACHE_TTL_MS on other API processes (PrincipalCache).
+   * at once, on other API processes as soon as they hear of it on Redis, at the latest after
+   * AUTH_CACHE_TTL_MS (PrincipalCache).
    */
   async update(id: string, patch: Partial<CreateUserInput> & { isActive?: boolean }): Promise<UserEntity> {
     const user = await this.get(id);

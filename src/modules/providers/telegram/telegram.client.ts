@@ -5,6 +5,7 @@ import { request } from 'undici';
 import { ProviderError } from '../../../common/errors/app-error';
 import { AppConfig } from '../../../config/app-config';
 import type { MediaDownload } from '../provider-adapter';
+import { telegramFetch } from './telegram-fetch';
 
 export const TELEGRAM = 'telegram';
 
@@ -79,7 +80,8 @@ export function toProviderError(err: unknown, context: string): ProviderError {
 }
 
 /**
- * grammY `Api` per bot token, pointed at TELEGRAM_API_ROOT (a fake in tests and the sandbox).
+ * grammY `Api` per bot token, pointed at TELEGRAM_API_ROOT (a fake in tests and the sandbox), its
+ * calls made with undici (telegramFetch).
  * Call sites wrap calls in `call()` so every failure becomes a ProviderError.
  */
 @Injectable()
@@ -95,7 +97,11 @@ export class TelegramClient {
   api(token: string): Api {
     let api = this.apis.get(token);
     if (!api) {
-      api = new Api(token, { apiRoot: this.apiRoot, timeoutSeconds: 60 });
+      api = new Api(token, {
+        apiRoot: this.apiRoot,
+        timeoutSeconds: 60,
+        fetch: telegramFetch as unknown as typeof fetch,
+      });
       this.apis.set(token, api);
     }
     return api;
