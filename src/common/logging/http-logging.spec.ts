@@ -89,6 +89,20 @@ describe('redactSecrets', () => {
     expect(redactSecrets(o)).toBe(o);
   });
 
+  it("redacts Slack's signing secret and app-level token, API keys and bare tokens", () => {
+    expect(
+      redactSecrets({
+        config: { signingSecret: 's', appToken: 'xapp-1', botToken: 'xoxb-1' },
+        apiKey: 'k',
+        token: 't',
+      }),
+    ).toEqual({
+      config: { signingSecret: '[redacted]', appToken: '[redacted]', botToken: '[redacted]' },
+      apiKey: '[redacted]',
+      token: '[redacted]',
+    });
+  });
+
   it('leaves the skipped keys to their serializers', () => {
     expect(redactSecrets({ req: { password: 'x' } }, new Set(['req']))).toEqual({ req: { password: 'x' } });
   });

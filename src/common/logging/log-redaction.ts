@@ -9,6 +9,11 @@ export const SECRET_KEYS: readonly string[] = [
   'password',
   'webhookSecret',
   'secret',
+  // Slack (signing secret, Socket Mode app-level token), API keys and bare tokens
+  'signingSecret',
+  'appToken',
+  'apiKey',
+  'token',
 ];
 
 /** What a secret's value is replaced with. */
