@@ -714,8 +714,11 @@ describe('WhatsApp Web (e2e, fake engine)', () => {
     );
     const shown = await alice.get(`/api/instances/${byPhone.id}/qr`).expect(200);
     expect(shown.body.pairingCode).toMatch(/^[0-9A-F]{4}-[0-9A-F]{4}$/);
-    await until(async () => (await status(byPhone.id)).status === 'connecting', 'pairing code status');
-    expect(String((await status(byPhone.id)).status_reason)).toMatch(/pairing code/);
+    // the instance is `connecting` from its creation: wait for the pairing code's reason, not the status alone
+    await until(async () => {
+      const s = await status(byPhone.id);
+      return s.status === 'connecting' && /pairing code/.test(String(s.status_reason));
+    }, 'pairing code status');
     const detail = await alice.get(`/api/instances/${byPhone.id}`).expect(200);
     expect(detail.body.config).toMatchObject({ login: 'pairing_code', phoneNumber: '79001234567' });
     // the activity log says a pairing code was issued, not that the instance disconnected
