@@ -19,6 +19,7 @@ import { FakeTelegramApi } from '../test/fakes/fake-telegram-api';
 import { FakeSlack, slackJson, slackSignatureHeader } from '../test/fakes/fake-slack';
 import { bullmqCeiling } from './bullmq-ceiling';
 import { summariseProfile } from './profile-summary';
+import { cpuAccounting } from './cpu-accounting';
 import { natsBench, printNatsBench } from './nats';
 import { freePort } from '../test/utils/free-port';
 
@@ -55,7 +56,12 @@ interface Row {
   p99: number;
   non2xx: number;
   note?: string;
+  /** CPU µs per request by process role over the run (bench/cpu-accounting.ts). */
+  cpu?: Record<string, number>;
 }
+
+/** The processes a row's CPU is attributed to by name (the API under load, the worker); set once they run. */
+let cpuRoles: Record<string, number | undefined> = {};
 
 function rssMb(pid: number): number {
   try {
@@ -66,8 +72,16 @@ function rssMb(pid: number): number {
   }
 }
 
-async function cannon(name: string, opts: autocannon.Options, note?: string): Promise<Row> {
+async function cannon(
+  name: string,
+  opts: autocannon.Options,
+  note?: string,
+  roles: Record<string, number | undefined> = cpuRoles,
+): Promise<Row> {
+  const cpu = cpuAccounting(roles);
   const r = await autocannon({ duration: DURATION_S, connections: 32, ...opts } as autocannon.Options);
+  const used = cpu();
+  const requests = r.requests.total || 1;
   return {
     name,
     rps: r.requests.average,
@@ -75,6 +89,7 @@ async function cannon(name: string, opts: autocannon.Options, note?: string): Pr
     p99: r.latency.p99,
     non2xx: r.non2xx + r.errors + r.timeouts,
     note,
+    cpu: Object.fromEntries(Object.entries(used).map(([k, ms]) => [k, Math.round((ms * 1000) / requests)])),
   };
 }
 
@@ -238,6 +253,7 @@ async function main(): Promise<void> {
           env: { ...childEnv, APP_ROLE: 'worker', DB_MIGRATIONS_RUN: 'false' },
           stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
         });
+  cpuRoles = { api: child.pid, worker: worker?.pid };
   let maxWorkerRss = 0;
   let maxRss = 0;
   const sampler = setInterval(() => {
@@ -610,17 +626,27 @@ async function main(): Promise<void> {
         duration: 2,
         headers: auth,
       });
-      const bare = await cannon('pipeline baseline: bare NestJS + express, empty', {
-        url: `http://127.0.0.1:${barePort}/bench/empty`,
-      });
-      const pub = await cannon('gateway empty, public, info logs', {
-        url: `http://127.0.0.1:${infoPort}/bench/empty`,
-      });
+      const bare = await profiled(started[0], 'pipeline baseline: bare NestJS + express', () =>
+        cannon(
+          'pipeline baseline: bare NestJS + express, empty',
+          { url: `http://127.0.0.1:${barePort}/bench/empty` },
+          undefined,
+          { api: started[0].pid },
+        ),
+      );
+      const pub = await cannon(
+        'gateway empty, public, info logs',
+        { url: `http://127.0.0.1:${infoPort}/bench/empty` },
+        undefined,
+        { api: started[1].pid },
+      );
       const authed = await profiled(started[1], 'gateway empty, JWT + rate limit + info logs', () =>
-        cannon('gateway empty, JWT + rate limit + info logs', {
-          url: `http://127.0.0.1:${infoPort}/bench/empty-auth`,
-          headers: auth,
-        }),
+        cannon(
+          'gateway empty, JWT + rate limit + info logs',
+          { url: `http://127.0.0.1:${infoPort}/bench/empty-auth`, headers: auth },
+          undefined,
+          { api: started[1].pid },
+        ),
       );
       rows.push(bare, pub, authed);
       pipeline.bareRps = Math.round(bare.rps);
@@ -953,6 +979,16 @@ async function main(): Promise<void> {
         'non-2xx/err': r.non2xx,
         'vs insert baseline': `${((r.rps / insert.rps) * 100).toFixed(0)} %`,
       })),
+    );
+    // where each run's CPU went, µs per request by process (the machine has `nproc` cores)
+    const roleNames = ['api', 'worker', 'postgres', 'redis', 'bench (load + fakes)', 'other', 'machine busy'];
+    console.log(
+      '\nCPU per request, µs, by process (machine busy = all cores; bench = autocannon + fake providers + receiver):',
+    );
+    console.table(
+      rows
+        .filter((r) => r.cpu && r.name !== 'warm-up')
+        .map((r) => ({ run: r.name, ...Object.fromEntries(roleNames.map((k) => [k, r.cpu![k] ?? 0])) })),
     );
     const sendOne = find('one chat, max');
     const sendSpread = find('1,000 chats, max');
