@@ -2,7 +2,7 @@ import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@ne
 import type { Request } from 'express';
 import type Redis from 'ioredis';
 import { LRUCache } from 'lru-cache';
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { AppConfig } from '../../config/app-config';
 import { bounded } from '../redis/bounded';
 import { RedisService } from '../redis/redis.service';
@@ -84,9 +84,8 @@ export class PrincipalCache implements OnApplicationBootstrap, OnModuleDestroy {
     const { authorization } = req.headers;
     const apiKey = req.headers['x-api-key'];
     if (!authorization && !apiKey) return null;
-    return createHash('sha256')
-      .update(`${authorization ?? ''}\n${String(apiKey ?? '')}`)
-      .digest('base64');
+    // one-shot hash (Node ≥ 20.12): no Hash object per request, about half createHash's cost
+    return hash('sha256', `${authorization ?? ''}\n${String(apiKey ?? '')}`, 'base64');
   }
 
   get(key: string): Principal | undefined {
