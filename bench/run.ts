@@ -1008,7 +1008,7 @@ async function main(): Promise<void> {
     );
     console.table(
       rows
-        .filter((r) => r.cpu && r.name !== 'warm-up')
+        .filter((r) => r.cpu)
         .map((r) => ({ run: r.name, ...Object.fromEntries(roleNames.map((k) => [k, r.cpu![k] ?? 0])) })),
     );
     const sendOne = find('one chat, max');
